@@ -1,0 +1,3 @@
+from lossexp.cli import main
+
+main()

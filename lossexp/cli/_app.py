@@ -1,0 +1,83 @@
+"""The typer app, the options the commands share, and the one place errors become exit codes.
+
+Start-up stays fast: nothing in lossexp.cli imports numpy, matplotlib or the engine at
+module level; each command imports what it uses inside its body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="lossexp",
+    help="See how a loss function shapes learning: train a sigmoid neuron or a small MLP "
+         "from a YAML config and save its loss curve, gradient trace and saturation plots.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+ConfigArg = Annotated[Path, typer.Argument(help="YAML config file.", show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="KEY=VALUE",
+    help="Override a config value by its dotted path, e.g. --set train.lr=0.3 (repeatable).")]
+OutputsOpt = Annotated[Path, typer.Option(
+    "--outputs", help="Root directory for results; a run goes to OUTPUTS/<name>/.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+
+
+@contextlib.contextmanager
+def guarded(debug: bool):
+    """Turn user errors into one line and exit 2, Ctrl-C into exit 130."""
+    from lossexp.errors import LossexpError
+
+    try:
+        yield
+    except LossexpError as exc:
+        if debug:
+            raise
+        print_error(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print_error("interrupted; finished results are kept, nothing half-written was left")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the user
+        if debug:
+            raise
+        print_error(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        raise typer.Exit(1) from None
+
+
+def print_error(message: str) -> None:
+    from lossexp.console import error
+
+    error(message)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from lossexp import __version__
+
+        typer.echo(f"lossexp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False
+          ) -> None:
+    """See how a loss function shapes learning: train a sigmoid neuron or a small MLP from a
+    YAML config and save its loss curve, gradient trace and saturation plots."""

@@ -1,0 +1,187 @@
+"""The batched gradient-descent engine.
+
+Every parameter array carries a leading *runs* axis R: one run is a batch of one, a sweep
+over a million initialisations is a batch of a million, and both go through this code.
+The engine does no I/O; it hands each epoch's state to recorders.
+
+Shapes (R runs, N samples, layer widths n_0 .. n_L):
+    x: (N, n_0)            y: (N, n_L)          shared by all runs
+    W[l]: (R, n_out, n_in)  b[l]: (R, n_out)
+    z[l], a[l]: (R, N, n_out)
+
+The cost of one run is  C = reduce_n( sum_k loss(a_nk, y_nk) )  with reduce the mean
+(default) or the sum over samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossexp.activations import Activation
+from lossexp.fused import fused_output
+from lossexp.losses import Loss
+
+
+@dataclass
+class Params:
+    """Weights and biases of R networks, layer by layer."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    @property
+    def runs(self) -> int:
+        return self.weights[0].shape[0]
+
+    def copy(self) -> Params:
+        return Params([w.copy() for w in self.weights], [b.copy() for b in self.biases])
+
+
+@dataclass
+class Step:
+    """What one epoch's forward and backward pass computed, handed to the recorders.
+
+    ``grads_w``/``grads_b`` are the gradient at this state: the update that leaves this
+    epoch applies exactly them. ``delta`` is dC/dz at the output layer.
+    """
+
+    epoch: int
+    params: Params
+    zs: list[np.ndarray]
+    activations: list[np.ndarray]
+    loss: np.ndarray  # (R,)
+    grads_w: list[np.ndarray]
+    grads_b: list[np.ndarray]
+    delta: np.ndarray
+
+
+def _affine(a_prev, w, b):
+    """z = a_prev @ W^T + b over the runs axis; a product when n_in == 1 (bitwise equal)."""
+    wt = w.transpose(0, 2, 1)
+    z = a_prev * wt if w.shape[2] == 1 else np.matmul(a_prev, wt)
+    return z + b[:, None, :]
+
+
+def _outer_sum(delta, a_prev):
+    """dC/dW = delta^T @ a_prev, summed over samples; a product when N == 1."""
+    dt = delta.transpose(0, 2, 1)
+    if delta.shape[1] == 1:
+        return dt * a_prev[..., :1, :]
+    return np.matmul(dt, a_prev)
+
+
+def _backprop_delta(delta, w):
+    """dC/da_prev = delta @ W; a product when n_out == 1."""
+    return delta * w if w.shape[1] == 1 else np.matmul(delta, w)
+
+
+class Network:
+    """A fully connected network of given activations, trained on one loss."""
+
+    def __init__(self, activations: Sequence[Activation], loss: Loss, *, reduction: str = "mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.activations = tuple(activations)
+        self.loss = loss
+        self.reduction = reduction
+        self.fused = fused_output(loss, self.activations[-1])
+
+    @property
+    def output_activation(self) -> Activation:
+        return self.activations[-1]
+
+    def forward(self, params: Params, x) -> tuple[list, list]:
+        zs, acts = [], []
+        a = x
+        for w, b, act in zip(params.weights, params.biases, self.activations):
+            z = _affine(a, w, b)
+            a = act.value(z)
+            zs.append(z)
+            acts.append(a)
+        return zs, acts
+
+    def cost(self, z, a, y) -> np.ndarray:
+        """The cost of each run, shape (R,)."""
+        per_element = self.fused.loss(z, y) if self.fused else self.loss.value(a, y)
+        per_sample = per_element.sum(axis=2)
+        return per_sample.mean(axis=1) if self.reduction == "mean" else per_sample.sum(axis=1)
+
+    def output_delta(self, z, a, y) -> np.ndarray:
+        """dC/dz at the output layer, per sample (before the reduction over samples)."""
+        if self.fused:
+            return self.fused.delta(z, y)
+        act = self.output_activation
+        if act.elementwise:
+            # The generic chain rule. For a saturating activation the second factor,
+            # act.grad(z) (sigma'(z) for the sigmoid), goes to zero however wrong the
+            # output is: the quadratic cost's learning plateau.
+            return self.loss.grad(a, y) * act.grad(z)
+        return act.vjp(z, self.loss.grad(a, y))
+
+    def backward(self, params: Params, x, y, zs, acts):
+        """Gradients of the cost for every run, and the output delta."""
+        delta = self.output_delta(zs[-1], acts[-1], y)
+        if self.reduction == "mean" and delta.shape[1] > 1:
+            delta = delta / delta.shape[1]
+        out_delta = delta
+        grads_w, grads_b = [], []
+        for layer in range(len(params.weights) - 1, -1, -1):
+            a_prev = acts[layer - 1] if layer > 0 else x
+            grads_w.append(_outer_sum(delta, a_prev))
+            grads_b.append(delta[:, 0, :] if delta.shape[1] == 1 else delta.sum(axis=1))
+            if layer > 0:
+                upstream = _backprop_delta(delta, params.weights[layer])
+                delta = self.activations[layer - 1].vjp(zs[layer - 1], upstream)
+        return grads_w[::-1], grads_b[::-1], out_delta
+
+    def evaluate(self, params: Params, x, y, epoch: int = 0) -> Step:
+        zs, acts = self.forward(params, x)
+        grads_w, grads_b, delta = self.backward(params, x, y, zs, acts)
+        return Step(epoch, params, zs, acts, self.cost(zs[-1], acts[-1], y), grads_w, grads_b, delta)
+
+
+def apply_update(params: Params, grads_w, grads_b, lr: float) -> None:
+    """Plain gradient descent, in place."""
+    for w, b, gw, gb in zip(params.weights, params.biases, grads_w, grads_b):
+        w -= lr * gw
+        b -= lr * gb
+
+
+Recorder = Callable[[Step], None]
+
+
+def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
+          recorders: Sequence[Recorder] = (), batches: Callable[[int], list] | None = None,
+          on_epoch: Callable[[int], None] | None = None) -> Params:
+    """Train ``params`` in place for ``epochs`` epochs; return them.
+
+    Every epoch t = 0 .. epochs is evaluated on the full data and handed to each recorder
+    (row 0 is the state before any update). Between evaluations the parameters take one
+    full-batch step with the gradient just recorded or, when ``batches(t)`` gives a list
+    of sample-index arrays, one step per mini-batch.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    # A run whose loss blows up is an outcome to report ("diverged"), not an error:
+    # its inf/nan arithmetic must neither warn nor stop the other runs in the batch.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(epochs + 1):
+            step = network.evaluate(params, x, y, epoch)
+            for record in recorders:
+                record(step)
+            if epoch == epochs:
+                break
+            if batches is None:
+                apply_update(params, step.grads_w, step.grads_b, lr)
+            else:
+                for idx in batches(epoch):
+                    xb, yb = x[idx], y[idx]
+                    zs, acts = network.forward(params, xb)
+                    gw, gb, _ = network.backward(params, xb, yb, zs, acts)
+                    apply_update(params, gw, gb, lr)
+            if on_epoch:
+                on_epoch(epoch + 1)
+    return params

@@ -1,0 +1,53 @@
+"""One experiment, from resolved config to results in memory: the library entry point.
+
+``run_experiment(cfg)`` trains and returns a ``RunResult``; ``save_run`` writes it. The
+CLI's ``run`` command is these two calls plus printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lossexp.engine import train
+from lossexp.models import build_model
+from lossexp.outcome import NEVER, OutcomeTracker
+from lossexp.tasks import make_data
+from lossexp.trace import Trace
+
+
+@dataclass
+class RunResult:
+    config: dict
+    metrics: dict[str, np.ndarray]  # column -> values for epochs 0..E
+    summary: dict = field(default_factory=dict)
+
+
+def _plain(value):
+    """A numpy scalar as a JSON-friendly Python value (non-finite floats become None)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
+    row = {k: _plain(v[index]) for k, v in outcome.as_dict().items()}
+    if row["epochs_to_target"] == NEVER:
+        row["epochs_to_target"] = None
+    return row
+
+
+def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
+    data = make_data(cfg["task"], cfg["train"]["seed"])
+    network, params, layers = build_model(cfg)
+    tr, target = cfg["train"], cfg["target"]
+    trace = Trace(network, layers, data.samples, tr["epochs"], params.runs)
+    outcome = OutcomeTracker(params.runs, data.y, lr=tr["lr"], epochs=tr["epochs"],
+                             tolerance=target["tolerance"],
+                             plateau_threshold=target["plateau_threshold"])
+    train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
+          recorders=[trace, outcome], on_epoch=on_epoch)
+    return RunResult(cfg, trace.run(0), summarise(outcome))

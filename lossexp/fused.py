@@ -1,0 +1,49 @@
+"""Fused output layers: a loss and an activation combined into one stable expression in z.
+
+When the output activation and the loss pair up, dC/dz simplifies: for sigmoid with binary
+cross-entropy, and softmax with categorical cross-entropy, it is just ``a - y``. The
+saturating slope sigma'(z) cancels, which is the whole cure for the quadratic cost's
+plateau. Working from the logit also keeps the loss finite for |z| in the hundreds, where
+the probability-space formula would take log(0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossexp.activations import Sigmoid, Softmax
+
+
+class SigmoidCrossEntropy:
+    """Binary cross-entropy of sigmoid(z): softplus(z) - y z, with delta = sigma(z) - y."""
+
+    def loss(self, z, y):
+        # softplus(z) = max(z, 0) + log1p(exp(-|z|)): exp never sees a positive argument.
+        return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+    def delta(self, z, y):
+        return Sigmoid().value(z) - y
+
+
+class SoftmaxCrossEntropy:
+    """Categorical cross-entropy of softmax(z): -y_k log_softmax(z)_k, delta = p - y."""
+
+    def loss(self, z, y):
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        return -(y * log_p)
+
+    def delta(self, z, y):
+        return Softmax().value(z) - y
+
+
+FUSED = {
+    ("cross_entropy", "sigmoid"): SigmoidCrossEntropy,
+    ("categorical_cross_entropy", "softmax"): SoftmaxCrossEntropy,
+}
+
+
+def fused_output(loss, activation):
+    """The fused form for this (loss, activation) pair, or None when there is none."""
+    cls = FUSED.get((loss.name, activation.name))
+    return cls() if cls else None

@@ -1,0 +1,211 @@
+"""A small declarative schema for configs: types, ranges, defaults and close-match hints.
+
+Each spec checks one value and returns it normalised (ints widened to float where a float
+is asked for, defaults filled in). Failures raise ``ConfigError`` through ``Locator``,
+which knows the file:line of every key, so the message can point at the line to fix.
+This module imports neither numpy nor yaml.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lossexp.errors import ConfigError
+from lossexp.registry import did_you_mean, unknown_name
+
+Path = tuple  # a key path such as ("train", "lr") or ("model", "layers", 2)
+MISSING = object()
+
+
+def dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+class Locator:
+    """Turns a key path into 'file:line' (or '--set key=value' for overridden keys)."""
+
+    def __init__(self, source: str, lines: Mapping[Path, int] | None = None,
+                 overrides: Mapping[Path, str] | None = None):
+        self.source = source
+        self.lines = dict(lines or {})
+        self.overrides = dict(overrides or {})
+
+    def where(self, path: Path) -> str:
+        for n in range(len(path), -1, -1):
+            prefix = tuple(path[:n])
+            if prefix in self.overrides:
+                return f"--set {self.overrides[prefix]}"
+            if prefix in self.lines:
+                return f"{self.source}:{self.lines[prefix]}"
+        return self.source
+
+    def fail(self, path: Path, problem: str) -> ConfigError:
+        return ConfigError(self.where(path), dotted(path), problem)
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)
+
+
+class Spec:
+    default: Any = MISSING
+    doc: str = ""
+
+    def check(self, value: Any, path: Path, loc: Locator) -> Any:
+        raise NotImplementedError
+
+
+class Number(Spec):
+    """A finite real (or, with ``integer=True``, a whole number) within bounds."""
+
+    def __init__(self, *, default=MISSING, integer=False, gt=None, ge=None, lt=None, le=None,
+                 nullable=False, doc=""):
+        self.default, self.integer, self.nullable, self.doc = default, integer, nullable, doc
+        self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
+
+    def check(self, value, path, loc):
+        if value is None and self.nullable:
+            return None
+        kind = "a whole number" if self.integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise loc.fail(path, f"must be {kind}, got {describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise loc.fail(path, f"must be finite, got {value}")
+        if self.integer and not isinstance(value, int):
+            if not float(value).is_integer():
+                raise loc.fail(path, f"must be {kind}, got {value!r}")
+            value = int(value)
+        for bound, ok, word in ((self.gt, lambda v, b: v > b, ">"), (self.ge, lambda v, b: v >= b, ">="),
+                                (self.lt, lambda v, b: v < b, "<"), (self.le, lambda v, b: v <= b, "<=")):
+            if bound is not None and not ok(value, bound):
+                raise loc.fail(path, f"must be {word} {bound}, got {value!r}")
+        return value if self.integer else float(value)
+
+
+class Text(Spec):
+    """A string, optionally one of ``choices`` or matching ``pattern``."""
+
+    def __init__(self, *, default=MISSING, choices=None, pattern=None, pattern_help="",
+                 nullable=False, doc=""):
+        self.default, self.choices, self.nullable, self.doc = default, choices, nullable, doc
+        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern_help = pattern_help
+
+    def check(self, value, path, loc):
+        if value is None and self.nullable:
+            return None
+        if not isinstance(value, str):
+            raise loc.fail(path, f"must be a string, got {describe(value)}")
+        choices = self.choices() if callable(self.choices) else self.choices
+        if choices is not None and value not in choices:
+            raise loc.fail(path, f"must be one of {', '.join(choices)}, got {value!r}"
+                           + did_you_mean(value, choices))
+        if self.pattern and not self.pattern.fullmatch(value):
+            raise loc.fail(path, f"{self.pattern_help}, got {value!r}")
+        return value
+
+
+class Boolean(Spec):
+    def __init__(self, *, default=MISSING, doc=""):
+        self.default, self.doc = default, doc
+
+    def check(self, value, path, loc):
+        if not isinstance(value, bool):
+            raise loc.fail(path, f"must be true or false, got {describe(value)}")
+        return value
+
+
+class ListOf(Spec):
+    def __init__(self, item: Spec, *, default=MISSING, min_len=0, max_len=None, nullable=False,
+                 doc=""):
+        self.item, self.default, self.min_len, self.max_len = item, default, min_len, max_len
+        self.nullable, self.doc = nullable, doc
+
+    def check(self, value, path, loc):
+        if value is None and self.nullable:
+            return None
+        if not isinstance(value, list):
+            raise loc.fail(path, f"must be a list, got {describe(value)}")
+        if len(value) < self.min_len:
+            raise loc.fail(path, f"must have at least {self.min_len} items, got {len(value)}")
+        if self.max_len is not None and len(value) > self.max_len:
+            raise loc.fail(path, f"must have at most {self.max_len} items, got {len(value)}")
+        return [self.item.check(v, path + (i,), loc) for i, v in enumerate(value)]
+
+
+class Section(Spec):
+    """A mapping with known keys; unknown keys are errors with a close-match hint.
+
+    ``validate`` runs after the fields, for rules that tie several keys together; it gets
+    the normalised mapping and may raise through ``loc.fail``.
+    """
+
+    def __init__(self, fields: Mapping[str, Spec], *, default=MISSING, nullable=False,
+                 validate: Callable | None = None, doc=""):
+        self.fields, self.nullable, self.validate, self.doc = dict(fields), nullable, validate, doc
+        self.default = default
+
+    def check(self, value, path, loc):
+        if value is None and self.nullable:
+            return None
+        if value is None and self.default is not MISSING:
+            value = {}
+        if not isinstance(value, dict):
+            raise loc.fail(path, f"must be a mapping, got {describe(value)}")
+        for key in value:
+            if key not in self.fields:
+                raise loc.fail(path + (key,), "unknown key" + did_you_mean(key, self.fields)
+                               + f"; allowed here: {', '.join(self.fields)}")
+        out = {}
+        for key, spec in self.fields.items():
+            if key in value:
+                out[key] = spec.check(value[key], path + (key,), loc)
+            elif spec.default is MISSING:
+                raise loc.fail(path + (key,), "missing required key")
+            elif isinstance(spec, Section) and spec.default is not None:
+                out[key] = spec.check(dict(spec.default), path + (key,), loc)
+            else:
+                out[key] = spec.default
+        if self.validate:
+            self.validate(out, path, loc)
+        return out
+
+
+class OneOf(Spec):
+    """A mapping whose ``tag`` key (e.g. ``kind`` or ``name``) selects the Section to use.
+
+    A plain string is accepted as shorthand for ``{tag: string}`` when ``shorthand`` is set,
+    so ``activation: sigmoid`` and ``activation: {name: leaky_relu, alpha: 0.1}`` both work.
+    """
+
+    def __init__(self, tag: str, variants: Callable[[], Mapping[str, Section]] | Mapping,
+                 *, what: str, default=MISSING, shorthand=False, doc=""):
+        self.tag, self._variants, self.what = tag, variants, what
+        self.default, self.shorthand, self.doc = default, shorthand, doc
+
+    @property
+    def variants(self) -> Mapping[str, Section]:
+        return self._variants() if callable(self._variants) else self._variants
+
+    def check(self, value, path, loc):
+        if self.shorthand and isinstance(value, str):
+            value = {self.tag: value}
+        if not isinstance(value, dict):
+            raise loc.fail(path, f"must be a mapping with a {self.tag!r} key, got {describe(value)}")
+        if self.tag not in value:
+            raise loc.fail(path + (self.tag,), "missing required key")
+        name = value[self.tag]
+        variants = self.variants
+        if not isinstance(name, str) or name not in variants:
+            raise loc.fail(path + (self.tag,), unknown_name(self.what, str(name), variants))
+        rest = {k: v for k, v in value.items() if k != self.tag}
+        return {self.tag: name, **variants[name].check(rest, path, loc)}
