@@ -133,7 +133,8 @@ def _named(registry_module, what: str) -> s.OneOf:
     return s.OneOf("name", variants, what=what, shorthand=True)
 
 
-def build_schema() -> s.Section:
+def build_schema(extra: dict | None = None) -> s.Section:
+    """The run-config schema; ``extra`` adds top-level sections (e.g. a sweep's ``sweep:``)."""
     from lossexp import activations, losses, models, tasks
 
     return s.Section({
@@ -157,6 +158,7 @@ def build_schema() -> s.Section:
             "plateau_threshold": s.Number(default=0.001, gt=0, lt=1),
         }, default={}),
         "plots": s.Boolean(default=True),
+        **(extra or {}),
     })
 
 
@@ -172,8 +174,8 @@ def _check_recording_fits(cfg: dict, loc: s.Locator) -> None:
                        f"record (limit {RECORD_BUDGET_BYTES / 1024**3:.0f} GiB)")
 
 
-def validate(data: dict, loc: s.Locator, *, default_name: str) -> dict:
-    cfg = build_schema().check(data, (), loc)
+def validate(data: dict, loc: s.Locator, *, default_name: str, extra: dict | None = None) -> dict:
+    cfg = build_schema(extra).check(data, (), loc)
     if cfg["name"] is None:
         if not re.fullmatch(_NAME_PATTERN, default_name):
             raise loc.fail(("name",), f"the file name {default_name!r} is not a usable run name; set name:")
@@ -184,14 +186,18 @@ def validate(data: dict, loc: s.Locator, *, default_name: str) -> dict:
     return cfg
 
 
-def load_config(path, overrides=()) -> dict:
-    """The resolved config of file ``path`` with ``--set`` overrides applied."""
+def load_config(path, overrides=(), *, extra: dict | None = None) -> dict:
+    """The resolved config of file ``path`` with ``--set`` overrides applied.
+
+    ``extra`` maps additional top-level keys to their specs (see ``build_schema``).
+    """
     path = FilePath(path)
     data, lines = parse_yaml(_read_text(path), str(path))
-    return resolve(data, lines, str(path), overrides, default_name=path.stem)
+    return resolve(data, lines, str(path), overrides, default_name=path.stem, extra=extra)
 
 
-def resolve(data, lines, source: str, overrides=(), *, default_name: str) -> dict:
+def resolve(data, lines, source: str, overrides=(), *, default_name: str,
+            extra: dict | None = None) -> dict:
     if data is None:
         raise ConfigError(source, "", "the config is empty")
     if not isinstance(data, dict):
@@ -201,7 +207,8 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str) -> dic
         path, value = parse_override(text)
         apply_override(data, path, value, f"--set {text}")
         override_where[path] = text
-    return validate(data, s.Locator(source, lines, override_where), default_name=default_name)
+    return validate(data, s.Locator(source, lines, override_where), default_name=default_name,
+                    extra=extra)
 
 
 def dump(cfg: dict) -> str:

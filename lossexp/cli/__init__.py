@@ -5,7 +5,7 @@ Each command lives in its own module and registers itself on the shared typer ap
 
 import os
 
-from lossexp.cli import run  # noqa: F401  (registers the command)
+from lossexp.cli import curves, library, run, sweep  # noqa: F401  (each registers its commands)
 from lossexp.cli._app import app
 
 

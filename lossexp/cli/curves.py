@@ -1,0 +1,1 @@
+"""lossexp baseline / check / compare: curve-shape regression for CI (issue 6)."""

@@ -1,0 +1,1 @@
+"""lossexp list / explain: the loss and activation library (issue 3)."""

@@ -1,0 +1,1 @@
+"""lossexp sweep: many initialisations in one batch (issue 5)."""
