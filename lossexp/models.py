@@ -1,6 +1,18 @@
 """Model kinds: from a validated ``model:`` section to a Network and its initial Params.
 
-A single neuron is the network [1, 1]: one engine serves every model.
+A single neuron is the network [1, 1]: one engine serves every model. An ``mlp`` is the
+fully connected network ``layers: [n_in, h1, ..., n_out]`` with one activation for every
+hidden layer and one for the output layer.
+
+MLP initialisation draws from ``numpy.random.default_rng(train.seed)`` in a fixed order,
+layer by layer from the input side: layer l's weights (R, n_out, n_in) in row-major order,
+then its biases (R, n_out) when the scheme draws them. Schemes (n_in, n_out of the layer):
+
+    normal    W, b ~ N(0, scale^2)
+    uniform   W, b ~ U(-scale, scale)
+    xavier    W ~ N(0, 2 / (n_in + n_out)), b = 0    (Glorot normal)
+    he        W ~ N(0, 2 / n_in), b = 0
+    explicit  W, b as given in the config (nothing is drawn)
 """
 
 from __future__ import annotations
@@ -11,6 +23,10 @@ from lossexp import activations, losses
 from lossexp import schema as s
 from lossexp.engine import Network, Params
 from lossexp.tasks import task_shape
+
+INIT_SCHEMES = ("normal", "uniform", "xavier", "he", "explicit")
+_SCALED_SCHEMES = ("normal", "uniform")
+DEFAULT_SCALE = 1.0
 
 
 def _params_of(named: dict) -> dict:
@@ -25,28 +41,109 @@ def build_loss(named: dict):
     return losses.get(named["name"], **_params_of(named))
 
 
+# --- the mlp config section ----------------------------------------------------------------
+
+def _check_init_keys(init: dict, path, loc: s.Locator) -> None:
+    scheme = init["scheme"]
+    if init["scale"] is not None and scheme not in _SCALED_SCHEMES:
+        raise loc.fail(path + ("scale",), f"scheme {scheme!r} takes no scale "
+                       f"(only {' and '.join(_SCALED_SCHEMES)} do)")
+    for key in ("weights", "biases"):
+        if scheme == "explicit" and init[key] is None:
+            raise loc.fail(path + (key,), "missing required key (scheme explicit gives every "
+                           "weight and bias)")
+        if scheme != "explicit" and init[key] is not None:
+            raise loc.fail(path + (key,), f"only scheme explicit takes {key}; "
+                           f"scheme {scheme!r} draws them")
+
+
+def _check_length(value: list, n: int, path, loc: s.Locator, what: str) -> None:
+    if len(value) != n:
+        raise loc.fail(path, f"must have {n} {what}, got {len(value)}")
+
+
+def _check_explicit_shapes(init: dict, layers: list[int], path, loc: s.Locator) -> None:
+    depth = len(layers) - 1
+    for key in ("weights", "biases"):
+        _check_length(init[key], depth, path + (key,), loc, f"entries, one per layer of {layers}")
+    for l in range(depth):
+        n_in, n_out = layers[l], layers[l + 1]
+        w_path, b_path = path + ("weights", l), path + ("biases", l)
+        _check_length(init["weights"][l], n_out, w_path, loc, f"rows (layer {l + 1} has "
+                      f"{n_out} units)")
+        for i, row in enumerate(init["weights"][l]):
+            _check_length(row, n_in, w_path + (i,), loc, f"values (layer {l + 1} has {n_in} inputs)")
+        _check_length(init["biases"][l], n_out, b_path, loc, f"values (layer {l + 1} has "
+                      f"{n_out} units)")
+
+
+def _check_mlp(model: dict, path, loc: s.Locator) -> None:
+    init = model["init"]
+    _check_init_keys(init, path + ("init",), loc)
+    if init["scheme"] == "explicit":
+        _check_explicit_shapes(init, model["layers"], path + ("init",), loc)
+
+
+def _with_default(spec: s.OneOf, default: dict) -> s.OneOf:
+    return s.OneOf(spec.tag, spec._variants, what=spec.what, default=default,
+                   shorthand=spec.shorthand, doc=spec.doc)
+
+
+def _mlp_schema(activation_spec) -> s.Section:
+    number = s.Number()
+    return s.Section({
+        "layers": s.ListOf(s.Number(integer=True, ge=1), min_len=2,
+                           doc="[n_in, h1, ..., n_out]: units per layer, input first"),
+        "hidden_activation": _with_default(activation_spec, {"name": "sigmoid"}),
+        "output_activation": activation_spec,
+        "init": s.Section({
+            "scheme": s.Text(default="normal", choices=INIT_SCHEMES),
+            "scale": s.Number(default=None, gt=0, nullable=True,
+                              doc=f"spread of normal/uniform (default {DEFAULT_SCALE:g})"),
+            "weights": s.ListOf(s.ListOf(s.ListOf(number)), default=None, nullable=True,
+                                doc="explicit: per layer, [n_out][n_in] lists"),
+            "biases": s.ListOf(s.ListOf(number), default=None, nullable=True,
+                               doc="explicit: per layer, [n_out] lists"),
+        }, default={}),
+    }, validate=_check_mlp)
+
+
 def model_schemas(activation_spec) -> dict[str, s.Section]:
     return {
         "neuron": s.Section({
             "activation": activation_spec,
             "init": s.Section({"w": s.Number(), "b": s.Number()}),
         }),
+        "mlp": _mlp_schema(activation_spec),
     }
 
 
 def model_layers(model_cfg: dict, task_cfg: dict) -> list[int]:
-    n_in, n_out = task_shape(task_cfg)
     if model_cfg["kind"] == "neuron":
+        n_in, _ = task_shape(task_cfg)
         return [n_in, 1]
+    if model_cfg["kind"] == "mlp":
+        return list(model_cfg["layers"])
     raise AssertionError(model_cfg["kind"])
 
 
 def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
     n_in, n_out = task_shape(cfg["task"])
-    if cfg["model"]["kind"] == "neuron" and (n_in, n_out) != (1, 1):
+    model, kind = cfg["model"], cfg["task"]["kind"]
+    if model["kind"] == "neuron" and (n_in, n_out) != (1, 1):
         raise loc.fail(("model", "kind"), f"a neuron has one input and one output; task "
-                       f"{cfg['task']['kind']!r} has {n_in} and {n_out}")
+                       f"{kind!r} has {n_in} and {n_out}")
+    if model["kind"] == "mlp":
+        layers = model["layers"]
+        if layers[0] != n_in:
+            raise loc.fail(("model", "layers", 0), f"the input layer has {layers[0]} units but "
+                           f"task {kind!r} gives {n_in} inputs")
+        if layers[-1] != n_out:
+            raise loc.fail(("model", "layers", len(layers) - 1), f"the output layer has "
+                           f"{layers[-1]} units but task {kind!r} has {n_out} targets")
 
+
+# --- initial parameters --------------------------------------------------------------------
 
 def neuron_params(w, b) -> Params:
     """Params for R single neurons from arrays (or scalars) of initial w and b."""
@@ -55,12 +152,45 @@ def neuron_params(w, b) -> Params:
     return Params([w.reshape(-1, 1, 1).copy()], [b.reshape(-1, 1).copy()])
 
 
+def _draw_layer(scheme: str, scale: float, shape: tuple, rng: np.random.Generator):
+    """One layer's (weights, biases) of shape (R, n_out, n_in) and (R, n_out)."""
+    runs, n_out, n_in = shape
+    if scheme == "normal":
+        return scale * rng.standard_normal(shape), scale * rng.standard_normal((runs, n_out))
+    if scheme == "uniform":
+        return rng.uniform(-scale, scale, shape), rng.uniform(-scale, scale, (runs, n_out))
+    std = np.sqrt(2.0 / (n_in + n_out)) if scheme == "xavier" else np.sqrt(2.0 / n_in)
+    return std * rng.standard_normal(shape), np.zeros((runs, n_out))
+
+
+def mlp_params(init: dict, layers: list[int], rng: np.random.Generator, runs: int = 1) -> Params:
+    """Initial Params for R networks of widths ``layers`` (draw order: module docstring)."""
+    if init["scheme"] == "explicit":
+        weights = [np.tile(np.asarray(w, dtype=np.float64), (runs, 1, 1)) for w in init["weights"]]
+        biases = [np.tile(np.asarray(b, dtype=np.float64), (runs, 1)) for b in init["biases"]]
+        return Params(weights, biases)
+    scale = DEFAULT_SCALE if init["scale"] is None else init["scale"]
+    weights, biases = [], []
+    for n_in, n_out in zip(layers[:-1], layers[1:]):
+        w, b = _draw_layer(init["scheme"], scale, (runs, n_out, n_in), rng)
+        weights.append(w)
+        biases.append(b)
+    return Params(weights, biases)
+
+
+def model_activations(model: dict, layers: list[int]) -> list:
+    """One activation per layer: the hidden one for every layer but the last."""
+    if model["kind"] == "neuron":
+        return [build_activation(model["activation"])]
+    hidden = build_activation(model["hidden_activation"])
+    return [hidden] * (len(layers) - 2) + [build_activation(model["output_activation"])]
+
+
 def build_model(cfg: dict) -> tuple[Network, Params, list[int]]:
     model = cfg["model"]
-    loss = build_loss(cfg["loss"])
     layers = model_layers(model, cfg["task"])
+    network = Network(model_activations(model, layers), build_loss(cfg["loss"]),
+                      reduction=cfg["train"]["reduction"])
     if model["kind"] == "neuron":
-        network = Network([build_activation(model["activation"])], loss,
-                          reduction=cfg["train"]["reduction"])
         return network, neuron_params(model["init"]["w"], model["init"]["b"]), layers
-    raise AssertionError(model["kind"])
+    return network, mlp_params(model["init"], layers, np.random.default_rng(cfg["train"]["seed"])), layers

@@ -43,6 +43,11 @@ def save(fig, directory: Path, stem: str, formats=("png", "svg")) -> list[Path]:
     return paths
 
 
+def output_activation(model: dict) -> dict:
+    """The named output activation of a model section, whatever its kind."""
+    return model["activation"] if model["kind"] == "neuron" else model["output_activation"]
+
+
 def run_label(cfg: dict) -> str:
     """The key values of a config, for titles: loss, activation, start, lr."""
     model = cfg["model"]
@@ -50,6 +55,12 @@ def run_label(cfg: dict) -> str:
     if model["kind"] == "neuron":
         init = model["init"]
         parts += [model["activation"]["name"], f"w0={init['w']:g}, b0={init['b']:g}"]
+    else:
+        init = model["init"]
+        scale = "" if init["scale"] is None else f" {init['scale']:g}"
+        parts += ["-".join(str(n) for n in model["layers"]),
+                  f"{model['hidden_activation']['name']}/{model['output_activation']['name']}",
+                  f"init {init['scheme']}{scale}"]
     parts.append(f"lr={cfg['train']['lr']:g}")
     return ", ".join(parts)
 
@@ -86,7 +97,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     epochs = metrics["epoch"]
     ax.plot(epochs, _positive(metrics["grad_w"]), lw=2, label="|dC/dw|")
     ax.plot(epochs, _positive(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
-    act = cfg["model"]["activation"]["name"]
+    act = output_activation(cfg["model"])["name"]
     ax.plot(epochs, _positive(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
     plateau = summary.get("plateau_epochs") or 0
@@ -105,7 +116,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
 def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     from lossexp.models import build_activation
 
-    act = build_activation(cfg["model"]["activation"])
+    act = build_activation(output_activation(cfg["model"]))
     fig, ax = _figure()
     z_path = np.asarray(metrics["z"], dtype=float)
     finite = z_path[np.isfinite(z_path)]
