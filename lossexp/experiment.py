@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lossexp.engine import train
+from lossexp.features import shape_features
 from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
 from lossexp.tasks import make_data
@@ -50,4 +51,6 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
                              plateau_threshold=target["plateau_threshold"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
           recorders=[trace, outcome], on_epoch=on_epoch)
-    return RunResult(cfg, trace.run(0), summarise(outcome))
+    metrics, summary = trace.run(0), summarise(outcome)
+    summary.update(shape_features(metrics, summary, network.output_activation))
+    return RunResult(cfg, metrics, summary)
