@@ -16,7 +16,7 @@ from lossexp.features import shape_features
 from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
 from lossexp.tasks import make_data
-from lossexp.trace import Trace
+from lossexp.trace import Trace, accuracy
 
 
 @dataclass
@@ -24,6 +24,9 @@ class RunResult:
     config: dict
     metrics: dict[str, np.ndarray]  # column -> values for epochs 0..E
     summary: dict = field(default_factory=dict)
+    # Output-layer pre-activations at the first and last epoch, one row per (sample, unit);
+    # empty for the single neuron, whose z is in the metrics.
+    output_preactivations: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _plain(value):
@@ -41,16 +44,41 @@ def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
     return row
 
 
+def minibatches(samples: int, batch_size: int | None, seed: int) -> Callable[[int], list] | None:
+    """The engine's ``batches(epoch)``: a fresh shuffle of the samples every epoch, cut into
+    batches of ``batch_size`` (the last may be smaller); None (full batch) when one batch
+    would hold every sample.
+
+    The shuffles come from one ``numpy.random.Generator`` seeded by ``seed``, one
+    ``permutation`` per epoch in order, so a seed always gives the same batches.
+    """
+    if batch_size is None or batch_size >= samples:
+        return None
+    rng = np.random.default_rng(seed)
+
+    def batches(epoch: int) -> list[np.ndarray]:
+        order = rng.permutation(samples)
+        return [order[i:i + batch_size] for i in range(0, samples, batch_size)]
+
+    return batches
+
+
 def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
     data = make_data(cfg["task"], cfg["train"]["seed"])
     network, params, layers = build_model(cfg)
     tr, target = cfg["train"], cfg["target"]
-    trace = Trace(network, layers, data.samples, tr["epochs"], params.runs)
+    trace = Trace(network, layers, data.samples, tr["epochs"], params.runs, y=data.y,
+                  classification=data.classification)
     outcome = OutcomeTracker(params.runs, data.y, lr=tr["lr"], epochs=tr["epochs"],
                              tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-          recorders=[trace, outcome], on_epoch=on_epoch)
+          recorders=[trace, outcome], on_epoch=on_epoch,
+          batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
     metrics, summary = trace.run(0), summarise(outcome)
+    if "accuracy" in metrics:
+        summary.update(initial_accuracy=_plain(metrics["accuracy"][0]),
+                       final_accuracy=_plain(metrics["accuracy"][-1]))
     summary.update(shape_features(metrics, summary, network.output_activation))
-    return RunResult(cfg, metrics, summary)
+    snapshots = {} if trace.neuron else trace.output_preactivations(0)
+    return RunResult(cfg, metrics, summary, snapshots)

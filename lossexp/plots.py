@@ -1,4 +1,11 @@
-"""Figures of a run: loss curve, gradient trace, and the path z took on the activation.
+"""Figures of a run: loss curve, gradient trace, and where the output units sit on their
+activation.
+
+A single neuron gets loss.png, gradients.png (dC/dw, dC/db and sigma'(z)) and
+saturation.png (the path z travelled along the activation). An MLP gets loss.png (with
+accuracy for classification), gradients.png (the mean output delta |dC/dz_L|), layers.png
+(per-layer gradient norms and saturated fractions) and saturation.png (histograms of the
+output layer's pre-activations at the first and last epoch).
 
 The only module that imports matplotlib, and only when a plot is drawn. It uses the
 object-oriented API (``Figure``) rather than pyplot: no global state, no GUI backend.
@@ -8,6 +15,7 @@ reproducible too.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +91,15 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     ax.set_xlim(epochs[0], epochs[-1])
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right")
+    handles, labels = ax.get_legend_handles_labels()
+    if "accuracy" in metrics:
+        acc = ax.twinx()
+        acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=1.5, label="accuracy")
+        acc.set_ylim(-0.02, 1.02)
+        acc.set_ylabel("accuracy")
+        more_handles, more_labels = acc.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(handles, labels, loc="center right" if "accuracy" in metrics else "upper right")
     return fig
 
 
@@ -141,10 +157,102 @@ def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     return fig
 
 
-def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path) -> list[Path]:
+def _shade_plateau(ax, summary: dict) -> None:
+    plateau = summary.get("plateau_epochs") or 0
+    if plateau:
+        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25, label=f"plateau ({plateau} epochs)")
+
+
+def _layer_count(metrics: dict) -> int:
+    return sum(1 for c in metrics if c.startswith("grad_norm_"))
+
+
+def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
+    fig, ax = _figure()
+    epochs = metrics["epoch"]
+    act = output_activation(cfg["model"])["name"]
+    ax.plot(epochs, _positive(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
+            label="mean |dC/dz_L| over samples and output units")
+    ax.plot(epochs, _positive(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
+            color="#457b9d", label="|grad| of the output layer")
+    _shade_plateau(ax, summary)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("magnitude (log scale)")
+    ax.set_title(f"{cfg['name']}: output-layer error delta_L = dC/da * {act}'(z_L)\n"
+                 f"{run_label(cfg)}")
+    ax.set_xlim(epochs[0], epochs[-1])
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="best")
+    return fig
+
+
+def layers_figure(cfg: dict, metrics: dict, summary: dict):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 6.4), layout="constrained")
+    norms, saturation = fig.subplots(2, 1, sharex=True)
+    epochs, depth = metrics["epoch"], _layer_count(metrics)
+    for l in range(1, depth + 1):
+        name = "output layer" if l == depth else f"layer {l}"
+        norms.plot(epochs, _positive(metrics[f"grad_norm_{l}"]), lw=1.5, label=name)
+        saturation.plot(epochs, metrics[f"saturated_{l}"], lw=1.5, label=name)
+    for ax in (norms, saturation):
+        _shade_plateau(ax, summary)
+        ax.grid(alpha=0.3, which="both")
+        ax.set_xlim(epochs[0], epochs[-1])
+    norms.set_yscale("log")
+    norms.set_ylabel("gradient norm (log scale)")
+    norms.set_title(f"{cfg['name']}: gradient and saturation, layer by layer\n{run_label(cfg)}")
+    norms.legend(loc="best", fontsize="small")
+    saturation.set_ylim(-0.02, 1.02)
+    saturation.set_ylabel("fraction of units saturated")
+    saturation.set_xlabel("epoch")
+    return fig
+
+
+def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *, preactivations: dict):
+    from lossexp.models import build_activation
+
+    act = build_activation(output_activation(cfg["model"]))
+    fig, ax = _figure()
+    start = np.asarray(preactivations["z_start"], dtype=float)
+    end = np.asarray(preactivations["z_end"], dtype=float)
+    both = np.concatenate([start, end])
+    both = both[np.isfinite(both)]
+    span = max(6.0, 1.05 * float(np.max(np.abs(both)))) if both.size else 6.0
+    bins = np.linspace(-span, span, 61)
+    if act.elementwise:
+        z = np.linspace(-span, span, 801)
+        ax.fill_between(z, 0, 1, where=act.saturated(z), transform=ax.get_xaxis_transform(),
+                        color=SATURATED_COLOR, alpha=0.8,
+                        label=f"{act.name} saturated (slope < 10% of max)")
+    ax.hist(start[np.isfinite(start)], bins=bins, color="#e63946", alpha=0.55,
+            label="first epoch")
+    ax.hist(end[np.isfinite(end)], bins=bins, color="#2a9d8f", alpha=0.55, label="last epoch")
+    ax.set_xlabel("output-layer pre-activation z_L (all samples and output units)")
+    ax.set_ylabel("count")
+    ax.set_title(f"{cfg['name']}: output pre-activations, start and end\n{run_label(cfg)}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
+             output_preactivations: dict | None = None) -> list[Path]:
+    """Draw every figure of a run into ``directory``; return the files written.
+
+    ``output_preactivations`` (RunResult.output_preactivations) gives an MLP its
+    saturation.png; without it that figure is left out.
+    """
     figures = {"loss": loss_figure}
     if "grad_w" in metrics:
         figures.update(gradients=gradients_figure, saturation=saturation_figure)
+    else:
+        figures.update(gradients=output_delta_figure, layers=layers_figure)
+        if output_preactivations:
+            figures["saturation"] = partial(preactivation_histogram_figure,
+                                            preactivations=output_preactivations)
     paths = []
     for stem, make in figures.items():
         paths += save(make(cfg, metrics, summary), directory, stem)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from lossexp import schema as s
-from lossexp.tasks import basic
+from lossexp.tasks import basic, classification, tabular
 from lossexp.tasks.base import Data, TaskKind
 
-TASKS: dict[str, TaskKind] = {**basic.TASKS}
+# TODO(issue 3): add `regression` to the import above and `**regression.TASKS` below once
+# lossexp/tasks/regression.py lands (regression, heteroscedastic, multi_output).
+TASKS: dict[str, TaskKind] = {**basic.TASKS, **classification.TASKS, **tabular.TASKS}
 
 __all__ = ["TASKS", "Data", "TaskKind", "make_data", "task_schemas", "task_shape"]
 
