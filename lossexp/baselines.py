@@ -1,0 +1,426 @@
+"""Curve baselines: a run's shape features and thinned loss curve, with tolerances.
+
+A baseline is one JSON file per config (``<dir>/<config stem>.json``)::
+
+    {"format": 1, "name": "mse_unlucky", "versions": {...},
+     "features": {"plateau_epochs": 120, ...},
+     "tolerances": {"plateau_epochs": {"rtol": 0.02, "atol": 2}, ..., "curve.loss": {...}},
+     "curve": {"epoch": [0, 3, ...], "loss": [0.482, ...]}}
+
+A value passes when |got - expected| <= atol + rtol * |expected| (numpy.isclose's rule);
+null (never reached, or non-finite) and true/false must match exactly. The tolerances are
+written out in full so that a person can loosen or tighten one field by editing the file;
+rewriting a baseline keeps the tolerances it already had.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossexp import atomic, writers
+from lossexp.errors import ConfigError, LossexpError
+from lossexp.features import FEATURES
+
+FORMAT = 1
+CURVE_POINTS = 101
+CURVE_FIELD = "curve.loss"
+DEFAULT_DIR = Path("tests/baselines")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+    def allowed(self, expected: float) -> float:
+        return self.atol + self.rtol * abs(expected)
+
+    def as_dict(self) -> dict:
+        return {"rtol": self.rtol, "atol": self.atol}
+
+
+# Floating-point noise between machines and NumPy versions is ~1e-13 relative here; each
+# tolerance sits orders of magnitude above it and well below the smallest change that alters
+# what a figure shows (see docs/curves.md for the changes each one catches).
+_EPOCHS = Tolerance(rtol=0.02, atol=2)
+_LOSS = Tolerance(rtol=1e-3, atol=1e-9)
+DEFAULT_TOLERANCES: dict[str, Tolerance] = {
+    "initial_loss": Tolerance(rtol=1e-9, atol=1e-12),
+    "final_loss": _LOSS,
+    "epochs_to_target": _EPOCHS,
+    "plateau_epochs": _EPOCHS,
+    "steepest_descent_epoch": _EPOCHS,
+    "loss_rises": Tolerance(rtol=0.05, atol=2),
+    "loss_at_10pct": _LOSS,
+    "loss_at_25pct": _LOSS,
+    "loss_at_50pct": _LOSS,
+    "loss_at_100pct": _LOSS,
+    "max_grad_norm": Tolerance(rtol=1e-3, atol=1e-12),
+    "saturated_fraction": Tolerance(rtol=0.0, atol=0.01),
+    CURVE_FIELD: _LOSS,
+}
+EXACT = Tolerance(rtol=0.0, atol=0.0)
+
+
+@dataclass
+class Failure:
+    """One field out of tolerance. ``got``/``expected`` is MISSING when a side lacks it."""
+
+    field: str
+    expected: object
+    got: object
+    tolerance: Tolerance | None = None
+    note: str = ""
+
+
+MISSING = object()
+
+
+@dataclass
+class Measurement:
+    """What a rerun of a config produced: its features and its full loss curve."""
+
+    features: dict
+    loss: list
+
+
+@dataclass
+class Comparison:
+    failures: list[Failure] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # fields the baseline does not record
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+# --- configs and paths ---------------------------------------------------------------------
+
+def is_sweep_config(path: Path) -> bool:
+    """True for a config with a top-level ``sweep:`` section: input to ``lossexp sweep``."""
+    from lossexp.config import parse_yaml
+
+    try:
+        data, _ = parse_yaml(Path(path).read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, LossexpError):
+        return False  # not readable as YAML: load_config reports the problem properly
+    return isinstance(data, dict) and "sweep" in data
+
+
+def baseline_path(config_path: Path, directory: Path) -> Path:
+    return Path(directory) / f"{Path(config_path).stem}.json"
+
+
+def creation_command(config_path: Path, directory: Path, *flags: str) -> str:
+    """The shell command that (re)creates the baseline of ``config_path``."""
+    words = ["lossexp", "baseline", *flags, str(config_path), "--dir", str(directory)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+@dataclass
+class Case:
+    """One run config and the file its baseline lives in."""
+
+    config_path: Path
+    cfg: dict
+    path: Path
+    directory: Path
+
+    @property
+    def name(self) -> str:
+        return self.cfg["name"]
+
+    def command(self, *flags: str) -> str:
+        return creation_command(self.config_path, self.directory, *flags)
+
+
+def collect(config_paths, directory: Path) -> tuple[list[Case], list[Path]]:
+    """The run configs among ``config_paths`` (all validated first), and the sweep configs.
+
+    A bad config raises ConfigError before anything runs; a sweep config (with a
+    ``sweep:`` section) is not a run and is returned separately, to be reported as skipped.
+    """
+    from lossexp.config import load_config
+
+    cases, sweeps = [], []
+    for path in map(Path, config_paths):
+        if is_sweep_config(path):
+            sweeps.append(path)
+            continue
+        cases.append(Case(path, load_config(path), baseline_path(path, directory), Path(directory)))
+    return cases, sweeps
+
+
+def existing_baseline(case: Case) -> dict | None:
+    """The case's validated baseline, or None when there is no file (ConfigError if bad)."""
+    if not case.path.exists():
+        return None
+    return read_baseline(case.path, case.command("--update"))
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+def measure(cfg: dict) -> Measurement:
+    """Rerun ``cfg`` (no files, no plots) and keep its features and loss curve."""
+    from lossexp.experiment import run_experiment
+
+    result = run_experiment(cfg)
+    features = {name: result.summary[name] for name in FEATURES}
+    loss = [v if math.isfinite(v) else None for v in result.metrics["loss"].tolist()]
+    return Measurement(features, loss)
+
+
+def thin_epochs(epochs: int, points: int = CURVE_POINTS) -> list[int]:
+    """About ``points`` evenly spaced epochs from 0 to ``epochs``, both ends included."""
+    if epochs < points:
+        return list(range(epochs + 1))
+    return sorted({round(i * epochs / (points - 1)) for i in range(points)})
+
+
+def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None) -> dict:
+    """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults."""
+    from lossexp.results import versions
+
+    kept = tolerances or {}
+    fields = [*measured.features, CURVE_FIELD]
+    epochs = thin_epochs(len(measured.loss) - 1)
+    return {
+        "format": FORMAT,
+        "name": name,
+        "versions": {**versions(), "python": platform.python_version()},
+        "features": dict(measured.features),
+        "tolerances": {f: kept.get(f, DEFAULT_TOLERANCES.get(f, EXACT)).as_dict() for f in fields},
+        "curve": {"epoch": epochs, "loss": [measured.loss[e] for e in epochs]},
+    }
+
+
+def write_baseline(path: Path, baseline: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(path, writers.json_text(baseline))
+
+
+def make_baseline(case: Case, *, update: bool = False, missing_only: bool = False) -> str:
+    """Create or refresh the baseline of ``case``; return what was done, in a few words.
+
+    By default a baseline is created when absent, rewritten when the rerun no longer
+    matches it (or reports fields it lacks) and left alone when it still matches.
+    ``update`` rewrites it whatever it holds; ``missing_only`` only creates absent ones.
+    A rewrite keeps the tolerances already in the file.
+    """
+    if not case.path.exists():
+        write_baseline(case.path, build_baseline(case.name, measure(case.cfg)))
+        return "created"
+    if missing_only:
+        return "exists, left as it is"
+    if update:
+        try:
+            tolerances, done = existing_baseline(case)["tolerances"], "rewrote"
+        except LossexpError:
+            tolerances, done = None, "rewrote an unreadable file (tolerances reset to defaults)"
+        write_baseline(case.path, build_baseline(case.name, measure(case.cfg), tolerances))
+        return done
+    old = existing_baseline(case)
+    measured = measure(case.cfg)
+    comparison = compare(old, measured)
+    if comparison.passed and not comparison.extra:
+        return "unchanged (the rerun is within tolerance)"
+    write_baseline(case.path, build_baseline(case.name, measured, old["tolerances"]))
+    changed = [f.field for f in comparison.failures] + [f"new {f}" for f in comparison.extra]
+    return f"rewrote ({', '.join(changed)})"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed (write null for a non-finite value)")
+
+
+def read_baseline(path: Path, remedy: str = "") -> dict:
+    """The validated baseline at ``path``; tolerances become Tolerance objects.
+
+    Raises ConfigError naming the file, the key and the problem (plus ``remedy``, the
+    command that recreates it) when the file cannot be read or is malformed.
+    """
+    path = Path(path)
+    hint = f"; fix it or recreate it with: {remedy}" if remedy else ""
+
+    def fail(where: str, key: str, problem: str) -> ConfigError:
+        return ConfigError(where, key, f"{problem}{hint}")
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise fail(str(path), "", "not a baseline: the file is not UTF-8 text") from None
+    except OSError as exc:
+        raise fail(str(path), "", f"cannot read the baseline: {exc.strerror}") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}:{exc.lineno}", "", f"not valid JSON ({exc.msg}, column {exc.colno})") from None
+    except ValueError as exc:
+        raise fail(str(path), "", f"not valid baseline JSON: {exc}") from None
+    problem = _structure_problem(data)
+    if problem:
+        raise fail(str(path), *problem)
+    data["tolerances"] = {f: Tolerance(float(t["rtol"]), float(t["atol"]))
+                          for f, t in data["tolerances"].items()}
+    return data
+
+
+def _structure_problem(data) -> tuple[str, str] | None:
+    """(key, problem) for the first thing wrong with a parsed baseline, else None."""
+    if not isinstance(data, dict):
+        return "", "the top level must be a JSON object"
+    for key in ("format", "features", "curve", "tolerances"):
+        if key not in data:
+            return key, "missing (is this a lossexp baseline?)"
+    if data["format"] != FORMAT:
+        return "format", f"unsupported format {data['format']!r} (this lossexp reads {FORMAT})"
+    return (_features_problem(data["features"]) or _curve_problem(data["curve"])
+            or _tolerances_problem(data["tolerances"], data["features"]))
+
+
+def _features_problem(features) -> tuple[str, str] | None:
+    if not isinstance(features, dict):
+        return "features", "must be an object of field: value"
+    for name, value in features.items():
+        if value is not None and not isinstance(value, bool) and not _is_number(value):
+            return f"features.{name}", f"must be a number, true/false or null, got {value!r}"
+    return None
+
+
+def _curve_problem(curve) -> tuple[str, str] | None:
+    if not isinstance(curve, dict) or not isinstance(curve.get("epoch"), list) \
+            or not isinstance(curve.get("loss"), list):
+        return "curve", "must be an object with lists 'epoch' and 'loss'"
+    epochs, loss = curve["epoch"], curve["loss"]
+    if not epochs or len(epochs) != len(loss):
+        return "curve", f"'epoch' and 'loss' must be non-empty and of equal length " \
+                        f"(got {len(epochs)} and {len(loss)})"
+    if any(not isinstance(e, int) or isinstance(e, bool) or e < 0 for e in epochs) \
+            or any(b <= a for a, b in zip(epochs, epochs[1:])):
+        return "curve.epoch", "must be increasing epoch numbers (integers >= 0)"
+    if any(v is not None and not _is_number(v) for v in loss):
+        return "curve.loss", "must hold numbers or null"
+    return None
+
+
+def _tolerances_problem(tolerances, features) -> tuple[str, str] | None:
+    if not isinstance(tolerances, dict):
+        return "tolerances", "must be an object of field: {rtol, atol}"
+    for name, tol in tolerances.items():
+        key = f"tolerances.{name}"
+        if name not in features and name != CURVE_FIELD:
+            return key, f"no such field in 'features' (known: {', '.join(features)})"
+        if not isinstance(tol, dict) or set(tol) != {"rtol", "atol"}:
+            return key, "must be an object with exactly 'rtol' and 'atol'"
+        for part, value in tol.items():
+            if not _is_number(value) or not math.isfinite(value) or value < 0:
+                return f"{key}.{part}", f"must be a number >= 0, got {value!r}"
+    return None
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+def within(expected, got, tolerance: Tolerance) -> bool:
+    """True when ``got`` matches ``expected``: null and booleans exactly, numbers within."""
+    if expected is None or got is None:
+        return expected is None and got is None
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(expected) is type(got) and expected == got
+    return abs(got - expected) <= tolerance.allowed(expected)
+
+
+def tolerance_of(baseline: dict, name: str) -> Tolerance:
+    return baseline["tolerances"].get(name, DEFAULT_TOLERANCES.get(name, EXACT))
+
+
+def compare(baseline: dict, measured: Measurement) -> Comparison:
+    """Every feature and the thinned curve of ``measured`` against ``baseline``."""
+    result = Comparison()
+    expected, got = baseline["features"], measured.features
+    for name, value in expected.items():
+        tol = tolerance_of(baseline, name)
+        if name not in got:
+            result.failures.append(Failure(name, value, MISSING, tol,
+                                            "the run no longer reports this field"))
+        elif not within(value, got[name], tol):
+            result.failures.append(Failure(name, value, got[name], tol))
+    result.extra = [name for name in got if name not in expected]
+    curve_failure = _compare_curve(baseline, measured.loss)
+    if curve_failure:
+        result.failures.append(curve_failure)
+    return result
+
+
+def _compare_curve(baseline: dict, loss: list) -> Failure | None:
+    """The worst point of the loss curve that is out of tolerance, if any."""
+    curve, tol = baseline["curve"], tolerance_of(baseline, CURVE_FIELD)
+    if curve["epoch"][-1] != len(loss) - 1:
+        return Failure(CURVE_FIELD, f"epochs 0..{curve['epoch'][-1]}", f"epochs 0..{len(loss) - 1}",
+                       None, "the number of epochs changed")
+    bad = [(e, want) for e, want in zip(curve["epoch"], curve["loss"])
+           if not within(want, loss[e], tol)]
+    if not bad:
+        return None
+
+    def excess(point):
+        e, want = point
+        if want is None or loss[e] is None:
+            return math.inf
+        return abs(loss[e] - want) / max(tol.allowed(want), 1e-300)
+
+    epoch, want = max(bad, key=excess)
+    return Failure(f"{CURVE_FIELD} @ epoch {epoch}", want, loss[epoch], tol,
+                   f"{len(bad)} of {len(curve['epoch'])} points out of tolerance")
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+def format_value(value) -> str:
+    if value is MISSING:
+        return "(missing)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def format_tolerance(failure: Failure) -> str:
+    tol, expected = failure.tolerance, failure.expected
+    if tol is None or not _is_number(expected):
+        return "exact"
+    return f"±{tol.allowed(expected):.3g} (rtol {tol.rtol:g}, atol {tol.atol:g})"
+
+
+def failure_report(case: Case, comparison: Comparison) -> str:
+    """The heading and the table of a failed comparison."""
+    return (f"{case.name}: {len(comparison.failures)} field(s) out of tolerance of {case.path}\n"
+            f"{failure_table(comparison.failures)}")
+
+
+def failure_table(failures: list[Failure]) -> str:
+    """A plain-text table of failing fields: field, expected, got, tolerance, note."""
+    header = ("field", "expected", "got", "tolerance", "")
+    rows = [header] + [(f.field, format_value(f.expected), format_value(f.got),
+                        format_tolerance(f), f.note) for f in failures]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)

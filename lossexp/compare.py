@@ -1,0 +1,200 @@
+"""Several runs side by side: their curves overlaid (compare.png) and a table (compare.md).
+
+Reads run directories as ``lossexp run`` writes them (config.yaml, metrics.csv,
+summary.json), so a comparison can be made long after the runs. matplotlib is imported
+only when the figure is drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lossexp import atomic
+from lossexp.errors import LossexpError
+from lossexp.features import gradient_norm
+
+RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
+
+
+@dataclass
+class Run:
+    directory: Path
+    config: dict
+    metrics: dict[str, np.ndarray]
+    summary: dict
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or self.directory.name)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def read_run(directory) -> Run:
+    """The run saved in ``directory``; LossexpError naming the file if it is not one."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise LossexpError(f"{directory}: no such run directory")
+    for name in RUN_FILES:
+        if not (directory / name).is_file():
+            raise LossexpError(f"{directory}: not a run directory written by `lossexp run` "
+                               f"(no {name})")
+    return Run(directory, _read_config(directory / "config.yaml"),
+               read_metrics(directory / "metrics.csv"), _read_summary(directory / "summary.json"))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LossexpError(f"{path}: cannot read: {exc}") from None
+
+
+def _read_config(path: Path) -> dict:
+    from lossexp.config import parse_yaml
+
+    data, _ = parse_yaml(_read_text(path), str(path))
+    if not isinstance(data, dict):
+        raise LossexpError(f"{path}: not a resolved run config (expected a mapping)")
+    return data
+
+
+def _read_summary(path: Path) -> dict:
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise LossexpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise LossexpError(f"{path}: expected a JSON object")
+    return data
+
+
+def read_metrics(path: Path) -> dict[str, np.ndarray]:
+    """metrics.csv as column -> float64 array (an empty cell reads as nan)."""
+    rows = list(csv.reader(_read_text(path).splitlines()))
+    if len(rows) < 2 or "loss" not in rows[0] or "epoch" not in rows[0]:
+        raise LossexpError(f"{path}: expected a header with 'epoch' and 'loss' and at least one row")
+    header, values = rows[0], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise LossexpError(f"{path}:{line}: {len(row)} cells for {len(header)} columns")
+        try:
+            values.append([float(cell) if cell else math.nan for cell in row])
+        except ValueError:
+            raise LossexpError(f"{path}:{line}: a cell is not a number") from None
+    table = np.array(values, dtype=np.float64)
+    return {name: table[:, i] for i, name in enumerate(header)}
+
+
+# --- the table -----------------------------------------------------------------------------
+
+def _cell(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.{digits}g}"
+    return str(value)
+
+
+def _first(run: Run, column: str):
+    values = run.metrics.get(column)
+    return None if values is None else float(values[0])
+
+
+def _reached(run: Run) -> str:
+    epoch = run.summary.get("epochs_to_target")
+    if epoch is None:
+        return f"never (in {run.config.get('train', {}).get('epochs', '?')})"
+    return str(epoch)
+
+
+def table_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
+    """(quantity, one cell per run): the start, the settings and the outcome of each run."""
+    quantities = [
+        ("input x", lambda r: r.config.get("task", {}).get("x")),
+        ("desired output y", lambda r: r.config.get("task", {}).get("y")),
+        ("initial w", lambda r: _first(r, "w")),
+        ("initial b", lambda r: _first(r, "b")),
+        ("initial z = w x + b", lambda r: _first(r, "z")),
+        ("initial output", lambda r: r.summary.get("initial_output")),
+        ("final output", lambda r: r.summary.get("final_output")),
+        ("learning rate", lambda r: r.config.get("train", {}).get("lr")),
+        ("loss", lambda r: r.config.get("loss", {}).get("name")),
+        ("final loss", lambda r: r.summary.get("final_loss")),
+        ("plateau (epochs)", lambda r: r.summary.get("plateau_epochs")),
+        ("epochs to target", _reached),
+    ]
+    return [(label, [_cell(get(run)) for run in runs]) for label, get in quantities]
+
+
+def column_labels(runs: list[Run]) -> list[str]:
+    """Run names, or their directories when two runs share a name."""
+    names = [run.name for run in runs]
+    return names if len(set(names)) == len(names) else [str(run.directory) for run in runs]
+
+
+def markdown_table(runs: list[Run]) -> str:
+    lines = ["| | " + " | ".join(column_labels(runs)) + " |",
+             "| --- |" + " ---: |" * len(runs)]
+    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in table_rows(runs)]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_document(runs: list[Run]) -> str:
+    sources = ", ".join(f"`{run.directory}`" for run in runs)
+    return f"# Comparison of {len(runs)} runs\n\n{markdown_table(runs)}\nRuns: {sources}.\n"
+
+
+# --- the figure ----------------------------------------------------------------------------
+
+def compare_figure(runs: list[Run]):
+    """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run."""
+    from matplotlib.figure import Figure
+
+    from lossexp.plots import _positive, run_label
+
+    fig = Figure(figsize=(7.5, 8.5), layout="constrained")
+    ax_loss, ax_out, ax_grad = fig.subplots(3, 1, sharex=True)
+    for index, (run, label) in enumerate(zip(runs, column_labels(runs))):
+        style = ("-", "--", ":", "-.")[index // 10 % 4]
+        epochs = run.metrics["epoch"]
+        (line,) = ax_loss.plot(epochs, _positive(run.metrics["loss"]), ls=style, lw=1.8,
+                               label=f"{label}: {run_label(run.config)}")
+        colour = line.get_color()
+        plateau = run.summary.get("plateau_epochs") or 0
+        if plateau:
+            ax_loss.axvline(plateau, color=colour, ls=":", lw=1.2)
+        ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
+        grad = gradient_norm(run.metrics)
+        if grad is not None:
+            ax_grad.plot(epochs, _positive(grad), color=colour, ls=style, lw=1.8)
+    ax_loss.set(yscale="log", ylabel="loss (log scale)",
+                title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
+    ax_out.set(ylabel="output a")
+    ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",
+                xlim=(0, max(run.metrics["epoch"][-1] for run in runs)))
+    ax_loss.legend(loc="best", fontsize="small")
+    for ax in (ax_loss, ax_out, ax_grad):
+        ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
+    """Write compare.png, compare.svg and compare.md into ``out``; return the table."""
+    from lossexp.plots import save
+
+    if not runs:
+        raise LossexpError("give at least one run directory")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = save(compare_figure(runs), out, "compare")
+    atomic.write_text(out / "compare.md", markdown_document(runs))
+    return markdown_table(runs), [*paths, out / "compare.md"]
