@@ -91,15 +91,17 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     ax.set_xlim(epochs[0], epochs[-1])
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
+    if "accuracy" not in metrics:
+        ax.legend(loc="upper right")
+        return fig
+    acc = ax.twinx()
+    acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=1.5, label="accuracy")
+    acc.set_ylim(-0.02, 1.02)
+    acc.set_ylabel("accuracy")
     handles, labels = ax.get_legend_handles_labels()
-    if "accuracy" in metrics:
-        acc = ax.twinx()
-        acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=1.5, label="accuracy")
-        acc.set_ylim(-0.02, 1.02)
-        acc.set_ylabel("accuracy")
-        more_handles, more_labels = acc.get_legend_handles_labels()
-        handles, labels = handles + more_handles, labels + more_labels
-    ax.legend(handles, labels, loc="center right" if "accuracy" in metrics else "upper right")
+    more_handles, more_labels = acc.get_legend_handles_labels()
+    fig.legend(handles + more_handles, labels + more_labels, loc="outside lower center",
+               ncols=4, fontsize="small")
     return fig
 
 
