@@ -11,31 +11,41 @@ the activation's steepest slope (for the sigmoid: sigma'(z) < 0.025, i.e. |z| > 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from lossexp import hyperparams
 from lossexp.registry import lookup
 from lossexp.schema import Number
 
 SATURATION_FRACTION = 0.1
 
-# exp(709.8) is the largest finite double. Clipping the exponent at 700 changes the sigmoid
-# only where it is already below 1e-304, and keeps every intermediate normal and finite.
-_EXP_CLIP = 700.0
 
-
-def _exp_neg(z):
-    """exp(-z) without overflow (see _EXP_CLIP)."""
-    return np.exp(np.minimum(np.negative(z), _EXP_CLIP))
+def _exp_neg_abs(z):
+    """exp(-|z|): in (0, 1], so it never overflows (it underflows to 0 past |z| = 745)."""
+    return np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
 
 
 class Activation:
+    """An activation: ``value`` and ``grad`` in the pre-activation z, plus its description."""
+
     name = ""
     formula = ""
     derivative = ""
     saturates = "never"
+    output_bounds = (-math.inf, math.inf)
     params: dict = {}
     elementwise = True
     peak_slope = 1.0
+
+    def __init__(self, **given):
+        self._set_params(given)
+
+    def _set_params(self, given: dict) -> None:
+        checked = hyperparams.checked(f"activation {self.name!r}", self.params, given)
+        for key, value in checked.items():
+            setattr(self, key, value)
 
     def value(self, z):
         raise NotImplementedError
@@ -59,18 +69,23 @@ class Activation:
 class Sigmoid(Activation):
     name = "sigmoid"
     formula = "1 / (1 + exp(-z))"
-    derivative = "sigma(z) * (1 - sigma(z))"
+    derivative = "sigma(z) (1 - sigma(z))"
     saturates = "|z| > 3.6 (slope < 0.025)"
+    output_bounds = (0.0, 1.0)
     peak_slope = 0.25
 
     def value(self, z):
-        return 1.0 / (1.0 + _exp_neg(z))
+        z = np.asarray(z, dtype=np.float64)
+        e = _exp_neg_abs(z)
+        # 1/(1 + e^-z) for z >= 0 and e^z/(1 + e^z) for z < 0: exp never sees a positive
+        # argument, and the small tail keeps its full relative precision.
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
     def grad(self, z):
-        e = _exp_neg(z)
+        # sigma'(z) = e^-|z| / (1 + e^-|z|)^2, symmetric in z, with no 1 - sigma(z)
+        # cancellation: full relative precision deep in both tails.
+        e = _exp_neg_abs(z)
         s = 1.0 / (1.0 + e)
-        # e*s is 1 - sigma(z) computed without cancellation, so the slope keeps full
-        # relative precision deep in both tails.
         return (e * s) * s
 
 
@@ -79,13 +94,15 @@ class Tanh(Activation):
     formula = "tanh(z)"
     derivative = "1 - tanh(z)^2"
     saturates = "|z| > 1.8 (slope < 0.1)"
+    output_bounds = (-1.0, 1.0)
 
     def value(self, z):
-        return np.tanh(z)
+        return np.tanh(np.asarray(z, dtype=np.float64))
 
     def grad(self, z):
-        t = np.tanh(z)
-        return 1.0 - t * t
+        # 1 - tanh^2 = 4 e^-2|z| / (1 + e^-2|z|)^2: no cancellation, no overflow.
+        e = _exp_neg_abs(2.0 * np.asarray(z, dtype=np.float64))
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
 class ReLU(Activation):
@@ -93,9 +110,10 @@ class ReLU(Activation):
     formula = "max(z, 0)"
     derivative = "1 if z > 0 else 0"
     saturates = "z <= 0 (a dead unit: slope 0)"
+    output_bounds = (0.0, math.inf)
 
     def value(self, z):
-        return np.maximum(z, 0.0)
+        return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
 
     def grad(self, z):
         return (np.asarray(z) > 0).astype(np.float64)
@@ -103,19 +121,20 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
-    formula = "z if z > 0 else alpha * z"
+    formula = "z if z > 0 else alpha z"
     derivative = "1 if z > 0 else alpha"
-    params = {"alpha": Number(default=0.01, gt=0, lt=1, doc="slope for z < 0")}
+    params = {"alpha": Number(default=0.01, gt=0, lt=1, doc="the slope for z < 0")}
 
     def __init__(self, *, alpha: float = 0.01):
-        if not 0 < alpha < 1:
-            raise ValueError(f"leaky_relu alpha must be in (0, 1), got {alpha!r}")
-        self.alpha = float(alpha)
-        self.saturates = "never (slope alpha for z < 0)" if alpha >= SATURATION_FRACTION else \
-            f"z < 0 (slope alpha = {alpha:g})"
+        self._set_params({"alpha": alpha})
+        if self.alpha < SATURATION_FRACTION:
+            self.saturates = f"z < 0 (slope alpha = {self.alpha:g})"
+        else:
+            self.saturates = f"never (slope alpha = {self.alpha:g} for z < 0)"
 
     def value(self, z):
-        return np.where(np.asarray(z) > 0, z, self.alpha * np.asarray(z))
+        z = np.asarray(z, dtype=np.float64)
+        return np.where(z > 0, z, self.alpha * z)
 
     def grad(self, z):
         return np.where(np.asarray(z) > 0, 1.0, self.alpha)
@@ -126,10 +145,11 @@ class Softplus(Activation):
     formula = "log(1 + exp(z))"
     derivative = "sigma(z)"
     saturates = "z < -2.2 (slope < 0.1)"
+    output_bounds = (0.0, math.inf)
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
-        return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        return np.maximum(z, 0.0) + np.log1p(_exp_neg_abs(z))
 
     def grad(self, z):
         return Sigmoid().value(z)
@@ -141,22 +161,25 @@ class Identity(Activation):
     derivative = "1"
 
     def value(self, z):
-        return np.asarray(z, dtype=np.float64).copy()
+        return np.array(z, dtype=np.float64)
 
     def grad(self, z):
-        return np.ones_like(z, dtype=np.float64)
+        return np.ones(np.shape(z))
 
 
 class Softmax(Activation):
     name = "softmax"
     formula = "exp(z_k) / sum_j exp(z_j)   (over the last axis)"
     derivative = "p_k (delta_kj - p_j)   (a Jacobian, not elementwise)"
-    saturates = "max p_k -> 1 (every slope p_k(1 - p_k) -> 0)"
+    saturates = "max p_k -> 1 (every slope p_k (1 - p_k) < 0.025)"
+    output_bounds = (0.0, 1.0)
     elementwise = False
+    peak_slope = 0.25
 
     def value(self, z):
-        shifted = np.asarray(z) - np.max(z, axis=-1, keepdims=True)
-        e = np.exp(shifted)
+        z = np.asarray(z, dtype=np.float64)
+        # Shifting by the row maximum leaves p unchanged and keeps exp() <= 1.
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
     def grad(self, z):
@@ -170,7 +193,7 @@ class Softmax(Activation):
 
     def saturated(self, z):
         p = self.value(z)
-        return p * (1.0 - p) < SATURATION_FRACTION * 0.25
+        return p * (1.0 - p) < SATURATION_FRACTION * self.peak_slope
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
@@ -183,5 +206,9 @@ def names() -> list[str]:
 
 
 def get(name: str, **params) -> Activation:
-    """The activation registered as ``name``, built with keyword-only ``params``."""
-    return lookup(ACTIVATIONS, name, "activation")(**params)
+    """The activation registered as ``name``, built with keyword-only ``params``.
+
+    Raises ``LossexpError`` for an unknown name or a bad parameter.
+    """
+    cls = lookup(ACTIVATIONS, name, "activation")
+    return cls(**hyperparams.checked(f"activation {name!r}", cls.params, params))

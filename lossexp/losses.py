@@ -2,97 +2,384 @@
 
 Conventions, as in optax and scikit-learn's ``_loss``:
 - ``value(pred, target)`` returns the per-element loss, same shape as ``pred``;
-  ``grad(pred, target)`` returns d value / d pred, elementwise.
+  ``grad(pred, target)`` returns d value / d pred, elementwise. ``a`` is the prediction
+  (the network's output), ``y`` the target, ``r = a - y`` the residual.
 - Reduction is the caller's: ``reduce(values, "mean" | "sum" | "none")``. The training
   engine sums a sample's losses over its outputs and then takes the mean (or the sum)
   over samples.
-- Hyperparameters are keyword-only and validated when the loss is built.
+- Hyperparameters are keyword-only, declared in ``params`` as schema specs and validated
+  when the loss is built; configs are validated by the same specs.
+- Constants that do not depend on the prediction are dropped (gaussian_nll leaves out
+  log(2 pi) / 2).
 - Where a loss pairs with an output activation into a simpler, stable expression in the
   pre-activation z (sigmoid + cross-entropy), that fused form lives in ``lossexp.fused``.
+
+Two losses read more than one column per target. ``gaussian_nll`` with
+``heteroscedastic: true`` reads (mu_1..mu_K, s_1..s_K), s = log sigma^2, from the model.
+``uncertainty_weighted`` reads the same layout, but learns s_k itself, one per output and
+shared by every sample: the engine appends those learned columns to the model's output.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from lossexp import hyperparams
+from lossexp.errors import LossexpError
 from lossexp.registry import lookup
-from lossexp.schema import Text
+from lossexp.schema import Boolean, ListOf, Number, Text
 
-# Probabilities are kept this far from 0 and 1 in the probability-space forms of the
-# cross-entropies, so log() stays finite; training uses the logit forms in lossexp.fused.
-_PROB_EPS = 1e-300
+REDUCTIONS = ("mean", "sum", "none")
 
 
 class Loss:
+    """A loss: ``value`` and ``grad`` elementwise in (pred, target), plus its description."""
+
     name = ""
-    formula = ""
-    gradient = ""
+    formula = ""   # the value, in the prediction a and the target y
+    gradient = ""  # d value / d a
     params: dict = {}
+    # The range of predictions the loss is defined on (cross-entropies read probabilities).
+    output_bounds = (-math.inf, math.inf)
+    heads_per_target = 1    # model output columns the loss reads per target column
+    learned_per_target = 0  # columns per target the loss learns itself (see module doc)
+    # False for signed_error only: its grad is the naive rule's step, sign(value) * d value/da.
+    grad_is_derivative = True
+
+    def __init__(self, **given):
+        self._set_params(given)
+
+    def _set_params(self, given: dict) -> None:
+        checked = hyperparams.checked(f"loss {self.name!r}", self.params, given)
+        for key, value in checked.items():
+            setattr(self, key, value)
 
     def value(self, pred, target):
         raise NotImplementedError
 
     def grad(self, pred, target):
         raise NotImplementedError
+
+    def columns(self, n_targets: int) -> int:
+        """How many model output columns this loss needs for ``n_targets`` target columns."""
+        return self.heads_per_target * n_targets
 
     def __repr__(self):
         args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.params)
         return f"{type(self).__name__}({args})"
 
 
+def _residual(pred, target):
+    return np.subtract(pred, target, dtype=np.float64)
+
+
+def _ratio(num, den):
+    """num / den, taking 0 / 0 as 0 and x / 0 as +-inf, without warnings."""
+    num, den = np.broadcast_arrays(np.asarray(num, np.float64), np.asarray(den, np.float64))
+    out = np.where(num == 0, 0.0, np.copysign(np.inf, num))
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _xlogy(x, y):
+    """x log y elementwise, with 0 log 0 = 0 (and x log 0 = -inf for x > 0)."""
+    x, y = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
+    log_y = np.log(y, out=np.full(y.shape, -np.inf), where=y > 0)
+    return np.multiply(x, log_y, out=np.zeros(x.shape), where=x != 0)
+
+
+def _per_output(weights, values):
+    """Multiply column k of ``values`` by weights[k] (no weights: unchanged)."""
+    if weights is None:
+        return values
+    if values.shape[-1] != len(weights):
+        raise LossexpError(f"{len(weights)} per-output weights given, but the prediction has "
+                           f"{values.shape[-1]} outputs")
+    return values * np.asarray(weights, dtype=np.float64)
+
+
 class Quadratic(Loss):
     name = "quadratic"
-    formula = "(a - y)^2 / 2   (convention: plain -> (a - y)^2)"
-    gradient = "a - y   (plain: 2 (a - y))"
-    params = {"convention": Text(default="half", choices=("half", "plain"),
-                                 doc="half: (a - y)^2 / 2; plain: (a - y)^2")}
+    formula = "(a - y)^2 / 2   [plain: (a - y)^2; times w_k per output]"
+    gradient = "a - y   [plain: 2 (a - y); times w_k]"
+    params = {
+        "convention": Text(default="half", choices=("half", "plain"),
+                           doc="half: (a - y)^2 / 2, whose gradient is a - y; plain: (a - y)^2"),
+        "weights": ListOf(Number(gt=0), default=None, nullable=True, min_len=1,
+                          doc="per-output weights w_k for multi-output regression"),
+    }
 
-    def __init__(self, *, convention: str = "half"):
-        if convention not in ("half", "plain"):
-            raise ValueError(f"quadratic convention must be 'half' or 'plain', got {convention!r}")
-        self.convention = convention
-        self._scale = 0.5 if convention == "half" else 1.0
+    def __init__(self, *, convention: str = "half", weights=None):
+        self._set_params({"convention": convention,
+                          "weights": None if weights is None else list(weights)})
+        self._scale = 0.5 if self.convention == "half" else 1.0
 
     def value(self, pred, target):
-        r = np.subtract(pred, target)
-        return self._scale * (r * r)
+        r = _residual(pred, target)
+        return _per_output(self.weights, self._scale * (r * r))
 
     def grad(self, pred, target):
-        return (2.0 * self._scale) * np.subtract(pred, target)
+        return _per_output(self.weights, (2.0 * self._scale) * _residual(pred, target))
 
 
 class CrossEntropy(Loss):
+    """Binary cross-entropy of a probability a. Paired with a sigmoid output, training
+    uses the fused logit form in ``lossexp.fused`` instead (stable, delta = a - y)."""
+
     name = "cross_entropy"
     formula = "-(y log a + (1 - y) log(1 - a))"
     gradient = "(a - y) / (a (1 - a))"
+    output_bounds = (0.0, 1.0)
 
     def value(self, pred, target):
-        a = np.clip(pred, _PROB_EPS, 1.0)
-        one_minus_a = np.clip(1.0 - np.asarray(pred), _PROB_EPS, 1.0)
-        return -(target * np.log(a) + (1.0 - np.asarray(target)) * np.log(one_minus_a))
+        a, y = np.asarray(pred, np.float64), np.asarray(target, np.float64)
+        return -(_xlogy(y, a) + _xlogy(1.0 - y, 1.0 - a))
 
     def grad(self, pred, target):
-        a = np.clip(pred, _PROB_EPS, 1.0 - 2.0**-53)
-        return (a - target) / (a * (1.0 - a))
+        a, y = np.broadcast_arrays(np.asarray(pred, np.float64), np.asarray(target, np.float64))
+        # At a = 0 or 1 the derivative's two terms (1 - y)/(1 - a) - y/a are taken apart,
+        # with the 0 log 0 = 0 convention: finite where the target agrees, +-inf where not.
+        out = _ratio(1.0 - y, 1.0 - a) - _ratio(y, a)
+        inside = (a > 0) & (a < 1)
+        # Overflow here means the true gradient exceeds the float range: inf is its value.
+        with np.errstate(over="ignore"):
+            np.divide(a - y, a * (1.0 - a), out=out, where=inside)
+        return out
 
 
 class CategoricalCrossEntropy(Loss):
+    """Cross-entropy of a distribution p over the last axis. Paired with softmax, training
+    uses the fused log-softmax form (delta = p - y)."""
+
     name = "categorical_cross_entropy"
-    formula = "-sum_k y_k log p_k"
+    formula = "-y_k log p_k   (summed over k: -sum_k y_k log p_k)"
     gradient = "-y_k / p_k"
+    output_bounds = (0.0, 1.0)
 
     def value(self, pred, target):
-        return -(target * np.log(np.clip(pred, _PROB_EPS, 1.0)))
+        return -_xlogy(target, pred)
 
     def grad(self, pred, target):
-        return -np.asarray(target) / np.clip(pred, _PROB_EPS, 1.0)
+        return -_ratio(target, pred)
+
+
+class MAE(Loss):
+    name = "mae"
+    formula = "|a - y|"
+    gradient = "sign(a - y)   (0 at a = y)"
+
+    def value(self, pred, target):
+        return np.abs(_residual(pred, target))
+
+    def grad(self, pred, target):
+        return np.sign(_residual(pred, target))
+
+
+def _huber(r, delta):
+    # m = min(|r|, delta) gives r^2/2 inside and delta (|r| - delta/2) outside, and never
+    # squares a large residual.
+    m = np.minimum(np.abs(r), delta)
+    return m * (np.abs(r) - 0.5 * m)
+
+
+class Huber(Loss):
+    name = "huber"
+    formula = "(a - y)^2 / 2 if |a - y| <= delta, else delta (|a - y| - delta / 2)"
+    gradient = "clip(a - y, -delta, delta)"
+    params = {"delta": Number(default=1.0, gt=0, doc="where the quadratic turns linear")}
+
+    def __init__(self, *, delta: float = 1.0):
+        self._set_params({"delta": delta})
+
+    def value(self, pred, target):
+        return _huber(_residual(pred, target), self.delta)
+
+    def grad(self, pred, target):
+        return np.clip(_residual(pred, target), -self.delta, self.delta)
+
+
+class SmoothL1(Loss):
+    """Huber divided by its threshold: slope 1 outside |r| < beta, as in object detection."""
+
+    name = "smooth_l1"
+    formula = "(a - y)^2 / (2 beta) if |a - y| < beta, else |a - y| - beta / 2"
+    gradient = "clip((a - y) / beta, -1, 1)"
+    params = {"beta": Number(default=1.0, gt=0,
+                             doc="width of the quadratic zone (use mae for beta = 0)")}
+
+    def __init__(self, *, beta: float = 1.0):
+        self._set_params({"beta": beta})
+
+    def value(self, pred, target):
+        return _huber(_residual(pred, target), self.beta) / self.beta
+
+    def grad(self, pred, target):
+        return np.clip(_residual(pred, target), -self.beta, self.beta) / self.beta
+
+
+class LogCosh(Loss):
+    name = "log_cosh"
+    formula = "log cosh(a - y)"
+    gradient = "tanh(a - y)"
+
+    def value(self, pred, target):
+        r = _residual(pred, target)
+        # cosh overflows past |r| = 710; log cosh r = logaddexp(r, -r) - log 2 never does.
+        return np.logaddexp(r, -r) - math.log(2.0)
+
+    def grad(self, pred, target):
+        return np.tanh(_residual(pred, target))
+
+
+class Quantile(Loss):
+    """The pinball loss, minimised by the q-th quantile of y (q = 0.5: half the MAE)."""
+
+    name = "quantile"
+    formula = "q (y - a) if y >= a, else (1 - q) (a - y)"
+    gradient = "-q if a < y, 1 - q if a > y, 0 at a = y"
+    params = {"q": Number(default=0.5, gt=0, lt=1, doc="the quantile to fit")}
+
+    def __init__(self, *, q: float = 0.5):
+        self._set_params({"q": q})
+
+    def value(self, pred, target):
+        e = -_residual(pred, target)  # y - a
+        return np.maximum(self.q * e, (self.q - 1.0) * e)
+
+    def grad(self, pred, target):
+        r = _residual(pred, target)
+        return np.where(r < 0, -self.q, np.where(r > 0, 1.0 - self.q, 0.0))
+
+
+def _split_mean_log_var(pred, target, who: str):
+    pred = np.asarray(pred, np.float64)
+    k = np.shape(target)[-1]
+    if pred.shape[-1] != 2 * k:
+        raise LossexpError(f"{who} reads 2 prediction columns per target (mu, log sigma^2): "
+                           f"{k} target column(s) need {2 * k}, got {pred.shape[-1]}")
+    return pred[..., :k], pred[..., k:]
+
+
+def _precision_weighted(r, log_var, power: int):
+    """|r|^power exp(-log_var) with the sign of r^power, computed in log space.
+
+    r^2 exp(-s) overflows when s is very negative even though it is often finite; in
+    log space it overflows only when the true value exceeds the float range, and then
+    inf is the honest value.
+    """
+    abs_r = np.abs(r)
+    log_abs = np.log(abs_r, out=np.full(abs_r.shape, -np.inf), where=abs_r > 0)
+    with np.errstate(over="ignore"):
+        magnitude = np.exp(power * log_abs - log_var)
+    return magnitude if power % 2 == 0 else np.sign(r) * magnitude
+
+
+def _nll_value(mu, log_var, y):
+    """Per-column Gaussian NLL: the data terms in the mu columns, log sigma^2 / 2 in the s columns."""
+    data = 0.5 * _precision_weighted(mu - y, log_var, 2)
+    return np.concatenate([data, 0.5 * np.broadcast_to(log_var, data.shape)], axis=-1)
+
+
+def _nll_grad(mu, log_var, y):
+    r = mu - y
+    d_mu = _precision_weighted(r, log_var, 1)             # (mu - y) / sigma^2
+    d_log_var = 0.5 - 0.5 * _precision_weighted(r, log_var, 2)  # (1 - r^2 / sigma^2) / 2
+    return np.concatenate([d_mu, np.broadcast_to(d_log_var, d_mu.shape)], axis=-1)
+
+
+class GaussianNLL(Loss):
+    """Negative log-likelihood of y under N(a, sigma^2): a fixed variance, or (with
+    ``heteroscedastic: true``) a variance the model predicts per sample.
+
+    Heteroscedastic layout: pred[..., :K] = mu, pred[..., K:] = s = log sigma^2, target
+    [..., K]. The value keeps pred's shape: the data term (mu - y)^2 / (2 sigma^2) sits in
+    the mu columns and s / 2 in the s columns, so summing over the last axis gives the NLL.
+    """
+
+    name = "gaussian_nll"
+    formula = "(a - y)^2 / (2 var) + log(var) / 2   [heteroscedastic: a = (mu, s = log var)]"
+    gradient = "(a - y) / var   [heteroscedastic: (mu - y) e^-s; d/ds = (1 - (mu - y)^2 e^-s) / 2]"
+    params = {
+        "variance": Number(default=1.0, gt=0, doc="the fixed noise variance sigma^2"),
+        "heteroscedastic": Boolean(default=False,
+                                   doc="the model outputs mu and log sigma^2 per target"),
+    }
+
+    def __init__(self, *, variance: float = 1.0, heteroscedastic: bool = False):
+        self._set_params({"variance": variance, "heteroscedastic": heteroscedastic})
+        if self.heteroscedastic and self.variance != 1.0:
+            raise LossexpError(f"loss 'gaussian_nll': variance: is predicted by the model when "
+                               f"heteroscedastic is true; leave variance out (got {variance!r})")
+        self.heads_per_target = 2 if self.heteroscedastic else 1
+
+    def value(self, pred, target):
+        if self.heteroscedastic:
+            mu, log_var = _split_mean_log_var(pred, target, "heteroscedastic gaussian_nll")
+            return _nll_value(mu, log_var, target)
+        r = _residual(pred, target)
+        return (r * r) / (2.0 * self.variance) + 0.5 * math.log(self.variance)
+
+    def grad(self, pred, target):
+        if self.heteroscedastic:
+            mu, log_var = _split_mean_log_var(pred, target, "heteroscedastic gaussian_nll")
+            return _nll_grad(mu, log_var, target)
+        return _residual(pred, target) / self.variance
+
+
+class UncertaintyWeighted(Loss):
+    """Multi-output regression weighted by learned task uncertainty (Kendall, Gal & Cipolla,
+    CVPR 2018): sum_k (a_k - y_k)^2 / (2 sigma_k^2) + log(sigma_k^2) / 2.
+
+    s_k = log sigma_k^2 is one number per output, learned alongside the model (the engine
+    appends it to the prediction as K extra columns, so ``value``/``grad`` see the same
+    (a, s) layout as heteroscedastic gaussian_nll). At its optimum sigma_k^2 is output k's
+    mean squared error, so each output's weight 1 / sigma_k^2 undoes its scale.
+    """
+
+    name = "uncertainty_weighted"
+    formula = "(a_k - y_k)^2 / (2 e^s_k) + s_k / 2,  s_k = log sigma_k^2 learned per output"
+    gradient = "(a_k - y_k) e^-s_k;  d/ds_k = (1 - (a_k - y_k)^2 e^-s_k) / 2"
+    learned_per_target = 1
+
+    def value(self, pred, target):
+        mu, log_var = _split_mean_log_var(pred, target, "uncertainty_weighted")
+        return _nll_value(mu, log_var, target)
+
+    def grad(self, pred, target):
+        mu, log_var = _split_mean_log_var(pred, target, "uncertainty_weighted")
+        return _nll_grad(mu, log_var, target)
+
+
+class SignedError(Loss):
+    """The "naive" rule of seed 000: Cost = y - a, descended with its sign flipped by the
+    sign of the error, so it moves the output towards y from either side.
+
+    Not a distance (the value is negative when a > y). ``grad`` is the step the rule
+    takes, sign(y - a) * d(y - a)/da = sign(a - y): the subgradient of |a - y|, so the
+    rule's trajectory is MAE's subgradient descent, step for step.
+    """
+
+    name = "signed_error"
+    formula = "y - a   (signed: negative when a > y)"
+    gradient = "sign(y - a) d(y - a)/da = sign(a - y)   (the rule's step)"
+    grad_is_derivative = False
+
+    def value(self, pred, target):
+        return -_residual(pred, target)
+
+    def grad(self, pred, target):
+        cost = self.value(pred, target)
+        d_cost = -1.0  # d(y - a)/da
+        return np.sign(cost) * d_cost
 
 
 LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (Quadratic, CrossEntropy, CategoricalCrossEntropy)
+    cls.name: cls for cls in (Quadratic, CrossEntropy, CategoricalCrossEntropy, MAE, Huber,
+                              SmoothL1, LogCosh, Quantile, GaussianNLL, UncertaintyWeighted,
+                              SignedError)
 }
-
-REDUCTIONS = ("mean", "sum", "none")
 
 
 def names() -> list[str]:
@@ -100,8 +387,14 @@ def names() -> list[str]:
 
 
 def get(name: str, **params) -> Loss:
-    """The loss registered as ``name``, built with keyword-only ``params``."""
-    return lookup(LOSSES, name, "loss")(**params)
+    """The loss registered as ``name``, built with keyword-only ``params``.
+
+    Raises ``LossexpError`` for an unknown name (naming the close matches) or a bad
+    parameter (naming the parameter and the value given).
+    """
+    cls = lookup(LOSSES, name, "loss")
+    checked = hyperparams.checked(f"loss {name!r}", cls.params, params)
+    return cls(**checked)
 
 
 def reduce(values, how: str = "mean"):

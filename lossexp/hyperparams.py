@@ -1,0 +1,45 @@
+"""Keyword-only hyperparameters of losses and activations, checked against their specs.
+
+A loss or activation declares ``params``: a dict of schema specs (``Number``, ``Text``,
+``ListOf``, ...). The same specs validate a config's ``loss:`` section (with file:line) and
+the keywords of ``lossexp.losses.get`` (with the owner's name), so both say the same thing.
+"""
+
+from __future__ import annotations
+
+from lossexp import schema as s
+
+
+def checked(owner: str, specs: dict, given: dict) -> dict:
+    """``given`` validated against ``specs``, defaults filled in.
+
+    Raises ``ConfigError`` (a ``LossexpError``) naming the owner, the key and the value,
+    e.g. "loss 'huber': delta: must be > 0, got -1.0".
+    """
+    return s.Section(specs).check(dict(given), (), s.Locator(owner))
+
+
+def describe(key: str, spec) -> str:
+    """'delta = 1.0 (> 0)': a parameter, its default and what it accepts."""
+    default = "required" if spec.default is s.MISSING else _plain(spec.default)
+    accepts = []
+    for attr, word in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        bound = getattr(spec, attr, None)
+        if bound is not None:
+            accepts.append(f"{word} {_plain(bound)}")
+    choices = getattr(spec, "choices", None)
+    if choices:
+        accepts.append(" | ".join(choices))
+    if isinstance(spec, s.ListOf):
+        accepts.append("one per output")
+    if isinstance(spec, s.Boolean):
+        accepts.append("true | false")
+    return f"{key} = {default}" + (f" ({', '.join(accepts)})" if accepts else "")
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
