@@ -1,0 +1,93 @@
+"""The csv task through the CLI: good files train, bad ones are one line and exit code 2."""
+
+import textwrap
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lossexp.cli import app
+from lossexp.tasks import make_data
+
+GOOD = """\
+name,x1,x2,label
+a,0.0,0.0,0
+b,0.0,1.0,1
+c,1.0,0.0,1
+d,1.0,1.0,0
+"""
+
+
+def config(tmp_path, csv_text: str | None, **task) -> str:
+    data = tmp_path / "data.csv"
+    if csv_text is not None:
+        data.write_text(csv_text)
+    task = {"inputs": ["x1", "x2"], "targets": ["label"], **task}
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(textwrap.dedent(f"""\
+        name: tab
+        task: {{kind: csv, path: "{data}", inputs: {task['inputs']}, targets: {task['targets']},
+               classification: true}}
+        model: {{kind: mlp, layers: [2, 3, 1], output_activation: sigmoid}}
+        loss: {{name: cross_entropy}}
+        train: {{lr: 1.0, epochs: 5}}
+        plots: false
+        """))
+    return str(cfg)
+
+
+def run(tmp_path, cfg):
+    outputs = tmp_path / "outputs"
+    result = CliRunner().invoke(app, ["run", cfg, "--outputs", str(outputs), "--quiet"])
+    return result, outputs
+
+
+def test_a_good_file_is_read_exactly_and_trains(tmp_path):
+    cfg = config(tmp_path, GOOD)
+    result, outputs = run(tmp_path, cfg)
+    assert result.exit_code == 0, result.output
+    metrics = (outputs / "tab" / "metrics.csv").read_text().splitlines()
+    assert metrics[0].split(",")[:4] == ["epoch", "loss", "output", "accuracy"]
+    data = make_data({"kind": "csv", "path": str(tmp_path / "data.csv"), "inputs": ["x2", "x1"],
+                      "targets": ["label"], "classification": False}, 0)
+    assert data.x.tolist() == [[0, 0], [1, 0], [0, 1], [1, 1]]
+    assert data.y.tolist() == [[0], [1], [1], [0]]
+    assert data.x.dtype == np.float64 and not data.classification
+
+
+@pytest.mark.parametrize("text, task, message", [
+    (None, {}, "data.csv: task.path: no such file"),
+    ("", {}, "data.csv: empty file; expected a header row naming the columns"),
+    ("x1,x2,label\n", {}, "data.csv: no data rows after the header"),
+    (GOOD, {"inputs": ["x1", "x3"]}, "data.csv:1: task.inputs: no column 'x3'; columns: name, x1"),
+    (GOOD, {"targets": ["lable"]}, "data.csv:1: task.targets: no column 'lable' (did you mean "
+                                   "'label'?); columns: name, x1, x2, label"),
+    (GOOD.replace("1.0,0.0,1", "1.0,zero,1"), {},
+     "data.csv:4: column 'x2': not a number: 'zero'"),
+    (GOOD.replace("0.0,1.0,1", "0.0,NaN,1"), {}, "data.csv:3: column 'x2': not a finite number: 'NaN'"),
+    (GOOD.replace("1.0,1.0,0", "1.0,1.0,inf"), {},
+     "data.csv:5: column 'label': not a finite number: 'inf'"),
+    (GOOD.replace("0.0,0.0,0", "0.0,,0"), {}, "data.csv:2: column 'x2': empty cell"),
+    (GOOD.replace("b,0.0,1.0,1", "b,0.0,1.0"), {}, "data.csv:3: has 3 fields, the header has 4"),
+    (GOOD, {"targets": ["x2"]}, "data.csv:1: task.targets: column 'x2' is also an input"),
+    (b"x1,x2,label\n\xff,0,0\n", {}, "data.csv: not UTF-8 text"),
+])
+def test_a_bad_file_is_one_line_exit_2_and_nothing_written(tmp_path, text, task, message):
+    if isinstance(text, bytes):
+        (tmp_path / "data.csv").write_bytes(text)
+        text = None
+    result, outputs = run(tmp_path, config(tmp_path, text, **task))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {tmp_path / 'data.csv'}")
+    assert message.replace("data.csv", str(tmp_path / "data.csv")) in lines[0]
+    assert not outputs.exists()
+
+
+def test_a_csv_that_does_not_fit_the_model_is_a_config_error(tmp_path):
+    cfg = config(tmp_path, GOOD, inputs=["x1"])
+    result, outputs = run(tmp_path, cfg)
+    assert result.exit_code == 2
+    assert "model.layers.0: the input layer has 2 units but task 'csv' gives 1 inputs" in result.stderr
+    assert not outputs.exists()
