@@ -1,0 +1,83 @@
+"""Training one chunk of a sweep: the same engine and outcome tracker as ``lossexp run``.
+
+A chunk is one batch of R starts for one series; the engine trains all of them together
+and the tracker streams their outcomes in O(R) memory. The result is reduced at once to
+CSV rows and integer counts (``ChunkTally``), so nothing of size R x epochs is ever kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossexp.engine import Step, train
+from lossexp.experiment import minibatches
+from lossexp.models import build_model, neuron_params
+from lossexp.outcome import OutcomeTracker
+from lossexp.sweep.plan import Chunk, Plan
+from lossexp.sweep.rows import rows_text
+from lossexp.sweep.tally import ChunkTally, tally_chunk
+from lossexp.tasks import make_data
+
+CURVE_POINTS = 201  # a sampled loss curve keeps at most this many epochs
+
+
+class FirstPreactivation:
+    """Records z at the output on the first sample, at epoch 0 (the start's z0)."""
+
+    def __init__(self):
+        self.z0 = None
+
+    def __call__(self, step: Step) -> None:
+        if step.epoch == 0:
+            self.z0 = step.zs[-1][:, 0, 0].copy()
+
+
+class CurveSampler:
+    """Keeps the loss of a few runs of the batch at a thinned set of epochs."""
+
+    def __init__(self, runs: np.ndarray, epochs: int):
+        self.runs = runs
+        self.epochs = thinned_epochs(epochs)
+        self._row = {int(e): i for i, e in enumerate(self.epochs)}
+        self.losses = np.empty((runs.size, self.epochs.size))
+
+    def __call__(self, step: Step) -> None:
+        row = self._row.get(step.epoch)
+        if row is not None:
+            self.losses[:, row] = step.loss[self.runs]
+
+
+def thinned_epochs(epochs: int) -> np.ndarray:
+    return np.unique(np.round(np.linspace(0, epochs, min(epochs + 1, CURVE_POINTS)))).astype(int)
+
+
+def sampled_starts(count: int, curves: int) -> np.ndarray:
+    """The starts whose loss curves are kept: ``curves`` of them, evenly spread."""
+    return np.unique(np.arange(min(curves, count)) * count // max(curves, 1))
+
+
+def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
+    """Train the chunk's starts and reduce their outcomes; runs in any worker."""
+    series = plan.series[chunk.series]
+    cfg, tr, target = series.config, series.config["train"], series.config["target"]
+    w0, b0 = plan.starts.values(chunk.lo, chunk.hi)
+    data = make_data(cfg["task"], tr["seed"])
+    network, _, _ = build_model(cfg)
+    params = neuron_params(w0, b0)
+    outcome = OutcomeTracker(chunk.size, data.y, lr=tr["lr"], epochs=tr["epochs"],
+                             tolerance=target["tolerance"],
+                             plateau_threshold=target["plateau_threshold"])
+    first = FirstPreactivation()
+    recorders = [outcome, first]
+    picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])
+    picked = picked[(picked >= chunk.lo) & (picked < chunk.hi)]
+    curves = CurveSampler(picked - chunk.lo, tr["epochs"]) if picked.size else None
+    if curves is not None:
+        recorders.append(curves)
+    train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
+          recorders=recorders, batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
+    result = outcome.as_dict()
+    rows = rows_text(series.label, w0, b0, first.z0, result).encode("utf-8")
+    return tally_chunk(rows, result, plan.starts.cells(chunk.lo, chunk.hi, w0, b0),
+                       tr["epochs"], picked,
+                       curves.losses if curves is not None else np.empty((0, 0)))

@@ -1,0 +1,130 @@
+"""Running a sweep: the chunks still missing, on the chosen executor, then the files.
+
+``run_sweep`` is the library entry point behind ``lossexp sweep``; it prints nothing and
+reports progress through callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from lossexp.errors import LossexpError
+from lossexp.sweep.chunk import train_chunk
+from lossexp.sweep.executors import open_pool
+from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
+from lossexp.sweep.store import ChunkStore
+
+# Settings that change no number in any chunk, so a resumed sweep may differ in them.
+_COSMETIC = ("description", "plots")
+
+
+@dataclass
+class ChunkFailure:
+    chunk: Chunk
+    starts: str  # which starts the chunk held, for the report
+    error: str
+
+    def __str__(self) -> str:
+        return f"chunk {self.chunk.index} ({self.starts}) failed: {self.error}"
+
+
+class SweepIncomplete(Exception):
+    """Some chunks failed; the others finished and are kept for --resume."""
+
+    def __init__(self, run_dir: Path, failures: list[ChunkFailure], total: int):
+        self.run_dir, self.failures, self.total = run_dir, failures, total
+        super().__init__(f"{len(failures)} of {total} chunks failed; the other chunks are "
+                         f"kept in {run_dir / 'chunks'}")
+
+
+@dataclass
+class SweepResult:
+    run_dir: Path
+    summary: dict
+    computed: int  # chunks trained by this call
+    reused: int  # chunks found finished by an earlier, interrupted call
+
+
+def describe_starts(plan: Plan, chunk: Chunk) -> str:
+    w, b = plan.starts.values(chunk.lo, chunk.hi)
+    return (f"series {plan.series[chunk.series].label!r}, starts {chunk.lo}..{chunk.hi - 1}: "
+            f"w0 in [{w.min():.6g}, {w.max():.6g}], b0 in [{b.min():.6g}, {b.max():.6g}]")
+
+
+def manifest_of(plan: Plan) -> dict:
+    from lossexp.results import versions
+
+    cfg = {k: v for k, v in plan.config.items() if k not in _COSMETIC}
+    return {"config": cfg, "chunk_size": plan.chunk_size, "chunks": plan.total_chunks,
+            "versions": versions()}
+
+
+def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
+                   on_chunk: Callable[[Chunk, int], None] | None = None) -> list[ChunkFailure]:
+    """Train chunks ``todo`` on ``pool``, saving each as it finishes; return the failures.
+
+    At most two chunks per worker are in flight. On any exception (Ctrl-C included) the
+    chunks not yet started are cancelled; the finished ones are already on disk.
+    """
+    window = 2 * pool.workers
+    queue, pending, failures = iter(todo), {}, []
+    try:
+        while True:
+            for index in islice(queue, window - len(pending)):
+                pending[pool.submit(train_chunk, plan, plan.chunk(index))] = index
+            if not pending:
+                return failures
+            for future in pool.wait_any(list(pending)):
+                chunk = plan.chunk(pending.pop(future))
+                try:
+                    tally = future.result()
+                except Exception as exc:  # noqa: BLE001 - reported with the chunk's starts
+                    failures.append(ChunkFailure(chunk, describe_starts(plan, chunk),
+                                                 f"{type(exc).__name__}: {exc}"))
+                    continue
+                store.save(chunk.index, tally.to_bytes())
+                if on_chunk:
+                    on_chunk(chunk, plan.neuron_epochs(chunk))
+    except BaseException:
+        pool.cancel(list(pending))
+        raise
+
+
+def run_sweep(cfg: dict, outputs: Path, *, executor: str = "threads", workers: int | None = None,
+              scheduler: str | None = None, client=None, chunk_size: int | None = None,
+              resume: bool = False, plots: bool | None = None,
+              on_start: Callable[[Plan, int], None] | None = None,
+              on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
+    """Train every start of the sweep config ``cfg`` and write its run directory.
+
+    ``executor`` is "threads", "processes" or "dask" (``scheduler``: the address of an
+    existing cluster, or ``client``: a connected distributed.Client; neither starts a
+    LocalCluster). With ``resume``, chunks finished by an earlier call are kept. The files
+    are the same whatever the executor, worker count and chunk size. Raises
+    SweepIncomplete when chunks fail (after the others have finished).
+    """
+    if chunk_size is not None and chunk_size < 1:
+        raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
+    run_dir = Path(outputs) / cfg["name"]
+    store = ChunkStore(run_dir)
+    if chunk_size is None:
+        recorded = store.recorded_manifest() if resume else None
+        chunk_size = recorded["chunk_size"] if recorded else DEFAULT_CHUNK_SIZE
+    plan = Plan(cfg, chunk_size)
+    done = store.begin(manifest_of(plan), resume=resume)
+    todo = [i for i in range(plan.total_chunks) if i not in done]
+    if on_start:
+        on_start(plan, plan.total_chunks - len(todo))
+    failures = []
+    if todo:
+        with open_pool(executor, workers, scheduler, client) as pool:
+            failures = compute_chunks(pool, plan, todo, store, on_chunk)
+    if failures:
+        raise SweepIncomplete(run_dir, failures, plan.total_chunks)
+    from lossexp.sweep.output import write_outputs
+
+    summary = write_outputs(plan, store, run_dir, plots=cfg["plots"] if plots is None else plots)
+    return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))

@@ -1,0 +1,114 @@
+"""Where chunks run: local threads, local processes, or a Dask distributed cluster.
+
+Each executor offers the same three calls (``submit``, ``wait_any``, ``cancel``); the
+sweep keeps only a small window of chunks in flight, so memory stays flat however many
+chunks there are, and an interrupted sweep has little to cancel. Workers only compute and
+return a chunk's tally; the caller writes every file.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import signal
+
+EXECUTORS = ("threads", "processes", "dask")
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C goes to the whole process group; the parent alone decides what to do with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalPool:
+    """A concurrent.futures pool of threads (NumPy releases the GIL) or processes."""
+
+    def __init__(self, kind: str, workers: int):
+        if kind == "threads":
+            self.pool = cf.ThreadPoolExecutor(max_workers=workers)
+        else:
+            import multiprocessing
+
+            self.pool = cf.ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_sigint)
+        self.workers = workers
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def wait_any(self, futures):
+        return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
+
+    def cancel(self, futures) -> None:
+        for fut in futures:
+            fut.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskPool:
+    """Chunks as tasks on a Dask distributed cluster: an existing one at ``scheduler``,
+    or a LocalCluster of ``workers`` single-threaded processes started for this sweep."""
+
+    def __init__(self, workers: int, scheduler: str | None = None, *, client=None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            from lossexp.errors import LossexpError
+
+            raise LossexpError("the dask executor needs dask.distributed: "
+                               "pip install 'lossexp[dask]'") from None
+        self.cluster = None
+        if client is not None:
+            self.client, self._own_client = client, False
+        else:
+            if scheduler is None:
+                import logging
+
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
+                scheduler = self.cluster
+            self.client, self._own_client = Client(scheduler), True
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait_any(self, futures):
+        from distributed import wait
+
+        return wait(futures, return_when="FIRST_COMPLETED").done
+
+    def cancel(self, futures) -> None:
+        if futures:
+            self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextlib.contextmanager
+def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None):
+    """The executor ``kind`` (one of EXECUTORS), closed on the way out."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
+    workers = workers or default_workers()
+    pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
+    try:
+        yield pool
+    finally:
+        pool.close()

@@ -1,0 +1,39 @@
+"""The finished sweep's files, assembled from the chunk files in order.
+
+sweep.csv is streamed chunk by chunk and the summaries are integer totals, so memory does
+not grow with the number of starts. The run directory is built beside its destination and
+swapped in whole (``lossexp.atomic``): readers see the previous results or the new ones,
+and the chunks/ folder disappears only once the new files are all in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lossexp import atomic, config, writers
+from lossexp.results import versions
+from lossexp.sweep.plan import Plan
+from lossexp.sweep.rows import HEADER
+from lossexp.sweep.store import ChunkStore
+from lossexp.sweep.summary import sweep_summary
+from lossexp.sweep.tally import ChunkTally, SeriesTally
+
+
+def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) -> dict:
+    """Write config.yaml, sweep.csv, summary.json and the figures; return the summary."""
+    tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape) for _ in plan.series]
+    with atomic.building_directory(run_dir) as tmp:
+        atomic.write_text(tmp / "config.yaml", config.dump({**plan.config, "versions": versions()}))
+        with open(tmp / "sweep.csv", "wb") as csv:
+            csv.write(HEADER.encode("utf-8"))
+            for index in range(plan.total_chunks):
+                tally = ChunkTally.from_bytes(store.load(index))
+                csv.write(tally.rows)
+                tallies[plan.chunk(index).series].add(tally)
+        summary = sweep_summary(plan.config, plan.series, tallies)
+        atomic.write_text(tmp / "summary.json", writers.json_text(summary))
+        if plots:
+            from lossexp.sweep_plots import plot_sweep
+
+            plot_sweep(plan, tallies, tmp)
+    return summary

@@ -1,0 +1,64 @@
+"""A sweep cut into chunks: which starts of which series each chunk trains.
+
+Chunk k of series s trains starts ``k * chunk_size`` up to the next chunk's first start;
+chunks are numbered series by series, in the order their rows appear in sweep.csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from lossexp.sweep.series import Series, series_of
+from lossexp.sweep.starts import starts_of
+
+DEFAULT_CHUNK_SIZE = 16384  # about 30 arrays of this many float64 fit a 2 MiB L2 cache
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    series: int
+    lo: int  # first start
+    hi: int  # one past the last start
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo
+
+
+@dataclass
+class Plan:
+    """Everything a worker needs to train any chunk: plain data, cheap to send."""
+
+    config: dict
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+    @cached_property
+    def series(self) -> list[Series]:
+        return series_of(self.config)
+
+    @cached_property
+    def starts(self):
+        return starts_of(self.config["sweep"])
+
+    @property
+    def epochs(self) -> int:
+        return self.config["train"]["epochs"]
+
+    @cached_property
+    def chunks_per_series(self) -> int:
+        return -(-self.starts.count // self.chunk_size)
+
+    def chunk(self, index: int) -> Chunk:
+        series, k = divmod(index, self.chunks_per_series)
+        lo = k * self.chunk_size
+        return Chunk(index, series, lo, min(lo + self.chunk_size, self.starts.count))
+
+    @property
+    def total_chunks(self) -> int:
+        return len(self.series) * self.chunks_per_series
+
+    def neuron_epochs(self, chunk: Chunk) -> int:
+        """Neurons trained times epochs: the unit of a sweep's throughput."""
+        return chunk.size * self.epochs

@@ -1,0 +1,109 @@
+"""The ``sweep:`` section of a config, and loading a sweep config.
+
+A sweep config is a run config plus::
+
+    sweep:
+      grid:                        # either a grid of starts ...
+        w: {from: -6, to: 6, steps: 121}
+        b: {from: -6, to: 6, steps: 121}
+      random:                      # ... or random ones
+        count: 100000
+        distribution: normal       # or {name: normal, mean: 0, std: 1}, {name: uniform, low, high}
+        seed: 0
+      losses: [quadratic, cross_entropy]   # optional: one series per loss ...
+      lrs: [0.15]                          # ... and per learning rate
+      curves: 0                            # loss curves kept per series, for curves.png
+
+The run config's ``model.init`` is the start ``lossexp run`` would train; the sweep replaces
+it by each of its starts.
+"""
+
+from __future__ import annotations
+
+from lossexp import schema as s
+
+
+def _check_range(rng: dict, path, loc) -> None:
+    if rng["steps"] == 1 and rng["to"] != rng["from"]:
+        raise loc.fail(path + ("to",), f"a range of 1 step is the single value 'from'; set to: "
+                                       f"{rng['from']!r} or use more steps")
+    if rng["steps"] > 1 and not rng["to"] > rng["from"]:
+        raise loc.fail(path + ("to",), f"must be greater than from ({rng['from']!r}), "
+                                       f"got {rng['to']!r}")
+
+
+def _range() -> s.Section:
+    return s.Section({
+        "from": s.Number(doc="first value"),
+        "to": s.Number(doc="last value (included)"),
+        "steps": s.Number(integer=True, ge=1, doc="number of values, evenly spaced"),
+    }, validate=_check_range)
+
+
+def _check_uniform(dist: dict, path, loc) -> None:
+    if not dist["high"] > dist["low"]:
+        raise loc.fail(path + ("high",), f"must be greater than low ({dist['low']!r}), "
+                                         f"got {dist['high']!r}")
+
+
+DISTRIBUTIONS = {
+    "normal": s.Section({"mean": s.Number(default=0.0), "std": s.Number(default=1.0, gt=0)}),
+    "uniform": s.Section({"low": s.Number(default=-1.0), "high": s.Number(default=1.0)},
+                         validate=_check_uniform),
+}
+
+
+def _check_sweep(sweep: dict, path, loc) -> None:
+    if (sweep["grid"] is None) == (sweep["random"] is None):
+        raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
+                             "(count, distribution, seed)")
+    for key in ("losses", "lrs"):
+        seen = {}
+        for i, item in enumerate(sweep[key] or ()):
+            if repr(item) in seen:
+                raise loc.fail(path + (key, i), f"repeats item {seen[repr(item)]}: each item "
+                                                f"is a series and series must differ")
+            seen[repr(item)] = i
+
+
+def sweep_section() -> s.Section:
+    """The spec of the ``sweep:`` section, for ``load_config(..., extra={"sweep": ...})``."""
+    from lossexp.config import build_schema
+
+    loss_spec = build_schema().fields["loss"]
+    return s.Section({
+        "grid": s.Section({"w": _range(), "b": _range()}, default=None, nullable=True),
+        "random": s.Section({
+            "count": s.Number(integer=True, ge=1, doc="number of starts"),
+            "distribution": s.OneOf("name", DISTRIBUTIONS, what="distribution", shorthand=True,
+                                    default={"name": "normal", "mean": 0.0, "std": 1.0}),
+            "seed": s.Number(integer=True, ge=0, default=0),
+        }, default=None, nullable=True),
+        "losses": s.ListOf(loss_spec, min_len=1, default=None, nullable=True,
+                           doc="one series per loss (default: the config's loss)"),
+        "lrs": s.ListOf(s.Number(gt=0), min_len=1, default=None, nullable=True,
+                        doc="one series per learning rate (default: train.lr)"),
+        "curves": s.Number(integer=True, ge=0, le=1000, default=0,
+                           doc="loss curves kept per series for curves.png (0: none)"),
+    }, validate=_check_sweep)
+
+
+def _locator(path, overrides) -> s.Locator:
+    """A Locator for checks that tie the sweep to other sections (after load_config)."""
+    from lossexp.config import parse_override, parse_yaml
+
+    _, lines = parse_yaml(open(path, encoding="utf-8").read(), str(path))
+    return s.Locator(str(path), lines, {parse_override(t)[0]: t for t in overrides})
+
+
+def load_sweep_config(path, overrides=()) -> dict:
+    """The resolved config of sweep file ``path``, or ConfigError naming file:line and key."""
+    from lossexp.config import load_config
+
+    cfg = load_config(path, overrides, extra={"sweep": sweep_section()})
+    if cfg["model"]["kind"] != "neuron":
+        raise _locator(path, overrides).fail(
+            ("model", "kind"), f"a sweep varies the starting w and b of a single neuron; "
+                               f"model kind {cfg['model']['kind']!r} is not one")
+    return cfg
+

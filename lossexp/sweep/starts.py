@@ -1,0 +1,102 @@
+"""Where a sweep starts: the (w0, b0) of start i, for a grid or for random draws.
+
+Start i has the same (w0, b0) however the sweep is cut into chunks: a grid start is a
+pure function of i, and random starts are drawn in fixed blocks of ``RANDOM_BLOCK``, each
+from its own seed sequence ``(seed, block)``, so a chunk regenerates just the blocks it
+covers. Each start also falls in a cell of the heatmap: the grid point itself while a grid
+axis has at most ``MAX_GRID_CELLS`` steps, neighbouring points pooled beyond that, and a
+fixed square of the (w, b) plane for random starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RANDOM_BLOCK = 1 << 16
+MAX_GRID_CELLS = 200
+RANDOM_CELLS = 60
+OUTSIDE = -1  # the cell of a start outside the heatmap (random starts in a far tail)
+
+
+class GridStarts:
+    """Start i = (w[i // steps_b], b[i % steps_b]) over two evenly spaced axes."""
+
+    def __init__(self, grid: dict):
+        self.w_axis = np.linspace(grid["w"]["from"], grid["w"]["to"], grid["w"]["steps"])
+        self.b_axis = np.linspace(grid["b"]["from"], grid["b"]["to"], grid["b"]["steps"])
+        self.count = self.w_axis.size * self.b_axis.size
+        self.cell_shape = (min(self.w_axis.size, MAX_GRID_CELLS),
+                           min(self.b_axis.size, MAX_GRID_CELLS))
+
+    def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        i = np.arange(lo, hi)
+        return self.w_axis[i // self.b_axis.size], self.b_axis[i % self.b_axis.size]
+
+    def cells(self, lo: int, hi: int, w, b) -> np.ndarray:
+        """The flat heatmap cell of each start lo .. hi-1."""
+        i = np.arange(lo, hi)
+        iw, ib = i // self.b_axis.size, i % self.b_axis.size
+        cw = iw * self.cell_shape[0] // self.w_axis.size
+        cb = ib * self.cell_shape[1] // self.b_axis.size
+        return cw * self.cell_shape[1] + cb
+
+    def cell_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        return _edges(self.w_axis, self.cell_shape[0]), _edges(self.b_axis, self.cell_shape[1])
+
+
+def _edges(axis: np.ndarray, cells: int) -> np.ndarray:
+    """Cell boundaries half a step beyond the first and last grid values."""
+    half = (axis[-1] - axis[0]) / (2 * (axis.size - 1)) if axis.size > 1 else 0.5
+    return np.linspace(axis[0] - half, axis[-1] + half, cells + 1)
+
+
+class RandomStarts:
+    """``count`` starts with w and b drawn independently from one distribution."""
+
+    def __init__(self, random: dict):
+        self.count, self.seed = random["count"], random["seed"]
+        self.distribution = dict(random["distribution"])
+        self.cell_shape = (RANDOM_CELLS, RANDOM_CELLS)
+        dist = self.distribution
+        if dist["name"] == "normal":
+            self.extent = (dist["mean"] - 3 * dist["std"], dist["mean"] + 3 * dist["std"])
+        else:
+            self.extent = (dist["low"], dist["high"])
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        dist = self.distribution
+        if dist["name"] == "normal":
+            return rng.normal(dist["mean"], dist["std"], n)
+        return rng.uniform(dist["low"], dist["high"], n)
+
+    def _block(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        n = min(RANDOM_BLOCK, self.count - k * RANDOM_BLOCK)
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(k,)))
+        w = self._draw(rng, n)
+        return w, self._draw(rng, n)
+
+    def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        first, last = lo // RANDOM_BLOCK, (hi - 1) // RANDOM_BLOCK
+        blocks = [self._block(k) for k in range(first, last + 1)]
+        w = np.concatenate([blk[0] for blk in blocks])
+        b = np.concatenate([blk[1] for blk in blocks])
+        offset = lo - first * RANDOM_BLOCK
+        return w[offset:offset + hi - lo], b[offset:offset + hi - lo]
+
+    def cells(self, lo: int, hi: int, w, b) -> np.ndarray:
+        low, high = self.extent
+        n_w, n_b = self.cell_shape
+        cw = np.floor((w - low) / (high - low) * n_w)
+        cb = np.floor((b - low) / (high - low) * n_b)
+        inside = (cw >= 0) & (cw < n_w) & (cb >= 0) & (cb < n_b)
+        flat = np.where(inside, cw * n_b + cb, OUTSIDE)
+        return flat.astype(np.int64)
+
+    def cell_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        edges = np.linspace(*self.extent, self.cell_shape[0] + 1)
+        return edges, edges.copy()
+
+
+def starts_of(sweep: dict) -> GridStarts | RandomStarts:
+    """The starts a validated ``sweep:`` section describes."""
+    return GridStarts(sweep["grid"]) if sweep["grid"] is not None else RandomStarts(sweep["random"])

@@ -1,0 +1,106 @@
+"""Finished chunks kept on disk, so an interrupted sweep resumes where it stopped.
+
+While a sweep runs, ``<run dir>/chunks/`` holds ``manifest.json`` (the resolved config,
+chunk size and library versions, and their fingerprint) and one file per finished chunk,
+each written atomically: a chunk file is either whole or absent, whatever kills the
+process. A resumed sweep trains only the missing chunks, and only if its config, chunk
+size and versions are those of the manifest: anything else would mix two sweeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from lossexp import atomic
+from lossexp.errors import LossexpError
+
+FORMAT = 1
+_CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npz")
+
+
+def fingerprint(manifest: dict) -> str:
+    """SHA-256 of the manifest's content, keys sorted."""
+    body = {k: v for k, v in manifest.items() if k != "fingerprint"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _flat(value, prefix=()) -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out.update(_flat(v, prefix + (str(k),)))
+        return out
+    return {".".join(prefix): value}
+
+
+def config_changes(old: dict, new: dict) -> list[str]:
+    """The dotted keys whose values differ between two configs."""
+    a, b = _flat(old), _flat(new)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k, object()) != b.get(k, object()))
+
+
+class ChunkStore:
+    """The chunks/ folder of one run directory."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+        self.dir = self.run_dir / "chunks"
+        self.manifest_path = self.dir / "manifest.json"
+
+    def _path(self, index: int) -> Path:
+        return self.dir / f"chunk-{index:06d}.npz"
+
+    def finished(self) -> set[int]:
+        if not self.dir.is_dir():
+            return set()
+        return {int(m.group(1)) for p in self.dir.iterdir() if (m := _CHUNK_FILE.fullmatch(p.name))}
+
+    def recorded_manifest(self) -> dict | None:
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def begin(self, manifest: dict, *, resume: bool) -> set[int]:
+        """Record ``manifest`` for a new sweep, or check it against the one being resumed;
+        return the chunks already finished."""
+        manifest = {**manifest, "format": FORMAT}
+        manifest["fingerprint"] = fingerprint(manifest)
+        old = self.recorded_manifest()
+        if old is not None:
+            done = self.finished()
+            if not resume:
+                raise LossexpError(
+                    f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
+                    f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
+                    f"delete {self.dir} to start over")
+            if old.get("fingerprint") != manifest["fingerprint"]:
+                raise LossexpError(self._mismatch(old, manifest))
+            return done
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        return set()
+
+    def _mismatch(self, old: dict, new: dict) -> str:
+        head = f"cannot resume the sweep in {self.run_dir}: "
+        tail = f"; rerun with the original settings, or delete {self.dir} to start over"
+        if old.get("config") != new["config"]:
+            keys = config_changes(old.get("config") or {}, new["config"])
+            shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+            return head + f"the config has changed since it started ({shown})" + tail
+        if old.get("chunk_size") != new["chunk_size"]:
+            return (head + f"it was cut into chunks of {old.get('chunk_size')} starts, not "
+                    f"{new['chunk_size']}" + tail)
+        if old.get("versions") != new["versions"]:
+            return (head + f"it was started with {old.get('versions')}, this is "
+                    f"{new['versions']}" + tail)
+        return head + "its manifest does not match this sweep (another lossexp version?)" + tail
+
+    def save(self, index: int, data: bytes) -> None:
+        atomic.write_bytes(self._path(index), data)
+
+    def load(self, index: int) -> bytes:
+        return self._path(index).read_bytes()

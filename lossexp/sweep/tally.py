@@ -1,0 +1,104 @@
+"""Streaming per-series totals: what summary.json and the figures need, in O(epochs) memory.
+
+A chunk's outcomes are reduced at once to integer counts: a histogram of epochs to target,
+one of plateau lengths, per-heatmap-cell counts and sums, plus the few sampled loss curves.
+Integer sums do not depend on the order they are added in, so a sweep merged from chunks
+finished in any order, by any executor, gives the same totals bit for bit.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from lossexp.outcome import NEVER
+
+
+@dataclass
+class ChunkTally:
+    """The reduced outcomes of one chunk, and its rows of sweep.csv as text."""
+
+    rows: bytes
+    epochs_to_target: np.ndarray  # (E + 2,): starts first on target at epoch t; last: never
+    plateau_epochs: np.ndarray  # (E + 1,): starts whose plateau lasted t epochs
+    diverged: int
+    heat_cells: np.ndarray  # flat heatmap cells the chunk touched ...
+    heat_count: np.ndarray  # ... how many of its starts fell in each,
+    heat_reached: np.ndarray  # how many of them reached the target,
+    heat_epochs: np.ndarray  # and the sum of their epochs to target
+    curve_starts: np.ndarray  # start index of each sampled loss curve
+    curve_losses: np.ndarray  # (curves, points): the thinned curves
+
+    def to_bytes(self) -> bytes:
+        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+        arrays["rows"] = np.frombuffer(self.rows, dtype=np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ChunkTally:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            values = {f.name: arrays[f.name] for f in fields(cls)}
+        values["rows"] = values["rows"].tobytes()
+        values["diverged"] = int(values["diverged"])
+        return cls(**values)
+
+
+def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
+                curve_starts, curve_losses) -> ChunkTally:
+    """Reduce the outcome arrays of a chunk's starts (as OutcomeTracker.as_dict gives them)."""
+    ett = outcome["epochs_to_target"]
+    never = ett == NEVER
+    ett_hist = np.bincount(np.where(never, epochs + 1, ett), minlength=epochs + 2)
+    plateau_hist = np.bincount(outcome["plateau_epochs"], minlength=epochs + 1)
+    inside = cells >= 0
+    used, where = np.unique(cells[inside], return_inverse=True)
+    reached = ~never[inside]
+
+    def per_cell(weights=None):
+        # bincount adds in float64, exact here: every sum is an integer far below 2**53.
+        return np.bincount(where, weights, minlength=used.size).astype(np.int64)
+
+    return ChunkTally(
+        rows=rows, epochs_to_target=ett_hist.astype(np.int64),
+        plateau_epochs=plateau_hist.astype(np.int64), diverged=int(outcome["diverged"].sum()),
+        heat_cells=used.astype(np.int64), heat_count=per_cell(), heat_reached=per_cell(reached),
+        heat_epochs=per_cell(np.where(reached, ett[inside], 0)),
+        curve_starts=np.asarray(curve_starts, dtype=np.int64),
+        curve_losses=np.asarray(curve_losses, dtype=np.float64))
+
+
+class SeriesTally:
+    """The running totals of one series, chunk tallies added in any order."""
+
+    def __init__(self, epochs: int, cell_shape: tuple[int, int]):
+        self.epochs = epochs
+        self.epochs_to_target = np.zeros(epochs + 2, dtype=np.int64)
+        self.plateau_epochs = np.zeros(epochs + 1, dtype=np.int64)
+        self.diverged = 0
+        self.heat_count = np.zeros(cell_shape, dtype=np.int64)
+        self.heat_reached = np.zeros(cell_shape, dtype=np.int64)
+        self.heat_epochs = np.zeros(cell_shape, dtype=np.int64)
+        self.curves: dict[int, np.ndarray] = {}
+
+    def add(self, chunk: ChunkTally) -> None:
+        self.epochs_to_target += chunk.epochs_to_target
+        self.plateau_epochs += chunk.plateau_epochs
+        self.diverged += chunk.diverged
+        for total, part in ((self.heat_count, chunk.heat_count),
+                            (self.heat_reached, chunk.heat_reached),
+                            (self.heat_epochs, chunk.heat_epochs)):
+            total.reshape(-1)[chunk.heat_cells] += part
+        for start, losses in zip(chunk.curve_starts.tolist(), chunk.curve_losses):
+            self.curves[start] = losses
+
+    @property
+    def starts(self) -> int:
+        return int(self.epochs_to_target.sum())
+
+    @property
+    def never(self) -> int:
+        return int(self.epochs_to_target[-1])

@@ -1,0 +1,134 @@
+"""Figures of a sweep: where in the (w, b) plane starts are slow, and how slow they get.
+
+- heatmap.png: epochs to target over the (w, b) plane, one panel per series, with the
+  starts that begin saturated outlined.
+- cdf.png: the share of starts on target by each epoch, one line per series.
+- curves.png (when ``sweep.curves`` > 0): the sampled loss curves, one panel per series.
+
+matplotlib is imported only here and only when a figure is drawn (object-oriented API, no
+pyplot); files are saved through ``lossexp.plots.save``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lossexp.plots import save
+
+NEVER_COLOR = "#6d6875"
+OUTLINE_COLOR = "#e63946"
+SERIES_COLORS = ("#1d3557", "#e76f51", "#2a9d8f", "#e9c46a", "#8338ec", "#6a994e")
+
+
+def _figure(panels: int, width=4.6, height=4.2, *, sharey=True):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * panels + 0.8, height), layout="constrained")
+    return fig, fig.subplots(1, panels, squeeze=False, sharex=True, sharey=sharey)[0]
+
+
+def saturated_at_start(cfg: dict, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where a neuron starting at (w, b) is saturated on every sample of the task."""
+    from lossexp.models import build_activation
+    from lossexp.tasks import make_data
+
+    act = build_activation(cfg["model"]["activation"])
+    x = make_data(cfg["task"], cfg["train"]["seed"]).x[:, 0]
+    z = w[..., None] * x + b[..., None]
+    return act.saturated(z).all(axis=-1)
+
+
+def heatmap_figure(plan, tallies):
+    w_edges, b_edges = plan.starts.cell_edges()
+    fig, axes = _figure(len(tallies))
+    w_fine = np.linspace(w_edges[0], w_edges[-1], 401)
+    b_fine = np.linspace(b_edges[0], b_edges[-1], 401)
+    bb, ww = np.meshgrid(b_fine, w_fine)
+    saturated = saturated_at_start(plan.config, ww, bb).astype(float)
+    top = max(1, max(int(np.flatnonzero(t.epochs_to_target[:-1]).max(initial=0)) for t in tallies))
+    mesh = None
+    for ax, series, tally in zip(axes, plan.series, tallies):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = tally.heat_epochs / tally.heat_reached
+        mostly_never = 2 * tally.heat_reached < tally.heat_count
+        ax.pcolormesh(b_edges, w_edges, np.ma.masked_where(~mostly_never, np.ones_like(mean)),
+                      cmap=_single(NEVER_COLOR), vmin=0, vmax=1)
+        mesh = ax.pcolormesh(b_edges, w_edges, np.ma.masked_where(mostly_never | ~np.isfinite(mean), mean),
+                             cmap="viridis", vmin=0, vmax=top)
+        if saturated.any() and not saturated.all():
+            ax.contour(b_fine, w_fine, saturated, levels=[0.5], colors=OUTLINE_COLOR,
+                       linewidths=1.5, linestyles="--")
+        ax.set_title(series.label, fontsize="medium")
+        ax.set_xlabel("initial bias b0")
+    axes[0].set_ylabel("initial weight w0")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    act = plan.config["model"]["activation"]["name"]
+    fig.legend(handles=[
+        Line2D([], [], color=OUTLINE_COLOR, ls="--",
+               label=f"outline of the saturated starts ({act}'(z0) < 10% of its peak)"),
+        Patch(color=NEVER_COLOR, label="most starts never reach the target")],
+        loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    fig.colorbar(mesh, ax=list(axes), label="epochs to target (mean over the cell)")
+    fig.suptitle(f"{plan.config['name']}: epochs to reach |a - y| < "
+                 f"{plan.config['target']['tolerance']:g} from each start")
+    return fig
+
+
+def _single(color):
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap([color])
+
+
+def cdf_figure(plan, tallies):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    epochs = np.arange(plan.epochs + 1)
+    for i, (series, tally) in enumerate(zip(plan.series, tallies)):
+        share = np.cumsum(tally.epochs_to_target[:-1]) / tally.starts
+        never = 100 * tally.never / tally.starts
+        ax.step(epochs, share, where="post", lw=2, color=SERIES_COLORS[i % len(SERIES_COLORS)],
+                label=f"{series.label}  (never: {never:.3g}%)")
+    ax.axhline(0.9, color="#999999", lw=1, ls=":")
+    ax.axhline(0.99, color="#999999", lw=1, ls=":")
+    ax.set_xlim(0, plan.epochs)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("share of starts on target")
+    ax.set_title(f"{plan.config['name']}: how many starts have reached the target by each epoch"
+                 f"\n(dotted: 90% and 99%)", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def curves_figure(plan, tallies):
+    from lossexp.sweep.chunk import thinned_epochs
+
+    epochs = thinned_epochs(plan.epochs)
+    fig, axes = _figure(len(tallies), width=4.4, height=3.8, sharey=False)
+    for i, (ax, series, tally) in enumerate(zip(axes, plan.series, tallies)):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        for start in sorted(tally.curves):
+            ax.plot(epochs, tally.curves[start], color=color, lw=0.8, alpha=0.35)
+        ax.set_title(f"{series.label}\n{len(tally.curves)} sampled starts", fontsize="medium")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("loss")
+    fig.suptitle(f"{plan.config['name']}: loss curves of evenly spread starts")
+    return fig
+
+
+def plot_sweep(plan, tallies, directory: Path) -> list[Path]:
+    """Draw and save the sweep's figures as PNG in ``directory``."""
+    paths = save(heatmap_figure(plan, tallies), directory, "heatmap", formats=("png",))
+    paths += save(cdf_figure(plan, tallies), directory, "cdf", formats=("png",))
+    if plan.config["sweep"]["curves"]:
+        paths += save(curves_figure(plan, tallies), directory, "curves", formats=("png",))
+    return paths
