@@ -34,6 +34,7 @@ class Activation:
     formula = ""
     derivative = ""
     saturates = "never"
+    output_range = "all reals"
     output_bounds = (-math.inf, math.inf)
     params: dict = {}
     elementwise = True
@@ -70,7 +71,8 @@ class Sigmoid(Activation):
     name = "sigmoid"
     formula = "1 / (1 + exp(-z))"
     derivative = "sigma(z) (1 - sigma(z))"
-    saturates = "|z| > 3.6 (slope < 0.025)"
+    saturates = "|z| > 3.6: slope < 0.025"
+    output_range = "(0, 1)"
     output_bounds = (0.0, 1.0)
     peak_slope = 0.25
 
@@ -93,7 +95,8 @@ class Tanh(Activation):
     name = "tanh"
     formula = "tanh(z)"
     derivative = "1 - tanh(z)^2"
-    saturates = "|z| > 1.8 (slope < 0.1)"
+    saturates = "|z| > 1.8: slope < 0.1"
+    output_range = "(-1, 1)"
     output_bounds = (-1.0, 1.0)
 
     def value(self, z):
@@ -109,7 +112,8 @@ class ReLU(Activation):
     name = "relu"
     formula = "max(z, 0)"
     derivative = "1 if z > 0 else 0"
-    saturates = "z <= 0 (a dead unit: slope 0)"
+    saturates = "z <= 0: slope 0, a dead unit"
+    output_range = "[0, inf)"
     output_bounds = (0.0, math.inf)
 
     def value(self, z):
@@ -128,9 +132,9 @@ class LeakyReLU(Activation):
     def __init__(self, *, alpha: float = 0.01):
         self._set_params({"alpha": alpha})
         if self.alpha < SATURATION_FRACTION:
-            self.saturates = f"z < 0 (slope alpha = {self.alpha:g})"
+            self.saturates = f"z < 0: slope alpha = {self.alpha:g}"
         else:
-            self.saturates = f"never (slope alpha = {self.alpha:g} for z < 0)"
+            self.saturates = f"never: slope alpha = {self.alpha:g} for z < 0"
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
@@ -144,7 +148,8 @@ class Softplus(Activation):
     name = "softplus"
     formula = "log(1 + exp(z))"
     derivative = "sigma(z)"
-    saturates = "z < -2.2 (slope < 0.1)"
+    saturates = "z < -2.2: slope < 0.1"
+    output_range = "(0, inf)"
     output_bounds = (0.0, math.inf)
 
     def value(self, z):
@@ -171,7 +176,8 @@ class Softmax(Activation):
     name = "softmax"
     formula = "exp(z_k) / sum_j exp(z_j)   (over the last axis)"
     derivative = "p_k (delta_kj - p_j)   (a Jacobian, not elementwise)"
-    saturates = "max p_k -> 1 (every slope p_k (1 - p_k) < 0.025)"
+    saturates = "max p_k -> 1: every p_k (1 - p_k) < 0.025"
+    output_range = "(0, 1), summing to 1"
     output_bounds = (0.0, 1.0)
     elementwise = False
     peak_slope = 0.25

@@ -11,12 +11,17 @@ Shapes (R runs, N samples, layer widths n_0 .. n_L):
 
 The cost of one run is  C = reduce_n( sum_k loss(a_nk, y_nk) )  with reduce the mean
 (default) or the sum over samples.
+
+A loss may learn parameters of its own (uncertainty weighting's s_k = log sigma_k^2, one
+per output): they live in ``Params.loss_params`` as (R, m) arrays, are appended to the
+network's output as m columns shared by every sample before the loss reads it, and take
+the same gradient-descent step as the weights.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,17 +32,20 @@ from lossexp.losses import Loss
 
 @dataclass
 class Params:
-    """Weights and biases of R networks, layer by layer."""
+    """Weights and biases of R networks, layer by layer, and what their loss learns."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+    # (R, m) arrays the loss learns itself (see the module doc); empty for most losses.
+    loss_params: list[np.ndarray] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
         return self.weights[0].shape[0]
 
     def copy(self) -> Params:
-        return Params([w.copy() for w in self.weights], [b.copy() for b in self.biases])
+        return Params([w.copy() for w in self.weights], [b.copy() for b in self.biases],
+                      [p.copy() for p in self.loss_params])
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Step:
     grads_w: list[np.ndarray]
     grads_b: list[np.ndarray]
     delta: np.ndarray
+    grads_loss: list[np.ndarray] = field(default_factory=list)  # for params.loss_params
 
 
 def _affine(a_prev, w, b):
@@ -103,27 +112,50 @@ class Network:
             acts.append(a)
         return zs, acts
 
-    def cost(self, z, a, y) -> np.ndarray:
+    def initial_loss_params(self, runs: int, n_targets: int) -> list[np.ndarray]:
+        """Where the loss's own parameters start: 0 (for s_k = log sigma_k^2: sigma_k = 1)."""
+        m = self.loss.learned_per_target * n_targets
+        return [np.zeros((runs, m))] if m else []
+
+    def loss_input(self, a, loss_params=()) -> np.ndarray:
+        """What the loss reads: the network output, then the loss's learned columns
+        (each one value per run, repeated for every sample)."""
+        if not loss_params:
+            return a
+        (learned,) = loss_params
+        shared = np.broadcast_to(learned[:, None, :], (*a.shape[:2], learned.shape[1]))
+        return np.concatenate([a, shared], axis=2)
+
+    def cost(self, z, a, y, loss_params=()) -> np.ndarray:
         """The cost of each run, shape (R,)."""
-        per_element = self.fused.loss(z, y) if self.fused else self.loss.value(a, y)
+        per_element = (self.fused.loss(z, y) if self.fused
+                       else self.loss.value(self.loss_input(a, loss_params), y))
         per_sample = per_element.sum(axis=2)
         return per_sample.mean(axis=1) if self.reduction == "mean" else per_sample.sum(axis=1)
 
-    def output_delta(self, z, a, y) -> np.ndarray:
+    def output_delta(self, z, a, y, loss_params=()) -> np.ndarray:
         """dC/dz at the output layer, per sample (before the reduction over samples)."""
         if self.fused:
             return self.fused.delta(z, y)
         act = self.output_activation
+        dc_da = self.loss.grad(self.loss_input(a, loss_params), y)[..., :a.shape[2]]
         if act.elementwise:
-            # The generic chain rule. For a saturating activation the second factor,
-            # act.grad(z) (sigma'(z) for the sigmoid), goes to zero however wrong the
-            # output is: the quadratic cost's learning plateau.
-            return self.loss.grad(a, y) * act.grad(z)
-        return act.vjp(z, self.loss.grad(a, y))
+            # The generic chain rule, loss.grad(a, y) * act.grad(z). For a saturating
+            # activation the second factor (sigma'(z) for the sigmoid) goes to zero however
+            # wrong the output is: the quadratic cost's learning plateau.
+            return dc_da * act.grad(z)
+        return act.vjp(z, dc_da)
+
+    def loss_param_grads(self, a, y, loss_params) -> list[np.ndarray]:
+        """dC/d(loss_params): the loss's gradient in its learned columns, reduced over samples."""
+        if not loss_params:
+            return []
+        g = self.loss.grad(self.loss_input(a, loss_params), y)[..., a.shape[2]:]
+        return [g.mean(axis=1) if self.reduction == "mean" else g.sum(axis=1)]
 
     def backward(self, params: Params, x, y, zs, acts):
         """Gradients of the cost for every run, and the output delta."""
-        delta = self.output_delta(zs[-1], acts[-1], y)
+        delta = self.output_delta(zs[-1], acts[-1], y, params.loss_params)
         if self.reduction == "mean" and delta.shape[1] > 1:
             delta = delta / delta.shape[1]
         out_delta = delta
@@ -140,14 +172,18 @@ class Network:
     def evaluate(self, params: Params, x, y, epoch: int = 0) -> Step:
         zs, acts = self.forward(params, x)
         grads_w, grads_b, delta = self.backward(params, x, y, zs, acts)
-        return Step(epoch, params, zs, acts, self.cost(zs[-1], acts[-1], y), grads_w, grads_b, delta)
+        learned = params.loss_params
+        return Step(epoch, params, zs, acts, self.cost(zs[-1], acts[-1], y, learned),
+                    grads_w, grads_b, delta, self.loss_param_grads(acts[-1], y, learned))
 
 
-def apply_update(params: Params, grads_w, grads_b, lr: float) -> None:
-    """Plain gradient descent, in place."""
+def apply_update(params: Params, grads_w, grads_b, lr: float, grads_loss=()) -> None:
+    """Plain gradient descent, in place (``grads_loss`` for ``params.loss_params``)."""
     for w, b, gw, gb in zip(params.weights, params.biases, grads_w, grads_b):
         w -= lr * gw
         b -= lr * gb
+    for p, gp in zip(params.loss_params, grads_loss):
+        p -= lr * gp
 
 
 Recorder = Callable[[Step], None]
@@ -161,10 +197,13 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
     Every epoch t = 0 .. epochs is evaluated on the full data and handed to each recorder
     (row 0 is the state before any update). Between evaluations the parameters take one
     full-batch step with the gradient just recorded or, when ``batches(t)`` gives a list
-    of sample-index arrays, one step per mini-batch.
+    of sample-index arrays, one step per mini-batch. A loss that learns parameters of its
+    own gets them here, at their initial values, if ``params`` has none yet.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if not params.loss_params:
+        params.loss_params = network.initial_loss_params(params.runs, y.shape[1])
     # A run whose loss blows up is an outcome to report ("diverged"), not an error:
     # its inf/nan arithmetic must neither warn nor stop the other runs in the batch.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -175,13 +214,14 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
             if epoch == epochs:
                 break
             if batches is None:
-                apply_update(params, step.grads_w, step.grads_b, lr)
+                apply_update(params, step.grads_w, step.grads_b, lr, step.grads_loss)
             else:
                 for idx in batches(epoch):
                     xb, yb = x[idx], y[idx]
                     zs, acts = network.forward(params, xb)
                     gw, gb, _ = network.backward(params, xb, yb, zs, acts)
-                    apply_update(params, gw, gb, lr)
+                    gl = network.loss_param_grads(acts[-1], yb, params.loss_params)
+                    apply_update(params, gw, gb, lr, gl)
             if on_epoch:
                 on_epoch(epoch + 1)
     return params

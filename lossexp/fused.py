@@ -17,6 +17,10 @@ from lossexp.activations import Sigmoid, Softmax
 class SigmoidCrossEntropy:
     """Binary cross-entropy of sigmoid(z): softplus(z) - y z, with delta = sigma(z) - y."""
 
+    formula = "softplus(z) - y z"
+    delta_formula = "a - y"
+    cancels = "sigma'(z) = a (1 - a) cancels the 1 / (a (1 - a)) of the loss gradient"
+
     def loss(self, z, y):
         # softplus(z) = max(z, 0) + log1p(exp(-|z|)): exp never sees a positive argument.
         return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
@@ -26,7 +30,14 @@ class SigmoidCrossEntropy:
 
 
 class SoftmaxCrossEntropy:
-    """Categorical cross-entropy of softmax(z): -y_k log_softmax(z)_k, delta = p - y."""
+    """Categorical cross-entropy of softmax(z): -y_k log_softmax(z)_k, delta = p - y.
+
+    delta = p - y assumes the target sums to 1 over the last axis, as a distribution does.
+    """
+
+    formula = "-y_k (z_k - logsumexp(z))"
+    delta_formula = "p - y"
+    cancels = "the softmax Jacobian cancels the 1 / p_k of the loss gradient"
 
     def loss(self, z, y):
         shifted = z - np.max(z, axis=-1, keepdims=True)

@@ -38,8 +38,9 @@ class Loss:
     """A loss: ``value`` and ``grad`` elementwise in (pred, target), plus its description."""
 
     name = ""
-    formula = ""   # the value, in the prediction a and the target y
+    formula = ""   # the value, in the prediction a and the target y (default parameters)
     gradient = ""  # d value / d a
+    note = ""      # variants, conventions, what the loss fits
     params: dict = {}
     # The range of predictions the loss is defined on (cross-entropies read probabilities).
     output_bounds = (-math.inf, math.inf)
@@ -102,8 +103,9 @@ def _per_output(weights, values):
 
 class Quadratic(Loss):
     name = "quadratic"
-    formula = "(a - y)^2 / 2   [plain: (a - y)^2; times w_k per output]"
-    gradient = "a - y   [plain: 2 (a - y); times w_k]"
+    formula = "(a - y)^2 / 2"
+    gradient = "a - y"
+    note = "convention plain: (a - y)^2, gradient 2 (a - y); weights: w_k times output k"
     params = {
         "convention": Text(default="half", choices=("half", "plain"),
                            doc="half: (a - y)^2 / 2, whose gradient is a - y; plain: (a - y)^2"),
@@ -131,6 +133,7 @@ class CrossEntropy(Loss):
     name = "cross_entropy"
     formula = "-(y log a + (1 - y) log(1 - a))"
     gradient = "(a - y) / (a (1 - a))"
+    note = "a in (0, 1); after a sigmoid, training uses the fused logit form"
     output_bounds = (0.0, 1.0)
 
     def value(self, pred, target):
@@ -154,8 +157,9 @@ class CategoricalCrossEntropy(Loss):
     uses the fused log-softmax form (delta = p - y)."""
 
     name = "categorical_cross_entropy"
-    formula = "-y_k log p_k   (summed over k: -sum_k y_k log p_k)"
+    formula = "-y_k log p_k"
     gradient = "-y_k / p_k"
+    note = "p a distribution over the outputs; after a softmax, training uses the fused form"
     output_bounds = (0.0, 1.0)
 
     def value(self, pred, target):
@@ -168,7 +172,8 @@ class CategoricalCrossEntropy(Loss):
 class MAE(Loss):
     name = "mae"
     formula = "|a - y|"
-    gradient = "sign(a - y)   (0 at a = y)"
+    gradient = "sign(a - y)"
+    note = "subgradient 0 at a = y; fits the median"
 
     def value(self, pred, target):
         return np.abs(_residual(pred, target))
@@ -188,6 +193,7 @@ class Huber(Loss):
     name = "huber"
     formula = "(a - y)^2 / 2 if |a - y| <= delta, else delta (|a - y| - delta / 2)"
     gradient = "clip(a - y, -delta, delta)"
+    note = "quadratic near the target, linear beyond delta: an outlier pulls with at most delta"
     params = {"delta": Number(default=1.0, gt=0, doc="where the quadratic turns linear")}
 
     def __init__(self, *, delta: float = 1.0):
@@ -206,6 +212,7 @@ class SmoothL1(Loss):
     name = "smooth_l1"
     formula = "(a - y)^2 / (2 beta) if |a - y| < beta, else |a - y| - beta / 2"
     gradient = "clip((a - y) / beta, -1, 1)"
+    note = "huber(delta = beta) / beta"
     params = {"beta": Number(default=1.0, gt=0,
                              doc="width of the quadratic zone (use mae for beta = 0)")}
 
@@ -223,6 +230,7 @@ class LogCosh(Loss):
     name = "log_cosh"
     formula = "log cosh(a - y)"
     gradient = "tanh(a - y)"
+    note = "like (a - y)^2 / 2 near 0 and |a - y| - log 2 far out; smooth everywhere"
 
     def value(self, pred, target):
         r = _residual(pred, target)
@@ -237,8 +245,9 @@ class Quantile(Loss):
     """The pinball loss, minimised by the q-th quantile of y (q = 0.5: half the MAE)."""
 
     name = "quantile"
-    formula = "q (y - a) if y >= a, else (1 - q) (a - y)"
-    gradient = "-q if a < y, 1 - q if a > y, 0 at a = y"
+    formula = "max(q (y - a), (q - 1) (y - a))"
+    gradient = "1 - q if a > y, -q if a < y"
+    note = "the pinball loss: fits the q-th quantile of y"
     params = {"q": Number(default=0.5, gt=0, lt=1, doc="the quantile to fit")}
 
     def __init__(self, *, q: float = 0.5):
@@ -299,8 +308,10 @@ class GaussianNLL(Loss):
     """
 
     name = "gaussian_nll"
-    formula = "(a - y)^2 / (2 var) + log(var) / 2   [heteroscedastic: a = (mu, s = log var)]"
-    gradient = "(a - y) / var   [heteroscedastic: (mu - y) e^-s; d/ds = (1 - (mu - y)^2 e^-s) / 2]"
+    formula = "(a - y)^2 / (2 var) + log(var) / 2"
+    gradient = "(a - y) / var"
+    note = ("heteroscedastic: the model outputs mu and s = log var per target; "
+            "d/dmu = (mu - y) e^-s, d/ds = (1 - (mu - y)^2 e^-s) / 2")
     params = {
         "variance": Number(default=1.0, gt=0, doc="the fixed noise variance sigma^2"),
         "heteroscedastic": Boolean(default=False,
@@ -339,8 +350,10 @@ class UncertaintyWeighted(Loss):
     """
 
     name = "uncertainty_weighted"
-    formula = "(a_k - y_k)^2 / (2 e^s_k) + s_k / 2,  s_k = log sigma_k^2 learned per output"
-    gradient = "(a_k - y_k) e^-s_k;  d/ds_k = (1 - (a_k - y_k)^2 e^-s_k) / 2"
+    formula = "(a_k - y_k)^2 e^-s_k / 2 + s_k / 2"
+    gradient = "(a_k - y_k) e^-s_k"
+    note = ("s_k = log sigma_k^2, one per output, learned with the model (Kendall, Gal & "
+            "Cipolla 2018); d/ds_k = (1 - (a_k - y_k)^2 e^-s_k) / 2")
     learned_per_target = 1
 
     def value(self, pred, target):
@@ -362,8 +375,10 @@ class SignedError(Loss):
     """
 
     name = "signed_error"
-    formula = "y - a   (signed: negative when a > y)"
-    gradient = "sign(y - a) d(y - a)/da = sign(a - y)   (the rule's step)"
+    formula = "y - a"
+    gradient = "sign(a - y)"
+    note = ("the naive rule of seed 000: its step is sign(y - a) d(y - a)/da, not d value/da; "
+            "the same steps as mae")
     grad_is_derivative = False
 
     def value(self, pred, target):

@@ -1,1 +1,90 @@
 """lossexp list / explain: the loss and activation library (issue 3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lossexp.cli._app import DebugOpt, app, guarded
+
+
+@app.command("list")
+def list_library(debug: DebugOpt = False) -> None:
+    """List every loss (formula, gradient, parameters) and activation (derivative, saturation)."""
+    with guarded(debug):
+        from lossexp import library
+        from lossexp.console import out
+
+        out.print(_loss_table(library.loss_rows()))
+        out.print(_activation_table(library.activation_rows()))
+
+
+@app.command()
+def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadratic.",
+                                                show_default=False)],
+            activation: Annotated[str, typer.Argument(help="An activation name, e.g. sigmoid.",
+                                                      show_default=False)],
+            debug: DebugOpt = False) -> None:
+    """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes when it saturates."""
+    with guarded(debug):
+        from lossexp import library
+        from lossexp.console import out
+
+        for line in _explanation_lines(library.explain(loss, activation)):
+            out.print(line, markup=False, soft_wrap=True)
+
+
+def _table(title: str, columns: list[str]):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def _loss_table(rows):
+    from rich.text import Text
+
+    table = _table("Losses (a: the output, y: the target)",
+                   ["name", "loss", "d loss / da", "parameters (default)"])
+    for row in rows:
+        formula = Text(row.formula)
+        if row.note:
+            formula.append(f"\n{row.note}", style="dim")
+        table.add_row(row.name, formula, row.gradient, "\n".join(row.params) or "-")
+    return table
+
+
+def _activation_table(rows):
+    table = _table("Activations (z: the pre-activation)",
+                   ["name", "a(z)", "da / dz", "range", "saturates where", "parameters (default)"])
+    for row in rows:
+        table.add_row(row.name, row.formula, row.derivative, row.output_range, row.saturates,
+                      "\n".join(row.params) or "-")
+    return table
+
+
+def _numbers(values) -> str:
+    # + 0.0 turns -0.0 into 0.0
+    text = ", ".join(f"{v + 0.0:.4g}" for v in values)
+    return text if len(values) == 1 else f"({text})"
+
+
+def _explanation_lines(e) -> list[str]:
+    lines = [f"{e.loss} + {e.activation}",
+             f"  {e.cost}",
+             f"  {e.output}",
+             f"  delta = dC/dz = {e.delta}" + ("   (fused: computed from z)" if e.fused else "")]
+    if e.warning:
+        return lines + [f"  warning: {e.warning}"]
+    if e.vanishing:
+        lines.append(f"  vanishing factor: {e.vanishing}")
+    lines.append(f"  {e.summary}")
+    x = e.example
+    slope = "" if x.slope is None else f", da/dz = {_numbers(x.slope)}"
+    lines.append(f"  at a saturated start z = {_numbers(x.z)}, y = {_numbers(x.y)}: "
+                 f"a = {_numbers(x.a)}, dC/da = {_numbers(x.dc_da)}{slope}, "
+                 f"delta = {_numbers(x.delta)}")
+    return lines

@@ -1,0 +1,177 @@
+"""The loss and activation library as data: what ``lossexp list`` and ``lossexp explain`` show.
+
+``loss_rows()`` and ``activation_rows()`` describe every registered loss and activation
+(formula, gradient or derivative, parameters and defaults, where it saturates).
+``explain(loss, activation)`` works out the output error delta = dC/dz for a pair, names
+the factor that vanishes when the activation saturates, and evaluates it at a saturated
+start, so the plateau (or its absence) shows in numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossexp import activations, hyperparams, losses
+from lossexp.fused import fused_output
+
+
+@dataclass(frozen=True)
+class LossRow:
+    name: str
+    formula: str
+    gradient: str
+    params: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class ActivationRow:
+    name: str
+    formula: str
+    derivative: str
+    output_range: str
+    saturates: str
+    params: tuple[str, ...]
+
+
+def _params(cls) -> tuple[str, ...]:
+    return tuple(hyperparams.describe(k, spec) for k, spec in cls.params.items())
+
+
+def _interval(bounds) -> str:
+    lo, hi = bounds
+    if np.isinf(lo) and np.isinf(hi):
+        return "all reals"
+    return f"{'(' if np.isinf(lo) else '['}{lo:g}, {hi:g}{')' if np.isinf(hi) else ']'}"
+
+
+def loss_rows() -> list[LossRow]:
+    return [LossRow(name, cls.formula, cls.gradient, _params(cls), cls.note)
+            for name, cls in losses.LOSSES.items()]
+
+
+def activation_rows() -> list[ActivationRow]:
+    rows = []
+    for name, cls in activations.ACTIVATIONS.items():
+        act = cls()
+        rows.append(ActivationRow(name, act.formula, act.derivative, act.output_range,
+                                  act.saturates, _params(cls)))
+    return rows
+
+
+# A start deep in each activation's flat part (z) with a target at the far end of its range
+# (y): the output is as wrong as it gets, and the slope is small. The sigmoid's is the
+# classic unlucky start, z = w + b = 4 for the 1 -> 0 neuron.
+SATURATED_STARTS = {
+    "sigmoid": (4.0, 0.0),
+    "tanh": (4.0, -1.0),
+    "relu": (-4.0, 1.0),
+    "leaky_relu": (-4.0, 1.0),
+    "softplus": (-4.0, 1.0),
+    "identity": (4.0, 0.0),
+    "softmax": ((4.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    """delta = dC/dz evaluated at one start; tuples have one entry per output unit."""
+
+    z: tuple[float, ...]
+    y: tuple[float, ...]
+    a: tuple[float, ...]
+    dc_da: tuple[float, ...]
+    slope: tuple[float, ...] | None  # da/dz (None for softmax, whose slope is a Jacobian)
+    delta: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    loss: str
+    activation: str
+    cost: str            # C in terms of a (in z for a fused pair)
+    output: str          # a in terms of z
+    delta: str           # dC/dz
+    fused: bool
+    vanishing: str | None  # the factor of delta that goes to 0 when the activation saturates
+    saturates: str       # where the activation saturates
+    summary: str         # one sentence: what this means for learning
+    warning: str | None  # the pair makes no sense (e.g. cross_entropy after tanh)
+    example: Example | None
+
+
+def _operand(expr: str) -> str:
+    """``expr`` in parentheses if it has a sum, difference or condition outside any."""
+    depth = 0
+    for i, ch in enumerate(expr):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and (expr[i:i + 3] in (" + ", " - ") or expr[i:i + 4] == " if "):
+            return f"({expr})"
+    return expr
+
+
+def _range_warning(loss, act) -> str | None:
+    lo, hi = loss.output_bounds
+    a_lo, a_hi = act.output_bounds
+    if a_lo < lo or a_hi > hi:
+        return (f"{loss.name} reads outputs in {_interval(loss.output_bounds)} but {act.name} "
+                f"gives {act.output_range}: this pair is not meaningful")
+    return None
+
+
+def _loss_input(loss, a):
+    """The prediction the loss reads: extra columns (log sigma^2) at 0, i.e. sigma = 1."""
+    extra = (loss.heads_per_target - 1 + loss.learned_per_target) * a.shape[-1]
+    return np.concatenate([a, np.zeros(a.shape[:-1] + (extra,))], axis=-1) if extra else a
+
+
+def _example(loss, act, fused) -> Example:
+    z_start, y_start = SATURATED_STARTS[act.name]
+    z = np.atleast_1d(np.asarray(z_start, dtype=np.float64))
+    y = np.atleast_1d(np.asarray(y_start, dtype=np.float64))
+    a = act.value(z)
+    dc_da = loss.grad(_loss_input(loss, a), y)[..., :a.shape[-1]]
+    if fused:
+        delta = fused.delta(z, y)
+    elif act.elementwise:
+        delta = dc_da * act.grad(z)
+    else:
+        delta = act.vjp(z, dc_da)
+    slope = tuple(act.grad(z).tolist()) if act.elementwise else None
+    return Example(*(tuple(v.tolist()) for v in (z, y, a, dc_da)), slope, tuple(delta.tolist()))
+
+
+def explain(loss_name: str, activation_name: str) -> Explanation:
+    """delta = dC/dz for this pair (default parameters) and the factor that vanishes.
+
+    Raises ``LossexpError`` for an unknown name, with the close matches.
+    """
+    loss, act = losses.get(loss_name), activations.get(activation_name)
+    fused = fused_output(loss, act)
+    output = f"a = {act.formula}"
+    warning = _range_warning(loss, act)
+    example = None if warning else _example(loss, act, fused)
+    if fused:
+        return Explanation(
+            loss.name, act.name, f"C = {fused.formula}", output, fused.delta_formula, True, None,
+            act.saturates,
+            f"Fused: {fused.cancels}, so delta keeps the whole error however saturated "
+            f"the unit is. Nothing vanishes: no plateau.", warning, example)
+    if act.elementwise:
+        vanishing = None if act.derivative == "1" else act.derivative
+        delta = (loss.gradient if vanishing is None
+                 else f"{_operand(loss.gradient)} * {_operand(act.derivative)}")
+    else:
+        vanishing = "p_k (delta_kj - p_j)"  # the softmax Jacobian
+        delta = f"p_k (g_k - sum_j g_j p_j),  g = dC/da = {loss.gradient}"
+    if vanishing is None:
+        summary = (f"{act.name} never saturates: delta is the loss gradient itself, "
+                   f"so the step follows the error.")
+    else:
+        summary = (f"The factor {_operand(vanishing)} goes to 0 where {act.name} saturates "
+                   f"({act.saturates}), however wrong the output is: learning stalls there "
+                   f"(the plateau).")
+    return Explanation(loss.name, act.name, f"C = {loss.formula}", output, delta, False,
+                       vanishing, act.saturates, summary, warning, example)
