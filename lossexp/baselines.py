@@ -270,7 +270,8 @@ def read_baseline(path: Path, remedy: str = "") -> dict:
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise fail(f"{path}:{exc.lineno}", "", f"not valid JSON ({exc.msg}, column {exc.colno})") from None
+        where = f"{path}:{exc.lineno}"
+        raise fail(where, "", f"not valid JSON ({exc.msg}, column {exc.colno})") from None
     except ValueError as exc:
         raise fail(str(path), "", f"not valid baseline JSON: {exc}") from None
     problem = _structure_problem(data)

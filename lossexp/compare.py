@@ -79,7 +79,7 @@ def read_metrics(path: Path) -> dict[str, np.ndarray]:
     """metrics.csv as column -> float64 array (an empty cell reads as nan)."""
     rows = list(csv.reader(_read_text(path).splitlines()))
     if len(rows) < 2 or "loss" not in rows[0] or "epoch" not in rows[0]:
-        raise LossexpError(f"{path}: expected a header with 'epoch' and 'loss' and at least one row")
+        raise LossexpError(f"{path}: expected a header with 'epoch' and 'loss', and rows")
     header, values = rows[0], []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):

@@ -16,6 +16,10 @@ ConfigsArg = Annotated[list[Path], typer.Argument(
     metavar="CONFIG", show_default=False)]
 DirOpt = Annotated[Path, typer.Option(
     "--dir", help="Directory of the baseline files, one <config stem>.json per config.")]
+UpdateOpt = Annotated[bool, typer.Option(
+    "--update", help="Rewrite every baseline, not only those that no longer match.")]
+MissingOpt = Annotated[bool, typer.Option(
+    "--missing", help="Only create the baselines that do not exist yet.")]
 
 
 def _say(quiet: bool, message: str) -> None:
@@ -32,10 +36,7 @@ def _report_skipped(sweeps, quiet: bool) -> None:
 
 @app.command()
 def baseline(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
-             update: Annotated[bool, typer.Option(
-                 "--update", help="Rewrite every baseline, not only those that no longer match.")] = False,
-             missing: Annotated[bool, typer.Option(
-                 "--missing", help="Only create the baselines that do not exist yet.")] = False,
+             update: UpdateOpt = False, missing: MissingOpt = False,
              quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Write the curve baseline of each CONFIG: shape features, a thinned loss curve and
     editable tolerances. Without flags: create absent baselines, rewrite those the rerun
