@@ -178,7 +178,7 @@ def compare_figure(runs: list[Run]):
             ax_grad.plot(epochs, _positive(grad), color=colour, ls=style, lw=1.8)
     ax_loss.set(yscale="log", ylabel="loss (log scale)",
                 title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
-    ax_out.set(ylabel="output a")
+    ax_out.set(ylabel="output a (first sample)")
     ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",
                 xlim=(0, max(run.metrics["epoch"][-1] for run in runs)))
     ax_loss.legend(loc="best", fontsize="small")
