@@ -53,7 +53,8 @@ def thinned_epochs(epochs: int) -> np.ndarray:
 
 def sampled_starts(count: int, curves: int) -> np.ndarray:
     """The starts whose loss curves are kept: ``curves`` of them, evenly spread."""
-    return np.unique(np.arange(min(curves, count)) * count // max(curves, 1))
+    n = min(curves, count)
+    return np.arange(n) * count // max(n, 1)
 
 
 def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:

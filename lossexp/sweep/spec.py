@@ -90,9 +90,11 @@ def sweep_section() -> s.Section:
 
 def _locator(path, overrides) -> s.Locator:
     """A Locator for checks that tie the sweep to other sections (after load_config)."""
+    from pathlib import Path
+
     from lossexp.config import parse_override, parse_yaml
 
-    _, lines = parse_yaml(open(path, encoding="utf-8").read(), str(path))
+    _, lines = parse_yaml(Path(path).read_text(encoding="utf-8"), str(path))
     return s.Locator(str(path), lines, {parse_override(t)[0]: t for t in overrides})
 
 

@@ -1,0 +1,107 @@
+"""The sweep: section is validated like the rest of the config: file:line, key, problem."""
+
+import pytest
+
+from lossexp.errors import ConfigError
+from lossexp.sweep import load_sweep_config
+from lossexp.sweep.series import series_of
+from test_sweep_support import GRID, write_config
+
+
+def error_of(tmp_path, sweep, overrides=(), **changes) -> ConfigError:
+    path = write_config(tmp_path, sweep, **changes)
+    with pytest.raises(ConfigError) as info:
+        load_sweep_config(path, overrides)
+    return info.value
+
+
+def line_of(path, text) -> int:
+    lines = path.read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_grid_config_resolves_with_defaults(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    assert cfg["sweep"]["grid"]["w"] == {"from": -5.0, "to": 5.0, "steps": 7}
+    assert cfg["sweep"]["random"] is None and cfg["sweep"]["curves"] == 0
+    assert [s.loss for s in series_of(cfg)] == ["quadratic", "cross_entropy"]
+
+
+def test_random_starts_default_to_a_standard_normal(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, {"random": {"count": 10}}))
+    assert cfg["sweep"]["random"] == {"count": 10, "seed": 0,
+                                      "distribution": {"name": "normal", "mean": 0.0, "std": 1.0}}
+
+
+def test_both_grid_and_random_is_refused_at_the_sweep_line(tmp_path):
+    err = error_of(tmp_path, {**GRID, "random": {"count": 5}})
+    path = tmp_path / "sw.yaml"
+    assert err.where == f"{path}:{line_of(path, 'sweep:')}"
+    assert err.key == "sweep" and "exactly one of grid" in err.problem
+
+
+def test_neither_grid_nor_random_is_refused(tmp_path):
+    assert "exactly one of grid" in error_of(tmp_path, {"losses": ["quadratic"]}).problem
+
+
+def test_a_bad_range_names_its_key_and_line(tmp_path):
+    sweep = {"grid": {"w": {"from": 1, "to": -1, "steps": 3}, "b": {"from": 0, "to": 1, "steps": 2}}}
+    err = error_of(tmp_path, sweep)
+    assert err.key == "sweep.grid.w.to" and "greater than from" in err.problem
+    assert err.where.endswith(f":{line_of(tmp_path / 'sw.yaml', 'to: -1')}")
+
+
+def test_a_single_step_range_must_be_one_value(tmp_path):
+    sweep = {"grid": {"w": {"from": 1, "to": 2, "steps": 1}, "b": {"from": 0, "to": 1, "steps": 2}}}
+    assert error_of(tmp_path, sweep).key == "sweep.grid.w.to"
+
+
+def test_unknown_distribution_suggests_the_close_name(tmp_path):
+    err = error_of(tmp_path, {"random": {"count": 5, "distribution": "normall"}})
+    assert err.key == "sweep.random.distribution.name" and "'normal'" in err.problem
+
+
+def test_unknown_loss_in_the_list_is_refused_with_its_index(tmp_path):
+    err = error_of(tmp_path, {**GRID, "losses": ["quadratic", "cross_entropi"]})
+    assert err.key == "sweep.losses.1.name" and "cross_entropy" in err.problem
+
+
+def test_repeated_series_are_refused(tmp_path):
+    err = error_of(tmp_path, {**GRID, "lrs": [0.1, 0.2, 0.1]})
+    assert err.key == "sweep.lrs.2" and "repeats item 0" in err.problem
+
+
+def test_override_errors_point_at_the_set(tmp_path):
+    err = error_of(tmp_path, GRID, ["sweep.grid.b.steps=0"])
+    assert err.where == "--set sweep.grid.b.steps=0"
+
+
+def test_missing_sweep_section_is_reported(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text("task: {kind: one_to_zero}\nmodel: {kind: neuron, activation: sigmoid, "
+                    "init: {w: 1, b: 1}}\nloss: quadratic\ntrain: {lr: 0.1, epochs: 5}\n")
+    with pytest.raises(ConfigError) as info:
+        load_sweep_config(path)
+    assert info.value.key == "sweep" and "missing" in info.value.problem
+
+
+def test_a_sweep_needs_a_single_neuron(tmp_path):
+    mlp = {"kind": "mlp", "layers": [1, 3, 1], "output_activation": "sigmoid"}
+    err = error_of(tmp_path, GRID, model=mlp)
+    assert err.key == "model.kind" and "single neuron" in err.problem
+    assert err.where.endswith(f":{line_of(tmp_path / 'sw.yaml', 'kind: mlp')}")
+
+
+def test_series_are_losses_times_learning_rates_losses_outermost(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, {**GRID, "lrs": [0.5, 0.05]}))
+    labels = [s.label for s in series_of(cfg)]
+    assert labels == ["quadratic lr=0.5", "quadratic lr=0.05",
+                      "cross_entropy lr=0.5", "cross_entropy lr=0.05"]
+    assert [s.config["train"]["lr"] for s in series_of(cfg)] == [0.5, 0.05, 0.5, 0.05]
+    assert all("sweep" not in s.config for s in series_of(cfg))
+
+
+def test_without_lists_the_config_itself_is_the_one_series(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, {"random": {"count": 3}}, loss="cross_entropy"))
+    (only,) = series_of(cfg)
+    assert only.label == "cross_entropy lr=0.15" and only.config["loss"] == {"name": "cross_entropy"}

@@ -1,0 +1,214 @@
+"""Whole sweeps: a grid point is `lossexp run` from that start, bit for bit; the files do not
+depend on executor, worker count or chunk size; resume, refusal and failure reporting."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from lossexp.errors import LossexpError
+from lossexp.experiment import run_experiment
+from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
+from lossexp.sweep import driver
+from lossexp.sweep.store import ChunkStore
+from test_sweep_support import GRID, run_files, write_config
+
+
+def read_rows(path):
+    head, *lines = path.read_text().splitlines()
+    return [dict(zip(head.split(","), line.split(","))) for line in lines]
+
+
+def single_run_config(cfg, series_loss, w0, b0):
+    run_cfg = copy.deepcopy({k: v for k, v in cfg.items() if k != "sweep"})
+    run_cfg["loss"] = {"name": series_loss}
+    run_cfg["model"]["init"] = {"w": w0, "b": b0}
+    return run_cfg
+
+
+def test_every_grid_point_equals_a_single_run_bit_for_bit(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    result = run_sweep(cfg, tmp_path / "out", chunk_size=6)
+    rows = read_rows(result.run_dir / "sweep.csv")
+    assert len(rows) == 2 * 35
+    assert {r["series"] for r in rows} == {"quadratic lr=0.15", "cross_entropy lr=0.15"}
+    outcomes = set()
+    for row in rows:
+        w0, b0 = float(row["w0"]), float(row["b0"])
+        single = run_experiment(single_run_config(cfg, row["series"].split()[0], w0, b0))
+        s = single.summary
+        assert float(row["z0"]) == single.metrics["z"][0]
+        assert float(row["final_loss"]) == s["final_loss"]
+        assert float(row["final_output"]) == s["final_output"]
+        assert (int(row["epochs_to_target"]) if row["epochs_to_target"] else None) == s["epochs_to_target"]
+        assert int(row["plateau_epochs"]) == s["plateau_epochs"]
+        assert row["diverged"] == ("true" if s["diverged"] else "false")
+        outcomes.add((s["epochs_to_target"] is None, s["plateau_epochs"] > 0))
+    assert outcomes >= {(True, True), (False, False)}  # the grid holds stuck and quick starts
+
+
+def test_random_starts_equal_single_runs_too(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, {"random": {"count": 40, "seed": 3}}))
+    rows = read_rows(run_sweep(cfg, tmp_path / "out", chunk_size=16).run_dir / "sweep.csv")
+    for row in rows[::7]:
+        single = run_experiment(single_run_config(cfg, "quadratic", float(row["w0"]), float(row["b0"])))
+        assert float(row["final_loss"]) == single.summary["final_loss"]
+
+
+def test_summary_counts_match_the_rows(tmp_path):
+    import json
+
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    run_dir = run_sweep(cfg, tmp_path / "out").run_dir
+    rows = read_rows(run_dir / "sweep.csv")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for series in summary["series"]:
+        mine = [r for r in rows if r["series"] == series["series"]]
+        reached = sorted(int(r["epochs_to_target"]) for r in mine if r["epochs_to_target"])
+        assert series["starts"] == len(mine) and series["reached"] == len(reached)
+        assert series["never_reached"] == len(mine) - len(reached)
+        if len(reached) == len(mine):
+            assert series["epochs_to_target"]["max"] == reached[-1]
+            assert series["epochs_to_target"]["median"] == reached[(len(reached) - 1) // 2]
+
+
+# --- invariance -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def reference_files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reference")
+    cfg = load_sweep_config(write_config(tmp, {**GRID, "curves": 5}, plots=True))
+    return run_files(run_sweep(cfg, tmp / "out", executor="threads", workers=1).run_dir)
+
+
+def invariance_config(tmp_path):
+    return load_sweep_config(write_config(tmp_path, {**GRID, "curves": 5}, plots=True))
+
+
+@pytest.mark.parametrize("executor, workers, chunk_size", [
+    ("threads", 2, 1), ("threads", 3, 7), ("processes", 2, 11),
+])
+def test_files_do_not_depend_on_executor_workers_or_chunks(tmp_path, reference_files, executor,
+                                                           workers, chunk_size):
+    cfg = invariance_config(tmp_path)
+    run_dir = run_sweep(cfg, tmp_path / "out", executor=executor, workers=workers,
+                        chunk_size=chunk_size).run_dir
+    assert run_files(run_dir) == reference_files
+    assert set(reference_files) == {"config.yaml", "sweep.csv", "summary.json", "heatmap.png",
+                                    "cdf.png", "curves.png"}
+
+
+def test_a_sweep_on_a_dask_local_cluster_gives_the_same_files(tmp_path, reference_files, dask_client):
+    cfg = invariance_config(tmp_path)
+    result = run_sweep(cfg, tmp_path / "out", executor="dask", client=dask_client, chunk_size=9)
+    assert result.computed == 2 * 4
+    assert run_files(result.run_dir) == reference_files
+
+
+# --- resume -----------------------------------------------------------------------------------
+
+class Interrupt:
+    """Raises KeyboardInterrupt once ``after`` chunks have been saved, like a Ctrl-C."""
+
+    def __init__(self, monkeypatch, after):
+        self.saved, self.after = 0, after
+        original = ChunkStore.save
+
+        def save(store, index, data):
+            original(store, index, data)
+            self.saved += 1
+            if self.saved == self.after:
+                raise KeyboardInterrupt
+        monkeypatch.setattr(ChunkStore, "save", save)
+
+
+def interrupted_sweep(tmp_path, monkeypatch, cfg, after=3, **kwargs):
+    with monkeypatch.context() as patch:
+        Interrupt(patch, after)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=5, **kwargs)
+    return tmp_path / "out" / cfg["name"]
+
+
+def test_resume_after_an_interruption_gives_identical_files(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    whole = run_files(run_sweep(cfg, tmp_path / "whole", chunk_size=5).run_dir)
+    run_dir = interrupted_sweep(tmp_path, monkeypatch, cfg)
+    assert ChunkStore(run_dir).finished() == {0, 1, 2}
+    assert not (run_dir / "sweep.csv").exists()
+    result = run_sweep(cfg, tmp_path / "out", resume=True, executor="threads", workers=2)
+    assert (result.reused, result.computed) == (3, 2 * 7 - 3)
+    assert run_files(result.run_dir) == whole
+    assert not (result.run_dir / "chunks").exists()
+
+
+def test_resume_refuses_a_changed_config_and_says_what_changed(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    run_dir = interrupted_sweep(tmp_path, monkeypatch, cfg)
+    changed = load_sweep_config(write_config(tmp_path, GRID, train={"lr": 0.2, "epochs": 300}))
+    with pytest.raises(LossexpError, match=r"config has changed since it started \(train\.lr\)"):
+        run_sweep(changed, tmp_path / "out", resume=True)
+    with pytest.raises(LossexpError, match="chunks of 5 starts, not 6"):
+        run_sweep(cfg, tmp_path / "out", resume=True, chunk_size=6)
+    assert ChunkStore(run_dir).finished() == {0, 1, 2}  # nothing was touched
+
+
+def test_an_unfinished_sweep_is_not_overwritten_without_resume(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    interrupted_sweep(tmp_path, monkeypatch, cfg)
+    with pytest.raises(LossexpError, match=r"unfinished sweep \(3 of 14 chunks done\): add --resume"):
+        run_sweep(cfg, tmp_path / "out")
+
+
+def test_a_failing_chunk_is_reported_with_its_starts_and_the_others_finish(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    whole = run_files(run_sweep(cfg, tmp_path / "whole", chunk_size=5).run_dir)
+    real = driver.train_chunk
+
+    def flaky(plan, chunk):
+        if chunk.index == 4:
+            raise FloatingPointError("simulated")
+        return real(plan, chunk)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "train_chunk", flaky)
+        with pytest.raises(SweepIncomplete) as info:
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=2, chunk_size=5)
+    (failure,) = info.value.failures
+    assert str(failure) == ("chunk 4 (series 'quadratic lr=0.15', starts 20..24: w0 in "
+                            "[1.66667, 1.66667], b0 in [-4, 6]) failed: FloatingPointError: simulated")
+    run_dir = tmp_path / "out" / "sw"
+    assert ChunkStore(run_dir).finished() == set(range(14)) - {4}
+    result = run_sweep(cfg, tmp_path / "out", resume=True)
+    assert (result.reused, result.computed) == (13, 1)
+    assert run_files(run_dir) == whole
+
+
+def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
+    from lossexp.sweep.plan import Plan
+    from lossexp.sweep.store import ChunkStore as Store
+    from lossexp.sweep.tally import ChunkTally, SeriesTally
+
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    plan = Plan(cfg, 4)
+    with pytest.raises(KeyboardInterrupt), pytest.MonkeyPatch.context() as patch:
+        Interrupt(patch, plan.total_chunks)
+        run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=4)
+    store = Store(tmp_path / "out" / "sw")
+    tally = SeriesTally(plan.epochs, plan.starts.cell_shape)
+    for index in range(plan.chunks_per_series):
+        tally.add(ChunkTally.from_bytes(store.load(index)))
+    rows = read_rows(run_sweep(cfg, tmp_path / "out", resume=True).run_dir / "sweep.csv")[:35]
+    ett = np.array([int(r["epochs_to_target"]) if r["epochs_to_target"] else -1 for r in rows])
+    assert np.array_equal(tally.heat_count.ravel(), np.ones(35))
+    assert np.array_equal(tally.heat_reached.ravel(), (ett >= 0).astype(int))
+    assert np.array_equal(tally.heat_epochs.ravel(), np.where(ett >= 0, ett, 0))
