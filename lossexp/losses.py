@@ -79,7 +79,7 @@ def _residual(pred, target):
 def _ratio(num, den):
     """num / den, taking 0 / 0 as 0 and x / 0 as +-inf, without warnings."""
     num, den = np.broadcast_arrays(np.asarray(num, np.float64), np.asarray(den, np.float64))
-    out = np.where(num == 0, 0.0, np.copysign(np.inf, num))
+    out = np.array(np.where(num == 0, 0.0, np.copysign(np.inf, num)))
     np.divide(num, den, out=out, where=den != 0)
     return out
 
@@ -144,7 +144,7 @@ class CrossEntropy(Loss):
         a, y = np.broadcast_arrays(np.asarray(pred, np.float64), np.asarray(target, np.float64))
         # At a = 0 or 1 the derivative's two terms (1 - y)/(1 - a) - y/a are taken apart,
         # with the 0 log 0 = 0 convention: finite where the target agrees, +-inf where not.
-        out = _ratio(1.0 - y, 1.0 - a) - _ratio(y, a)
+        out = np.array(_ratio(1.0 - y, 1.0 - a) - _ratio(y, a))
         inside = (a > 0) & (a < 1)
         # Overflow here means the true gradient exceeds the float range: inf is its value.
         with np.errstate(over="ignore"):
