@@ -58,29 +58,12 @@ def engine_run(steps: int) -> float:
     return time.perf_counter() - start
 
 
-def numpy_run(steps: int) -> float:
-    """The minimal loop: forward, cost, backward, update; 2-D arrays, no runs axis."""
-    weights, biases, x, y = problem()
-    W1, W2, W3 = weights
-    b1, b2, b3 = biases
-    n = len(x)
-    start = time.perf_counter()
-    for _ in range(steps + 1):
-        h1 = 1.0 / (1.0 + np.exp(-(x @ W1.T + b1)))
-        h2 = 1.0 / (1.0 + np.exp(-(h1 @ W2.T + b2)))
-        a = 1.0 / (1.0 + np.exp(-(h2 @ W3.T + b3)))
-        r = a - y
-        cost = 0.5 * np.sum(r * r) / n  # noqa: F841  (the engine computes it every step too)
-        d3 = r * a * (1.0 - a) / n
-        d2 = (d3 @ W3) * h2 * (1.0 - h2)
-        d1 = (d2 @ W2) * h1 * (1.0 - h1)
-        W3 -= LR * (d3.T @ h2)
-        b3 -= LR * d3.sum(axis=0)
-        W2 -= LR * (d2.T @ h1)
-        b2 -= LR * d2.sum(axis=0)
-        W1 -= LR * (d1.T @ x)
-        b1 -= LR * d1.sum(axis=0)
-    return time.perf_counter() - start
+def _naive_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _slope_from_output(z, a):
+    return a * (1.0 - a)
 
 
 def _stable_sigmoid(z):
@@ -88,14 +71,14 @@ def _stable_sigmoid(z):
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
-def _stable_slope(z):
+def _slope_from_z(z, a):
     e = np.exp(-np.abs(z))
     s = 1.0 / (1.0 + e)
     return (e * s) * s
 
 
-def stable_numpy_run(steps: int) -> float:
-    """The minimal loop with lossexp's overflow-free sigmoid and slope formulas."""
+def hand_run(steps: int, sigmoid, slope) -> float:
+    """A hand-written loop: forward, cost, backward, update; 2-D arrays, no runs axis."""
     weights, biases, x, y = problem()
     W1, W2, W3 = weights
     b1, b2, b3 = biases
@@ -103,15 +86,16 @@ def stable_numpy_run(steps: int) -> float:
     start = time.perf_counter()
     for _ in range(steps + 1):
         z1 = x @ W1.T + b1
-        h1 = _stable_sigmoid(z1)
+        h1 = sigmoid(z1)
         z2 = h1 @ W2.T + b2
-        h2 = _stable_sigmoid(z2)
+        h2 = sigmoid(z2)
         z3 = h2 @ W3.T + b3
-        r = _stable_sigmoid(z3) - y
-        cost = 0.5 * np.sum(r * r) / n  # noqa: F841
-        d3 = r * _stable_slope(z3) / n
-        d2 = (d3 @ W3) * _stable_slope(z2)
-        d1 = (d2 @ W2) * _stable_slope(z1)
+        a = sigmoid(z3)
+        r = a - y
+        cost = 0.5 * np.sum(r * r) / n  # noqa: F841  (the engine computes it every step too)
+        d3 = r * slope(z3, a) / n
+        d2 = (d3 @ W3) * slope(z2, h2)
+        d1 = (d2 @ W2) * slope(z1, h1)
         W3 -= LR * (d3.T @ h2)
         b3 -= LR * d3.sum(axis=0)
         W2 -= LR * (d2.T @ h1)
@@ -119,6 +103,16 @@ def stable_numpy_run(steps: int) -> float:
         W1 -= LR * (d1.T @ x)
         b1 -= LR * d1.sum(axis=0)
     return time.perf_counter() - start
+
+
+def numpy_run(steps: int) -> float:
+    """The minimal loop: naive sigmoid, slope a (1 - a) from the stored outputs."""
+    return hand_run(steps, _naive_sigmoid, _slope_from_output)
+
+
+def stable_numpy_run(steps: int) -> float:
+    """The minimal loop with lossexp's overflow-free sigmoid, slope recomputed from z."""
+    return hand_run(steps, _stable_sigmoid, _slope_from_z)
 
 
 def torch_run(steps: int) -> float | None:

@@ -77,10 +77,7 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     fig, ax = _figure()
     epochs, loss = metrics["epoch"], metrics["loss"]
     ax.plot(epochs, loss, color="#1d3557", lw=2, label="loss")
-    plateau = summary.get("plateau_epochs") or 0
-    if plateau:
-        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25,
-                   label=f"plateau ({plateau} epochs)")
+    _shade_plateau(ax, summary)
     reached = summary.get("epochs_to_target")
     if reached is not None:
         ax.axvline(reached, color="#2a9d8f", ls="--",
@@ -105,6 +102,26 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     return fig
 
 
+def _shade_plateau(ax, summary: dict) -> None:
+    plateau = summary.get("plateau_epochs") or 0
+    if plateau:
+        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25, label=f"plateau ({plateau} epochs)")
+
+
+def _shade_saturated(ax, act, span: float, label: str) -> None:
+    """Grey bands where ``act`` is saturated, over z in [-span, span]."""
+    z = np.linspace(-span, span, 801)
+    ax.fill_between(z, 0, 1, where=act.saturated(z), transform=ax.get_xaxis_transform(),
+                    color=SATURATED_COLOR, alpha=0.8, label=label)
+
+
+def _z_span(values) -> float:
+    """A symmetric z range that shows the sigmoid's bend and every finite value given."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    return max(6.0, 1.1 * float(np.max(np.abs(finite)))) if finite.size else 6.0
+
+
 def _positive(values):
     values = np.abs(np.asarray(values, dtype=float))
     return np.where(values > 0, values, np.nan)
@@ -118,9 +135,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     act = output_activation(cfg["model"])["name"]
     ax.plot(epochs, _positive(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
-    plateau = summary.get("plateau_epochs") or 0
-    if plateau:
-        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25, label="plateau")
+    _shade_plateau(ax, summary)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
@@ -137,13 +152,10 @@ def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     act = build_activation(output_activation(cfg["model"]))
     fig, ax = _figure()
     z_path = np.asarray(metrics["z"], dtype=float)
-    finite = z_path[np.isfinite(z_path)]
-    span = max(6.0, 1.15 * float(np.max(np.abs(finite)))) if finite.size else 6.0
+    span = _z_span(z_path)
     z = np.linspace(-span, span, 801)
     ax.plot(z, act.value(z), color="#1d3557", lw=2, label=f"{act.name}(z)")
-    saturated = act.saturated(z)
-    ax.fill_between(z, 0, 1, where=saturated, transform=ax.get_xaxis_transform(),
-                    color=SATURATED_COLOR, alpha=0.8, label="saturated (slope < 10% of max)")
+    _shade_saturated(ax, act, span, "saturated (slope < 10% of max)")
     a_path = act.value(z_path)
     points = ax.scatter(z_path, a_path, c=metrics["epoch"], cmap="viridis", s=12, zorder=3)
     ax.plot(z_path[0], a_path[0], "o", ms=10, mfc="none", mec="#e63946", mew=2,
@@ -157,12 +169,6 @@ def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     return fig
-
-
-def _shade_plateau(ax, summary: dict) -> None:
-    plateau = summary.get("plateau_epochs") or 0
-    if plateau:
-        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25, label=f"plateau ({plateau} epochs)")
 
 
 def _layer_count(metrics: dict) -> int:
@@ -220,15 +226,10 @@ def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *, p
     fig, ax = _figure()
     start = np.asarray(preactivations["z_start"], dtype=float)
     end = np.asarray(preactivations["z_end"], dtype=float)
-    both = np.concatenate([start, end])
-    both = both[np.isfinite(both)]
-    span = max(6.0, 1.05 * float(np.max(np.abs(both)))) if both.size else 6.0
+    span = _z_span(np.concatenate([start, end]))
     bins = np.linspace(-span, span, 61)
-    if act.elementwise:
-        z = np.linspace(-span, span, 801)
-        ax.fill_between(z, 0, 1, where=act.saturated(z), transform=ax.get_xaxis_transform(),
-                        color=SATURATED_COLOR, alpha=0.8,
-                        label=f"{act.name} saturated (slope < 10% of max)")
+    if act.elementwise:  # a softmax unit's saturation depends on the others: no band
+        _shade_saturated(ax, act, span, f"{act.name} saturated (slope < 10% of max)")
     ax.hist(start[np.isfinite(start)], bins=bins, color="#e63946", alpha=0.55,
             label="first epoch")
     ax.hist(end[np.isfinite(end)], bins=bins, color="#2a9d8f", alpha=0.55, label="last epoch")
