@@ -166,7 +166,8 @@ def main() -> None:
     if "torch eager" in rate:
         print(f"  engine / torch        {engine / rate['torch eager']:10.2f}x")
     ok = engine >= TARGET_STEPS_PER_S and engine / plain >= TARGET_RATIO
-    print(f"  target {TARGET_STEPS_PER_S:,} steps/s and {TARGET_RATIO}x: {'met' if ok else 'NOT met'}")
+    verdict = "met" if ok else "NOT met"
+    print(f"  target {TARGET_STEPS_PER_S:,} steps/s and {TARGET_RATIO}x: {verdict}")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(engine_run, args.steps)

@@ -16,7 +16,7 @@ from lossexp.features import shape_features
 from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
 from lossexp.tasks import make_data
-from lossexp.trace import Trace, accuracy
+from lossexp.trace import Trace
 
 
 @dataclass

@@ -72,7 +72,8 @@ def _check_explicit_shapes(init: dict, layers: list[int], path, loc: s.Locator) 
         _check_length(init["weights"][l], n_out, w_path, loc, f"rows (layer {l + 1} has "
                       f"{n_out} units)")
         for i, row in enumerate(init["weights"][l]):
-            _check_length(row, n_in, w_path + (i,), loc, f"values (layer {l + 1} has {n_in} inputs)")
+            _check_length(row, n_in, w_path + (i,), loc,
+                          f"values (layer {l + 1} has {n_in} inputs)")
         _check_length(init["biases"][l], n_out, b_path, loc, f"values (layer {l + 1} has "
                       f"{n_out} units)")
 
@@ -193,4 +194,5 @@ def build_model(cfg: dict) -> tuple[Network, Params, list[int]]:
                       reduction=cfg["train"]["reduction"])
     if model["kind"] == "neuron":
         return network, neuron_params(model["init"]["w"], model["init"]["b"]), layers
-    return network, mlp_params(model["init"], layers, np.random.default_rng(cfg["train"]["seed"])), layers
+    rng = np.random.default_rng(cfg["train"]["seed"])
+    return network, mlp_params(model["init"], layers, rng), layers

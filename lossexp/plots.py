@@ -219,7 +219,8 @@ def layers_figure(cfg: dict, metrics: dict, summary: dict):
     return fig
 
 
-def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *, preactivations: dict):
+def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
+                                   preactivations: dict):
     from lossexp.models import build_activation
 
     act = build_activation(output_activation(cfg["model"]))

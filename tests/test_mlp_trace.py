@@ -37,7 +37,7 @@ def test_epoch_zero_columns_match_a_hand_computation():
     cfg = load()
     data = make_data(cfg["task"], 4)
     _, params, _ = build_model(cfg)
-    W1, b1, W2, b2 = params.weights[0][0], params.biases[0][0], params.weights[1][0], params.biases[1][0]
+    (W1, W2), (b1, b2) = [w[0] for w in params.weights], [b[0] for b in params.biases]
     z1 = data.x @ W1.T + b1
     h = np.tanh(z1)
     z2 = h @ W2.T + b2
@@ -53,8 +53,9 @@ def test_epoch_zero_columns_match_a_hand_computation():
     assert row["loss"] == pytest.approx((0.5 * (a - y) ** 2).sum(axis=1).mean(), rel=1e-13)
     assert row["accuracy"] == np.mean(np.argmax(a, axis=1) == np.argmax(y, axis=1))
     assert row["mean_abs_delta"] == pytest.approx(np.abs(delta).mean(), rel=1e-13)
-    assert row["grad_norm_2"] == pytest.approx(np.sqrt((gW2 ** 2).sum() + (gb2 ** 2).sum()), rel=1e-13)
-    assert row["grad_norm_1"] == pytest.approx(np.sqrt((gW1 ** 2).sum() + (gb1 ** 2).sum()), rel=1e-13)
+    for layer, (gW, gb) in {1: (gW1, gb1), 2: (gW2, gb2)}.items():
+        norm = np.sqrt((gW ** 2).sum() + (gb ** 2).sum())
+        assert row[f"grad_norm_{layer}"] == pytest.approx(norm, rel=1e-13)
     # Saturated: slope below 10% of the steepest: tanh' < 0.1, sigmoid' < 0.025.
     assert row["saturated_1"] == np.mean(1 - h ** 2 < 0.1)
     assert row["saturated_2"] == np.mean(a * (1 - a) < 0.025)
@@ -100,7 +101,8 @@ def test_xor_is_the_four_corners_labelled_by_parity():
     assert data.y[:, 0].tolist() == [0, 1, 1, 0] * 2
     assert data.classification
     noisy = make_data({"kind": "xor", "repeats": 50, "noise": 0.1}, 0)
-    assert np.std(noisy.x - np.tile([[0, 0], [0, 1], [1, 0], [1, 1]], (50, 1))) == pytest.approx(0.1, rel=0.15)
+    jitter = noisy.x - np.tile([[0, 0], [0, 1], [1, 0], [1, 1]], (50, 1))
+    assert np.std(jitter) == pytest.approx(0.1, rel=0.15)
 
 
 def test_blobs_sit_around_their_centres_with_one_hot_targets():
@@ -110,13 +112,13 @@ def test_blobs_sit_around_their_centres_with_one_hot_targets():
     assert task_shape(params) == (3, 4) and data.y.shape == (1600, 4)
     labels = np.argmax(data.y, axis=1)
     assert np.array_equal(data.y.sum(axis=1), np.ones(1600))
-    for k, centre in enumerate([[5, 0, 0], [0, 5, 0], [-5, 0, 0], [0, -5, 0]]):
+    centres = [[5, 0, 0], [0, 5, 0], [-5, 0, 0], [0, -5, 0]]
+    for k, centre in enumerate(centres):
         points = data.x[labels == k]
         assert len(points) == 400
         np.testing.assert_allclose(points.mean(axis=0), centre, atol=0.1)
         np.testing.assert_allclose(points.std(axis=0), 0.5, rtol=0.1)
-    np.testing.assert_allclose(blob_centres(4, 3, 5.0), [[5, 0, 0], [0, 5, 0], [-5, 0, 0], [0, -5, 0]],
-                               atol=1e-14)
+    np.testing.assert_allclose(blob_centres(4, 3, 5.0), centres, atol=1e-14)
 
 
 def test_blobs_without_one_hot_label_by_parity():

@@ -64,7 +64,8 @@ def test_a_good_file_is_read_exactly_and_trains(tmp_path):
                                    "'label'?); columns: name, x1, x2, label"),
     (GOOD.replace("1.0,0.0,1", "1.0,zero,1"), {},
      "data.csv:4: column 'x2': not a number: 'zero'"),
-    (GOOD.replace("0.0,1.0,1", "0.0,NaN,1"), {}, "data.csv:3: column 'x2': not a finite number: 'NaN'"),
+    (GOOD.replace("0.0,1.0,1", "0.0,NaN,1"), {},
+     "data.csv:3: column 'x2': not a finite number: 'NaN'"),
     (GOOD.replace("1.0,1.0,0", "1.0,1.0,inf"), {},
      "data.csv:5: column 'label': not a finite number: 'inf'"),
     (GOOD.replace("0.0,0.0,0", "0.0,,0"), {}, "data.csv:2: column 'x2': empty cell"),
@@ -89,5 +90,6 @@ def test_a_csv_that_does_not_fit_the_model_is_a_config_error(tmp_path):
     cfg = config(tmp_path, GOOD, inputs=["x1"])
     result, outputs = run(tmp_path, cfg)
     assert result.exit_code == 2
-    assert "model.layers.0: the input layer has 2 units but task 'csv' gives 1 inputs" in result.stderr
+    assert ("model.layers.0: the input layer has 2 units but task 'csv' gives 1 inputs"
+            in result.stderr)
     assert not outputs.exists()

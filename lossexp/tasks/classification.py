@@ -15,7 +15,7 @@ _XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 
 def _xor(p, rng):
-    """The four corners of the unit square, each ``repeats`` times, inputs jittered by N(0, noise^2)."""
+    """The unit square's four corners, ``repeats`` times, inputs jittered by N(0, noise^2)."""
     x = np.tile(_XOR_INPUTS, (p["repeats"], 1))
     y = (x[:, :1] != x[:, 1:]).astype(np.float64)
     if p["noise"] > 0:
@@ -35,7 +35,8 @@ def _blobs(p, rng):
     """``per_class`` points around each centre with N(0, spread^2) per axis, class by class."""
     k, n = p["classes"], p["per_class"]
     labels = np.repeat(np.arange(k), n)
-    x = blob_centres(k, p["dims"], p["radius"])[labels] + p["spread"] * rng.standard_normal((k * n, p["dims"]))
+    centres = blob_centres(k, p["dims"], p["radius"])[labels]
+    x = centres + p["spread"] * rng.standard_normal((k * n, p["dims"]))
     # Without one-hot, the label is the class's parity: with 2 classes the plain two-class
     # task; with 4, neighbouring blobs on the circle alternate, a noisy XOR.
     y = np.eye(k)[labels] if p["one_hot"] else (labels[:, None] % 2).astype(np.float64)

@@ -65,7 +65,7 @@ def _number(cell: str, column: str, where: str) -> float:
 
 
 def read_table(path, inputs: list[str], targets: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The chosen columns of a CSV file as float64 arrays x (N, len(inputs)), y (N, len(targets))."""
+    """The chosen columns of a CSV file: float64 x (N, len(inputs)) and y (N, len(targets))."""
     path = Path(path)
     rows = _read_rows(path)
     if not rows:
