@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from lossexp import schema as s
-from lossexp.tasks import basic, classification, tabular
+from lossexp.tasks import basic, classification, regression, tabular
 from lossexp.tasks.base import Data, TaskKind
 
-# TODO(issue 3): add `regression` to the import above and `**regression.TASKS` below once
-# lossexp/tasks/regression.py lands (regression, heteroscedastic, multi_output).
-TASKS: dict[str, TaskKind] = {**basic.TASKS, **classification.TASKS, **tabular.TASKS}
+TASKS: dict[str, TaskKind] = {**basic.TASKS, **classification.TASKS, **regression.TASKS,
+                              **tabular.TASKS}
 
 __all__ = ["TASKS", "Data", "TaskKind", "make_data", "task_schemas", "task_shape"]
 
