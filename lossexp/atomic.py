@@ -2,22 +2,40 @@
 
 Files are written to a temporary name beside their destination and renamed into place
 (rename is atomic on POSIX). A run directory is built whole beside its destination and
-then swapped in, so readers see either the old run or the new one, never a mixture.
+then swapped in: on Linux with one atomic exchange of the two names, elsewhere with two
+renames that are undone if the second fails. Ctrl-C is held back during the swap. Either
+way the destination holds the old run or the new one, never a mixture, and no temporary
+directory is left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once: readers see the old file or the new one."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); give it the permissions open() would.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -42,14 +60,75 @@ def building_directory(final: Path):
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
-        old = None
-        if final.exists():
-            old = final.parent / f".{final.name}.old-{os.getpid()}"
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        with _sigint_deferred():
+            _swap_into_place(tmp, final)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise
+
+
+def _swap_into_place(new: Path, final: Path) -> None:
+    """Move directory ``new`` to ``final``, replacing whatever was there."""
+    if not os.path.lexists(final):
+        os.rename(new, final)
+        return
+    if _exchange(new, final):
+        _remove(new)  # it now holds the previous run
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+    os.rmdir(old)
+    os.rename(final, old)
+    try:
+        os.rename(new, final)
+    except BaseException:
+        os.rename(old, final)
+        raise
+    _remove(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where that is unsupported."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, a symlink (not what it points to) or a directory tree, if present."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold Ctrl-C until the block is done, then raise it, so a swap is never cut in half."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if received:
+        raise KeyboardInterrupt

@@ -1,91 +1,232 @@
 """Reading, overriding and validating experiment configs.
 
 ``load_config(path, overrides)`` returns the fully resolved config as plain nested dicts
-(defaults filled in), or raises ``ConfigError`` with the file:line of the offending key.
-YAML is read with the safe loader's node tree only: tags outside the core schema
-(``!!python/...``) are refused before anything is constructed.
+(defaults filled in), or raises ``ConfigError`` naming the file:line and key to fix.
+
+The YAML is composed into a node tree by the safe loader and turned into data here, node
+by node: only the core tags (map, seq, str, int, float, bool, null) are accepted, so
+``!!python/...`` and every other constructor tag is refused before anything is built.
+Two readings differ from PyYAML's YAML 1.1 defaults to match what people write: ``1e-3``
+is a float (as in YAML 1.2) and dates stay text. Merge keys (``<<: *base``) work. Limits
+on size, nesting and alias expansion keep a hostile file from exhausting memory.
 """
 
 from __future__ import annotations
 
+import copy
 import re
+import stat
 from pathlib import Path as FilePath
 
 import yaml
 
 from lossexp import schema as s
 from lossexp.errors import ConfigError
+from lossexp.registry import did_you_mean
 
-# A trace larger than this is refused before training: metrics.csv would be unusable
-# long before memory ran out, and the user learns it at once rather than after hours.
-RECORD_BUDGET_BYTES = 2 * 1024**3
+MAX_CONFIG_BYTES = 1024**2
+MAX_DEPTH = 64
+# Values built from the file, counting every expansion of an alias (a "billion laughs"
+# file is a few lines long and expands to billions of values).
+MAX_VALUES = 500_000
+# The per-epoch recording of one run, as float64. Writing it out as metrics.csv takes
+# about fifteen times as much memory again, so this keeps a run within a few GiB.
+RECORD_BUDGET_BYTES = 256 * 1024**2
 
-_CORE_SCALAR_TAGS = {
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null")
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+_KEY_TAGS = {_TAG + "str", _TAG + "int"}
+ANCHOR_PREFIX = "x-"
+_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader, reading '1e-3' as a float, dates as text, and refusing deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_TAG + "timestamp", _TAG + "value")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_ConfigLoader.add_implicit_resolver(
+    _TAG + "float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
-# --- reading YAML with line numbers ------------------------------------------------------
+# --- reading the file ----------------------------------------------------------------------
 
-def _read_text(path: FilePath) -> str:
-    where = str(path)
-    if not path.exists():
-        raise ConfigError(where, "", "no such file")
-    if path.is_dir():
-        raise ConfigError(where, "", "is a directory, not a config file")
+def _similar_files(path: FilePath) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(where, "", f"not UTF-8 text ({exc.reason})") from None
+        siblings = [p.name for _, p in zip(range(1000), path.parent.iterdir())]
+    except OSError:
+        return ""
+    return did_you_mean(path.name, siblings)
+
+
+def read_text(path: FilePath) -> str:
+    """The text of config file ``path``; anything unreadable is a ConfigError naming it."""
+    where = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(where, "", "no such file" + _similar_files(path)) from None
     except OSError as exc:
         raise ConfigError(where, "", f"cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(where, "", "is a directory, not a config file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(where, "", "is not a regular file")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(where, "", f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(where, "", f"larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                                     "this is not a config file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{where}:{line}", "", f"not UTF-8 text ({exc.reason} at byte "
+                                                 f"{exc.start})") from None
 
+
+# --- parsing YAML with line numbers ----------------------------------------------------------
 
 def parse_yaml(text: str, source: str) -> tuple[object, dict]:
     """Parse YAML text into plain data and a map from key path to 1-based line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_ConfigLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigError(where, "", f"YAML syntax error: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, "", f"YAML error: {exc}") from None
-    lines: dict = {}
+        problem = exc.problem or exc.context
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            problem = f"{exc.context} {exc.problem}"  # "expected X but found Y"
+        raise ConfigError(where, "", f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(f"{source}:{line}", "", f"YAML syntax error: character "
+                                                  f"#x{char:04x} is not allowed") from None
     if root is None:
-        return None, lines
-    constructor = yaml.SafeLoader("")
+        return None, {}
+    builder = _TreeBuilder(source)
+    return builder.build(root, ()), builder.lines
 
-    def build(node, path):
-        lines.setdefault(path, node.start_mark.line + 1)
-        where = f"{source}:{node.start_mark.line + 1}"
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != "tag:yaml.org,2002:map":
-                raise ConfigError(where, s.dotted(path), f"unsupported YAML tag {node.tag}")
-            out = {}
-            for key_node, value_node in node.value:
-                key = build(key_node, path + ("<key>",))
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
-                    raise ConfigError(f"{source}:{key_node.start_mark.line + 1}", s.dotted(path),
-                                      f"keys must be names, got {s.describe(key)}")
-                if key in out:
-                    raise ConfigError(f"{source}:{key_node.start_mark.line + 1}",
-                                      s.dotted(path + (key,)), "duplicate key")
-                lines[path + (key,)] = key_node.start_mark.line + 1
-                out[key] = build(value_node, path + (key,))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                raise ConfigError(where, s.dotted(path), f"unsupported YAML tag {node.tag}")
-            return [build(item, path + (i,)) for i, item in enumerate(node.value)]
-        if node.tag not in _CORE_SCALAR_TAGS:
-            raise ConfigError(where, s.dotted(path), f"unsupported YAML tag {node.tag}")
-        return constructor.construct_object(node)
 
-    data = build(root, ())
-    lines.pop(("<key>",), None)
-    return data, lines
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+
+
+def _unsupported(tag: str) -> str:
+    return (f"unsupported YAML tag {_short_tag(tag)} (a config holds only mappings, lists, "
+            "text, numbers, booleans and null)")
+
+
+class _TreeBuilder:
+    """Turns a composed YAML node tree into plain data, noting the line of every key."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.lines: dict = {}
+        self.values = 0
+        self.open_nodes: set[int] = set()
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, node, path, problem) -> ConfigError:
+        return ConfigError(f"{self.source}:{node.start_mark.line + 1}", s.dotted(path), problem)
+
+    def build(self, node, path):
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.fail(node, path, f"more than {MAX_VALUES} values "
+                                        "(are aliases expanding a large structure?)")
+        if id(node) in self.open_nodes:
+            raise self.fail(node, path, "an alias refers to a value that contains it")
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise self.fail(node, path, _unsupported(node.tag))
+            return self.constructor.construct_object(node)
+        self.open_nodes.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self._expect_tag(node, path, _TAG + "seq")
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            self._expect_tag(node, path, _TAG + "map")
+            return self._mapping(node, path)
+        finally:
+            self.open_nodes.discard(id(node))
+
+    def _expect_tag(self, node, path, tag):
+        if node.tag != tag:
+            raise self.fail(node, path, _unsupported(node.tag))
+
+    def _key(self, node, path):
+        if isinstance(node, yaml.ScalarNode) and node.tag in _KEY_TAGS:
+            return self.constructor.construct_object(node)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
+            got = s.describe(self.constructor.construct_object(node))
+        elif isinstance(node, yaml.ScalarNode):
+            got = _short_tag(node.tag)
+        else:
+            got = "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
+        raise self.fail(node, path, f"keys must be names, got {got}")
+
+    def _mapping(self, node, path):
+        out, first_line = {}, {}
+        merged, merged_lines = {}, {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self._merge(value_node, path, merged, merged_lines)
+                continue
+            key = self._key(key_node, path)
+            line = key_node.start_mark.line + 1
+            if key in out:
+                raise self.fail(key_node, path + (key,),
+                                f"duplicate key (first given on line {first_line[key]})")
+            first_line[key] = line
+            self.lines[path + (key,)] = line
+            out[key] = self.build(value_node, path + (key,))
+        for key_path, line in merged_lines.items():
+            if key_path[len(path)] not in out:
+                self.lines[key_path] = line
+        return {**{k: v for k, v in merged.items() if k not in out}, **out}
+
+    def _merge(self, value_node, path, merged, merged_lines):
+        """``<<: *base`` or ``<<: [*a, *b]``: keys not given explicitly; earlier sources win."""
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise self.fail(source, path + ("<<",), "a merge key takes a mapping or a list "
+                                                        "of mappings, e.g. <<: *defaults")
+            outer_lines, self.lines = self.lines, {}
+            try:
+                part = self.build(source, path)
+                part_lines = self.lines
+            finally:
+                self.lines = outer_lines
+            for key, value in part.items():
+                if key not in merged:
+                    merged[key] = value
+                    merged_lines.update({p: line for p, line in part_lines.items()
+                                         if len(p) > len(path) and p[len(path)] == key})
 
 
 # --- overrides ---------------------------------------------------------------------------
@@ -95,32 +236,47 @@ def parse_override(text: str) -> tuple[tuple, object]:
     where = f"--set {text}"
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(where, "", "expected KEY=VALUE, e.g. train.lr=0.3")
-    path = []
-    for part in key.strip().split("."):
-        if not part:
-            raise ConfigError(where, key, "empty part in the dotted key")
-        path.append(int(part) if part.isdigit() else part)
-    value, _ = parse_yaml(raw, where) if raw.strip() else (None, {})
-    return tuple(path), value
+        raise ConfigError(where, "", "expected KEY=VALUE, e.g. --set train.lr=0.3")
+    parts = [part.strip() for part in key.split(".")]
+    if "" in parts:
+        raise ConfigError(where, key.strip(), "empty part in the dotted key")
+    path = tuple(int(p) if p.isascii() and p.isdigit() else p for p in parts)
+    try:
+        value, _ = parse_yaml(raw, "value")
+    except ConfigError as exc:
+        raise ConfigError(where, s.dotted(path), exc.problem) from None
+    return path, value
 
 
-def apply_override(data: dict, path: tuple, value, where: str) -> None:
+def _child(node, part, path: tuple, where: str):
+    """node[part] for a mapping (None when absent) or a list (an index within it)."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if not isinstance(part, int):
+        raise ConfigError(where, s.dotted(path), f"is inside a list; give an item number "
+                                                 f"(0 to {len(node) - 1}), not {part!r}")
+    if part >= len(node):
+        raise ConfigError(where, s.dotted(path), f"no item {part} in a list of {len(node)}")
+    return node[part]
+
+
+def apply_override(data: dict, path: tuple, value, where: str) -> list[tuple]:
+    """Set the value at ``path``, creating missing sections; return the paths it created."""
+    created = []
     node = data
     for i, part in enumerate(path[:-1]):
-        nxt = node[part] if isinstance(node, dict) and part in node else None
-        if isinstance(node, list) and isinstance(part, int) and part < len(node):
-            nxt = node[part]
-        if not isinstance(nxt, (dict, list)):
-            if not isinstance(node, dict):
-                raise ConfigError(where, s.dotted(path[: i + 1]), "cannot set a key inside a value")
-            nxt = node[part] = {}
-        node = nxt
-    last = path[-1]
-    if isinstance(node, list):
-        if not isinstance(last, int) or last >= len(node):
-            raise ConfigError(where, s.dotted(path), f"no item {last} in a list of {len(node)}")
-    node[last] = value
+        here = path[: i + 1]
+        child = _child(node, part, here, where)
+        if child is None and isinstance(node, dict):
+            child = node[part] = {}
+            created.append(here)
+        if not isinstance(child, (dict, list)):
+            raise ConfigError(where, s.dotted(here), f"is {s.describe(child)}, not a section, "
+                                                     f"so it has no key {path[i + 1]!r}")
+        node = child
+    _child(node, path[-1], path, where)
+    node[path[-1]] = value
+    return created
 
 
 # --- the schema ----------------------------------------------------------------------------
@@ -139,8 +295,9 @@ def build_schema(extra: dict | None = None) -> s.Section:
 
     return s.Section({
         "name": s.Text(default=None, nullable=True, pattern=_NAME_PATTERN,
-                       pattern_help="must be a plain name (letters, digits, '.', '_', '-'; "
-                                    "no '/' or leading '.'), so the run stays inside outputs/"),
+                       pattern_help="must be a plain name of at most 100 characters (letters, "
+                                    "digits, '.', '_', '-'; no '/', not starting with '.'), so "
+                                    "the run stays inside the outputs directory"),
         "description": s.Text(default=""),
         "task": s.OneOf("kind", tasks.task_schemas, what="task"),
         "model": s.OneOf("kind", lambda: models.model_schemas(_named(activations, "activation")),
@@ -166,19 +323,21 @@ def _check_recording_fits(cfg: dict, loc: s.Locator) -> None:
     from lossexp.models import model_layers
     from lossexp.trace import trace_bytes
 
-    layers = model_layers(cfg["model"], cfg["task"])
-    need = trace_bytes(layers, 1, cfg["train"]["epochs"])
+    epochs = cfg["train"]["epochs"]
+    need = trace_bytes(model_layers(cfg["model"], cfg["task"]), 1, epochs)
     if need > RECORD_BUDGET_BYTES:
         raise loc.fail(("train", "epochs"),
-                       f"{cfg['train']['epochs']} epochs would need {need / 1024**3:.1f} GiB to "
-                       f"record (limit {RECORD_BUDGET_BYTES / 1024**3:.0f} GiB)")
+                       f"{epochs:.3g} epochs would need {need / 1024**2:.3g} MiB to record, "
+                       f"more than the {RECORD_BUDGET_BYTES // 1024**2} MiB a run may use "
+                       "(metrics.csv would be unreadably large); use fewer epochs")
 
 
 def validate(data: dict, loc: s.Locator, *, default_name: str, extra: dict | None = None) -> dict:
     cfg = build_schema(extra).check(data, (), loc)
     if cfg["name"] is None:
         if not re.fullmatch(_NAME_PATTERN, default_name):
-            raise loc.fail(("name",), f"the file name {default_name!r} is not a usable run name; set name:")
+            raise loc.fail(("name",), f"the file name {default_name!r} is not a usable run "
+                                      "name; add a name: to the config")
         cfg["name"] = default_name
     from lossexp.models import check_model_fits_task
     check_model_fits_task(cfg, loc)
@@ -192,24 +351,37 @@ def load_config(path, overrides=(), *, extra: dict | None = None) -> dict:
     ``extra`` maps additional top-level keys to their specs (see ``build_schema``).
     """
     path = FilePath(path)
-    data, lines = parse_yaml(_read_text(path), str(path))
+    data, lines = parse_yaml(read_text(path), str(path))
     return resolve(data, lines, str(path), overrides, default_name=path.stem, extra=extra)
 
 
 def resolve(data, lines, source: str, overrides=(), *, default_name: str,
             extra: dict | None = None) -> dict:
+    """Apply ``overrides`` to parsed ``data`` and validate it; ``data`` is not modified.
+
+    Two kinds of top-level keys are ignored: ``versions:``, which every run's config.yaml
+    carries, so a run directory's config.yaml can be run again as it is; and keys starting
+    with ``x-``, which hold YAML anchors for reuse (``x-init: &init {w: 2, b: 2}``).
+    """
     if data is None:
         raise ConfigError(source, "", "the config is empty")
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:1", "", f"the top level must be a mapping, got {s.describe(data)}")
+        raise ConfigError(f"{source}:{lines.get((), 1)}", "",
+                          f"the top level must be a mapping (name:, task:, model:, ...), "
+                          f"got {s.describe(data)}")
+    data = {k: copy.deepcopy(v) for k, v in data.items()
+            if k != "versions" and not (isinstance(k, str) and k.startswith(ANCHOR_PREFIX))}
     override_where = {}
     for text in overrides:
         path, value = parse_override(text)
-        apply_override(data, path, value, f"--set {text}")
+        for created in apply_override(data, path, value, f"--set {text}"):
+            override_where[created] = text
         override_where[path] = text
     return validate(data, s.Locator(source, lines, override_where), default_name=default_name,
                     extra=extra)
 
 
 def dump(cfg: dict) -> str:
-    return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None, width=100)
+    """The config as YAML text, keys in schema order."""
+    return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None, width=100,
+                          allow_unicode=True)

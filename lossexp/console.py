@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 
 from rich.console import Console
 from rich.table import Table
+
+from lossexp.errors import one_line
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
 def error(message: str) -> None:
-    """One line on stderr; rich markup in the message is not interpreted."""
-    err.print(f"error: {message}", markup=False, soft_wrap=True)
+    """``error: <message>`` as exactly one line on stderr, never wrapped or styled."""
+    sys.stderr.write(f"error: {one_line(message)}\n")
+    sys.stderr.flush()
 
 
 def _fmt(value, digits=4) -> str:
@@ -27,7 +31,7 @@ def _fmt(value, digits=4) -> str:
     return str(value)
 
 
-def run_table(cfg: dict, summary: dict, run_dir) -> Table:
+def run_table(cfg: dict, summary: dict) -> Table:
     table = Table(title=f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
                         f"{cfg['train']['epochs']} epochs)", title_justify="left")
     table.add_column("", style="bold")
@@ -43,38 +47,51 @@ def run_table(cfg: dict, summary: dict, run_dir) -> Table:
     ]
     for label, value in rows:
         table.add_row(label, _fmt(value))
-    table.caption = f"written to {run_dir}"
-    table.caption_justify = "left"
     return table
 
 
+def show_run(cfg: dict, summary: dict, run_dir) -> None:
+    """The summary table, then where the run was written (on one line, never wrapped)."""
+    out.print(run_table(cfg, summary))
+    out.print(f"written to {run_dir}", markup=False, highlight=False, soft_wrap=True)
+
+
+# A run still going after this many seconds gets a progress bar; quicker runs print none.
+PROGRESS_DELAY = 0.5
+
+
 @contextlib.contextmanager
-def epoch_progress(total: int, label: str, quiet: bool):
+def epoch_progress(total: int, label: str, quiet: bool, *, console: Console | None = None,
+                   clock=time.monotonic):
     """A progress bar for long runs; yields a callback taking the epochs done so far.
 
-    It only appears if the run is still going after a moment, so quick runs stay quiet.
+    The bar appears only once the run has taken ``PROGRESS_DELAY`` seconds, and only on
+    a terminal (or the ``console`` given), so quick runs and piped output stay quiet.
     """
-    if quiet or not sys.stderr.isatty():
+    console = console or err
+    if quiet or not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     progress = Progress("[progress.description]{task.description}", BarColumn(),
-                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True)
+                        MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                        transient=True, auto_refresh=False)
     task = progress.add_task(label, total=total)
-    import time
-
-    start = time.perf_counter()
+    start = clock()
+    step = max(1, total // 200)
     state = {"shown": False, "last": 0}
 
     def update(done: int):
-        if done - state["last"] < max(1, total // 200) and done != total:
+        if done - state["last"] < step and done != total:
             return
         state["last"] = done
-        if not state["shown"] and time.perf_counter() - start > 0.5:
+        if not state["shown"]:
+            if clock() - start < PROGRESS_DELAY:
+                return
             progress.start()
             state["shown"] = True
-        progress.update(task, completed=done)
+        progress.update(task, completed=done, refresh=True)
 
     try:
         yield update

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from lossexp import atomic, config, writers
+from lossexp.errors import ConfigError, LossexpError
 from lossexp.experiment import RunResult
 
 
@@ -15,7 +17,28 @@ def versions() -> dict:
     return {"lossexp": __version__, "numpy": numpy.__version__}
 
 
+def check_outputs_root(outputs: Path) -> None:
+    """Fail early, before any training, if results could not be written under ``outputs``.
+
+    Nothing is created: the directory is made only when the first run is saved.
+    """
+    outputs = Path(outputs)
+    where = f"--outputs {outputs}"
+    if outputs.exists() and not outputs.is_dir():
+        raise ConfigError(where, "", "is not a directory")
+    existing = outputs
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(where, "", f"{existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(where, "", f"cannot write in {existing}")
+
+
 def run_directory(outputs: Path, name: str) -> Path:
+    """outputs/<name>; a name that would lead anywhere else is refused."""
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
+        raise LossexpError(f"run name {name!r} would write outside {outputs}")
     return Path(outputs) / name
 
 
@@ -23,6 +46,7 @@ def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> 
     """Write the run under outputs/<name>/, replacing any previous run there atomically."""
     cfg = result.config
     final = run_directory(outputs, cfg["name"])
+    check_outputs_root(outputs)
     with atomic.building_directory(final) as tmp:
         resolved = {**cfg, "versions": versions()}
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))

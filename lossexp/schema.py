@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,10 +35,12 @@ class Locator:
         self.overrides = dict(overrides or {})
 
     def where(self, path: Path) -> str:
-        for n in range(len(path), -1, -1):
-            prefix = tuple(path[:n])
+        """The --set that gave the value at ``path`` or above it, else the nearest known line."""
+        prefixes = [tuple(path[:n]) for n in range(len(path), -1, -1)]
+        for prefix in prefixes:
             if prefix in self.overrides:
                 return f"--set {self.overrides[prefix]}"
+        for prefix in prefixes:
             if prefix in self.lines:
                 return f"{self.source}:{self.lines[prefix]}"
         return self.source
@@ -46,14 +49,29 @@ class Locator:
         return ConfigError(self.where(path), dotted(path), problem)
 
 
-def describe(value: Any) -> str:
+def describe(value: Any, limit: int = 60) -> str:
+    """A short, one-line rendering of a config value for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text
+
+
+def _quote_hint(value: Any) -> str:
+    """Why YAML may have read a word as something other than text, and the fix."""
+    if isinstance(value, bool):
+        return " (YAML reads yes/no/on/off/true/false as booleans; quote it to mean text)"
+    if isinstance(value, (int, float)):
+        return " (quote it to mean text)"
+    return ""
 
 
 class Spec:
@@ -80,14 +98,16 @@ class Number(Spec):
             raise loc.fail(path, f"must be {kind}, got {describe(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise loc.fail(path, f"must be finite, got {value}")
+        if isinstance(value, int) and not self.integer and abs(value) > sys.float_info.max:
+            raise loc.fail(path, f"must be finite, got a {len(str(abs(value)))}-digit number")
         if self.integer and not isinstance(value, int):
             if not float(value).is_integer():
-                raise loc.fail(path, f"must be {kind}, got {value!r}")
+                raise loc.fail(path, f"must be {kind}, got {describe(value)}")
             value = int(value)
         for bound, ok, word in ((self.gt, lambda v, b: v > b, ">"), (self.ge, lambda v, b: v >= b, ">="),
                                 (self.lt, lambda v, b: v < b, "<"), (self.le, lambda v, b: v <= b, "<=")):
             if bound is not None and not ok(value, bound):
-                raise loc.fail(path, f"must be {word} {bound}, got {value!r}")
+                raise loc.fail(path, f"must be {word} {bound}, got {describe(value)}")
         return value if self.integer else float(value)
 
 
@@ -104,13 +124,13 @@ class Text(Spec):
         if value is None and self.nullable:
             return None
         if not isinstance(value, str):
-            raise loc.fail(path, f"must be a string, got {describe(value)}")
+            raise loc.fail(path, f"must be a string, got {describe(value)}{_quote_hint(value)}")
         choices = self.choices() if callable(self.choices) else self.choices
         if choices is not None and value not in choices:
-            raise loc.fail(path, f"must be one of {', '.join(choices)}, got {value!r}"
+            raise loc.fail(path, f"must be one of {', '.join(choices)}, got {describe(value)}"
                            + did_you_mean(value, choices))
         if self.pattern and not self.pattern.fullmatch(value):
-            raise loc.fail(path, f"{self.pattern_help}, got {value!r}")
+            raise loc.fail(path, f"{self.pattern_help}, got {describe(value)}")
         return value
 
 
@@ -205,7 +225,10 @@ class OneOf(Spec):
             raise loc.fail(path + (self.tag,), "missing required key")
         name = value[self.tag]
         variants = self.variants
-        if not isinstance(name, str) or name not in variants:
-            raise loc.fail(path + (self.tag,), unknown_name(self.what, str(name), variants))
+        if not isinstance(name, str):
+            raise loc.fail(path + (self.tag,), f"must be the name of a {self.what}, got "
+                           f"{describe(name)}; known: {', '.join(sorted(variants))}")
+        if name not in variants:
+            raise loc.fail(path + (self.tag,), unknown_name(self.what, name, variants))
         rest = {k: v for k, v in value.items() if k != self.tag}
         return {self.tag: name, **variants[name].check(rest, path, loc)}

@@ -37,28 +37,35 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on
 
 @contextlib.contextmanager
 def guarded(debug: bool):
-    """Turn user errors into one line and exit 2, Ctrl-C into exit 130."""
+    """The one place errors become exit codes: bad input 2, Ctrl-C 130, anything else 1.
+
+    Each prints one line on stderr; with ``debug`` the full traceback is printed first.
+    """
     from lossexp.errors import LossexpError
 
     try:
         yield
-    except LossexpError as exc:
-        if debug:
-            raise
-        print_error(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        print_error("interrupted; finished results are kept, nothing half-written was left")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except LossexpError as exc:
+        _fail(debug, str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail(debug, "interrupted; finished results are kept, nothing half-written was left",
+              EXIT_INTERRUPTED)
+    except OSError as exc:
+        _fail(debug, f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc), 1)
     except Exception as exc:  # noqa: BLE001 - last line of defence for the user
-        if debug:
-            raise
-        print_error(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
-        raise typer.Exit(1) from None
+        _fail(debug, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for "
+                     "the traceback)", 1)
+
+
+def _fail(debug: bool, message: str, code: int):
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    print_error(message)
+    raise typer.Exit(code) from None
 
 
 def print_error(message: str) -> None:

@@ -19,11 +19,12 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         from lossexp import console
         from lossexp.config import load_config
         from lossexp.experiment import run_experiment
-        from lossexp.results import save_run
+        from lossexp.results import check_outputs_root, save_run
 
         cfg = load_config(config, set_ or ())
+        check_outputs_root(outputs)
         with console.epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)
         run_dir = save_run(result, outputs, plots=plots and cfg["plots"])
         if not quiet:
-            console.out.print(console.run_table(cfg, result.summary, run_dir))
+            console.show_run(cfg, result.summary, run_dir)

@@ -1,0 +1,47 @@
+"""Shared fixtures: config files written on the fly and the CLI invoked in process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIGS = REPO / "configs"
+
+# A small valid run config; tests that need line numbers rely on this layout.
+NEURON_CONFIG = """\
+name: probe
+task: {kind: one_to_zero}
+model:
+  kind: neuron
+  activation: sigmoid
+  init: {w: 2.0, b: 2.0}
+loss: {name: quadratic}
+train: {lr: 0.15, epochs: 5}
+target: {tolerance: 0.1}
+"""
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """write_config(text, name="cfg.yaml") -> the path of a new file under tmp_path."""
+    def write(text: str, name: str = "cfg.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+@pytest.fixture
+def cli():
+    """cli(*args) runs ``lossexp *args`` in process; the result has exit_code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from lossexp.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(app, [str(a) for a in args])
+    return invoke

@@ -1,0 +1,295 @@
+"""`lossexp run`: the run directory, --set, --outputs, atomic reruns, Ctrl-C and start-up."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import signal
+import subprocess
+import sys
+
+import numpy
+import pytest
+import yaml
+
+from lossexp import __version__, console
+
+BASE = """\
+name: probe
+task: {kind: one_to_zero}
+model:
+  kind: neuron
+  activation: sigmoid
+  init: {w: 2.0, b: 2.0}
+loss: {name: quadratic}
+train: {lr: 0.15, epochs: 5}
+target: {tolerance: 0.1}
+"""
+
+
+def first_update(lr: float) -> float:
+    """w after one step of the quadratic cost from w = b = 2 at x = 1, y = 0, in plain Python."""
+    a = 1.0 / (1.0 + math.exp(-4.0))
+    delta = (a - 0.0) * a * (1.0 - a)  # dC/da * sigma'(z)
+    return 2.0 - lr * delta * 1.0
+
+
+def metrics(run_dir) -> dict[str, list[float]]:
+    header, *rows = (run_dir / "metrics.csv").read_text().splitlines()
+    columns = header.split(",")
+    return {c: [float(r.split(",")[i]) for r in rows] for i, c in enumerate(columns)}
+
+
+def snapshot(directory) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def run_ok(cli, *args):
+    result = cli("run", *args)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+# --- the run directory ------------------------------------------------------------------------
+
+def test_run_writes_every_file_and_prints_the_summary(cli, write_config, tmp_path):
+    result = run_ok(cli, write_config(BASE), "--outputs", tmp_path / "out")
+    run_dir = tmp_path / "out" / "probe"
+    expected = {"config.yaml", "metrics.csv", "summary.json"} | {
+        f"{plot}.{ext}" for plot in ("loss", "gradients", "saturation") for ext in ("png", "svg")}
+    assert expected <= {p.name for p in run_dir.iterdir()}
+    assert len(metrics(run_dir)["epoch"]) == 5 + 1
+    assert "initial output" in result.stdout and f"written to {run_dir}" in result.stdout
+    assert result.stderr == ""  # no progress bar: not a terminal, and the run is quick
+
+
+def test_quiet_prints_nothing(cli, write_config, tmp_path):
+    result = run_ok(cli, write_config(BASE), "--outputs", tmp_path / "out", "--quiet",
+                    "--no-plots")
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_config_yaml_is_the_resolved_config_with_versions(cli, write_config, tmp_path):
+    run_ok(cli, write_config(BASE), "--outputs", tmp_path / "out", "-q", "--no-plots")
+    saved = yaml.safe_load((tmp_path / "out" / "probe" / "config.yaml").read_text())
+    assert saved["versions"] == {"lossexp": __version__, "numpy": numpy.__version__}
+    assert saved["target"] == {"tolerance": 0.1, "plateau_threshold": 0.001}  # default filled
+    assert saved["train"]["seed"] == 0 and saved["model"]["activation"] == {"name": "sigmoid"}
+
+
+def test_a_run_directory_config_runs_again_to_the_same_metrics(cli, write_config, tmp_path):
+    run_ok(cli, write_config(BASE), "--outputs", tmp_path / "a", "-q", "--no-plots",
+           "--set", "train.lr=0.4")
+    run_ok(cli, tmp_path / "a" / "probe" / "config.yaml", "--outputs", tmp_path / "b", "-q",
+           "--no-plots")
+    first, again = tmp_path / "a" / "probe", tmp_path / "b" / "probe"
+    assert (first / "metrics.csv").read_bytes() == (again / "metrics.csv").read_bytes()
+    assert (first / "config.yaml").read_bytes() == (again / "config.yaml").read_bytes()
+
+
+def test_the_name_defaults_to_the_file_stem(cli, write_config, tmp_path):
+    path = write_config(BASE.replace("name: probe\n", ""), "my_run.v2.yaml")
+    run_ok(cli, path, "--outputs", tmp_path / "out", "-q", "--no-plots")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["my_run.v2"]
+
+
+# --- --set ------------------------------------------------------------------------------------
+
+def test_set_changes_the_run_and_is_recorded(cli, write_config, tmp_path):
+    path = write_config(BASE)
+    run_ok(cli, path, "--outputs", tmp_path / "plain", "-q", "--no-plots")
+    run_ok(cli, path, "--outputs", tmp_path / "set", "-q", "--no-plots", "--set", "train.lr=0.3")
+    plain, changed = tmp_path / "plain" / "probe", tmp_path / "set" / "probe"
+    assert metrics(plain)["w"][1] == pytest.approx(first_update(0.15), rel=1e-15)
+    assert metrics(changed)["w"][1] == pytest.approx(first_update(0.3), rel=1e-15)
+    saved = yaml.safe_load((changed / "config.yaml").read_text())
+    assert saved["train"]["lr"] == 0.3
+    assert saved["versions"]["lossexp"] == __version__
+
+
+def test_sets_apply_in_order_and_can_add_sections(cli, write_config, tmp_path):
+    text = BASE.replace("target: {tolerance: 0.1}\n", "")
+    run_ok(cli, write_config(text), "--outputs", tmp_path / "out", "-q", "--no-plots",
+           "--set", "train.epochs=7", "--set", "train.epochs=3",
+           "--set", "target.tolerance=0.5", "--set", "model.init={w: 0.6, b: 0.9}",
+           "--set", "name=renamed")
+    saved = yaml.safe_load((tmp_path / "out" / "renamed" / "config.yaml").read_text())
+    assert saved["train"]["epochs"] == 3
+    assert saved["target"]["tolerance"] == 0.5
+    assert saved["model"]["init"] == {"w": 0.6, "b": 0.9}
+    assert len(metrics(tmp_path / "out" / "renamed")["epoch"]) == 4
+
+
+# --- --outputs --------------------------------------------------------------------------------
+
+def test_outputs_defaults_to_outputs_in_the_working_directory(cli, write_config, tmp_path,
+                                                               monkeypatch):
+    path = write_config(BASE)
+    monkeypatch.chdir(tmp_path)
+    run_ok(cli, path, "-q", "--no-plots")
+    assert (tmp_path / "outputs" / "probe" / "summary.json").is_file()
+
+
+def test_outputs_may_be_a_new_nested_directory(cli, write_config, tmp_path):
+    run_ok(cli, write_config(BASE), "--outputs", tmp_path / "a" / "b" / "c", "-q", "--no-plots")
+    assert (tmp_path / "a" / "b" / "c" / "probe" / "metrics.csv").is_file()
+
+
+# --- reruns replace the run directory atomically ----------------------------------------------
+
+def test_a_rerun_replaces_the_whole_run_directory(cli, write_config, tmp_path):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    (outputs / "probe" / "stale.txt").write_text("from an older run")
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots", "--set", "train.lr=0.3")
+    assert not (outputs / "probe" / "stale.txt").exists()
+    assert metrics(outputs / "probe")["w"][1] == pytest.approx(first_update(0.3), rel=1e-15)
+    assert [p.name for p in outputs.iterdir()] == ["probe"]  # no temporary directories
+
+
+@pytest.mark.parametrize("failure, exit_code", [(RuntimeError("disk on fire"), 1),
+                                                (KeyboardInterrupt(), 130)])
+def test_a_failure_while_saving_keeps_the_previous_run(cli, write_config, tmp_path, monkeypatch,
+                                                       failure, exit_code):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    before = snapshot(outputs / "probe")
+
+    import lossexp.writers
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(lossexp.writers, "json_text", fail)
+    result = cli("run", path, "--outputs", outputs, "-q", "--no-plots", "--set", "train.lr=0.3")
+    assert result.exit_code == exit_code
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(outputs / "probe") == before
+    assert [p.name for p in outputs.iterdir()] == ["probe"]
+
+
+# --- Ctrl-C -------------------------------------------------------------------------------------
+
+def test_ctrl_c_during_training_exits_130_and_writes_nothing(cli, write_config, tmp_path,
+                                                             monkeypatch):
+    import lossexp.experiment
+
+    def interrupted(cfg, on_epoch=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lossexp.experiment, "run_experiment", interrupted)
+    result = cli("run", write_config(BASE), "--outputs", tmp_path / "out")
+    assert result.exit_code == 130
+    assert result.stderr.startswith("error: interrupted") and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+ANNOUNCING_DRIVER = """
+import sys
+import lossexp.experiment as experiment
+
+train = experiment.run_experiment
+
+def announced(cfg, on_epoch=None):
+    print("training", flush=True)
+    return train(cfg, on_epoch=on_epoch)
+
+experiment.run_experiment = announced
+from lossexp.cli import main
+sys.argv = ["lossexp", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
+    path = write_config(BASE.replace("epochs: 5", "epochs: 2_000_000"))
+    proc = subprocess.Popen([sys.executable, "-c", ANNOUNCING_DRIVER, "run", str(path),
+                             "--outputs", str(tmp_path / "out"), "--no-plots"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "training\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert err.startswith("error: interrupted") and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+# --- the progress bar ------------------------------------------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def terminal():
+    return console.Console(file=io.StringIO(), force_terminal=True, width=80)
+
+
+def test_a_quick_run_shows_no_progress_bar():
+    clock, term = FakeClock(), terminal()
+    with console.epoch_progress(1000, "training quick", False, console=term, clock=clock) as tick:
+        for done in range(1, 1001):
+            clock.now += 0.1 / 1000  # the whole run takes 0.1 s
+            tick(done)
+    assert term.file.getvalue() == ""
+
+
+def test_a_slow_run_shows_a_progress_bar_once_it_has_taken_a_moment():
+    clock, term = FakeClock(), terminal()
+    with console.epoch_progress(1000, "training slow", False, console=term, clock=clock) as tick:
+        for done in range(1, 1001):
+            clock.now += 10.0 / 1000  # the whole run takes 10 s
+            tick(done)
+            if done == 40:  # 0.4 s in: still nothing
+                assert term.file.getvalue() == ""
+    shown = term.file.getvalue()
+    assert "training slow" in shown and "1000/1000" in shown
+
+
+@pytest.mark.parametrize("quiet, is_terminal", [(True, True), (False, False)])
+def test_no_progress_bar_when_quiet_or_not_on_a_terminal(quiet, is_terminal):
+    term = console.Console(file=io.StringIO(), force_terminal=is_terminal)
+    with console.epoch_progress(10, "x", quiet, console=term) as tick:
+        assert tick is None
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+def test_python_dash_m_lossexp_runs(write_config, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "lossexp", "run", str(write_config(BASE)),
+                           "--outputs", str(tmp_path / "out"), "--quiet", "--no-plots"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "probe" / "summary.json").is_file()
+
+
+HEAVY_MODULES_AFTER = """
+import sys
+from lossexp.cli import main
+sys.argv = ["lossexp", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+print(sorted(m for m in sys.modules
+             if m.split(".")[0] in ("numpy", "matplotlib") or m == "lossexp.engine"))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["--version"]])
+def test_help_imports_neither_numpy_nor_matplotlib(args):
+    done = subprocess.run([sys.executable, "-c", HEAVY_MODULES_AFTER, *args],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "error"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "Usage" in done.stdout or "lossexp" in done.stdout
