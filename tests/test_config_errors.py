@@ -432,3 +432,31 @@ def test_long_values_are_shortened_in_messages(write_config):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert len(str(info.value)) < 200 + len(str(path))
+
+
+# --- the reference ------------------------------------------------------------------------------
+
+def test_the_reference_documents_every_core_key():
+    from pathlib import Path
+
+    from lossexp.config import build_schema
+
+    reference = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
+    schema = build_schema()
+    keys = list(schema.fields)
+    keys += list(schema.fields["train"].fields) + list(schema.fields["target"].fields)
+    neuron = schema.fields["model"].variants["neuron"]
+    keys += [f"init.{k}" for k in neuron.fields["init"].fields] + ["activation"]
+    undocumented = [k for k in keys if f"| `{k}` |" not in reference]
+    assert undocumented == []
+
+
+def test_the_reference_anchor_example_loads(write_config):
+    from pathlib import Path
+
+    reference = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
+    example = reference.split("  ```yaml\n")[1].split("  ```\n")[0]
+    text = "\n".join(line[2:] for line in example.splitlines()) + "\n"
+    cfg = load_config(write_config(text + "task: {kind: one_to_zero}\nloss: quadratic\n"))
+    assert cfg["model"]["init"] == {"w": 2.0, "b": 2.0}
+    assert (cfg["train"]["lr"], cfg["train"]["epochs"]) == (0.005, 300)
