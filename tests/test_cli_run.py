@@ -15,17 +15,7 @@ import yaml
 
 from lossexp import __version__, console
 
-BASE = """\
-name: probe
-task: {kind: one_to_zero}
-model:
-  kind: neuron
-  activation: sigmoid
-  init: {w: 2.0, b: 2.0}
-loss: {name: quadratic}
-train: {lr: 0.15, epochs: 5}
-target: {tolerance: 0.1}
-"""
+from conftest import NEURON_CONFIG as BASE
 
 
 def first_update(lr: float) -> float:

@@ -17,23 +17,10 @@ import yaml
 from lossexp.config import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_VALUES, load_config
 from lossexp.errors import ConfigError
 
-BASE = """\
-name: probe
-task: {kind: one_to_zero}
-model:
-  kind: neuron
-  activation: sigmoid
-  init: {w: 2.0, b: 2.0}
-loss: {name: quadratic}
-train: {lr: 0.15, epochs: 5}
-target: {tolerance: 0.1}
-"""
+from conftest import NEURON_CONFIG as BASE
 
 
-def test_base_matches_the_shared_fixture_and_runs(cli, write_config, tmp_path):
-    from conftest import NEURON_CONFIG
-
-    assert BASE == NEURON_CONFIG
+def test_the_base_config_runs(cli, write_config, tmp_path):
     result = cli("run", write_config(BASE), "--outputs", tmp_path / "out", "--quiet",
                  "--no-plots")
     assert result.exit_code == 0, result.stderr
@@ -342,6 +329,22 @@ def test_a_set_that_creates_a_section_is_blamed_for_its_errors(cli, write_config
     text = BASE.replace("target: {tolerance: 0.1}\n", "")
     message = run_bad(cli, write_config(text), tmp_path, "--set", "target.tolerance=-1")
     assert message == "--set target.tolerance=-1: target.tolerance: must be > 0, got -1"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["run"], "lossexp run: Missing argument 'CONFIG'. (see 'lossexp run --help')"),
+    (["run", "c.yaml", "--set"], "Option '--set' requires an argument."),
+    (["run", "c.yaml", "--outputs"], "Option '--outputs' requires an argument."),
+    (["run", "c.yaml", "--bogus"], "No such option: --bogus"),
+    (["rnu"], "No such command 'rnu'. Did you mean 'run'?"),
+])
+def test_command_line_mistakes_are_one_line_too(cli, tmp_path, monkeypatch, args, says):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error: lossexp")
+    assert says in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- no traceback unless --debug ----------------------------------------------------------

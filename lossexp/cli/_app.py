@@ -7,13 +7,54 @@ module level; each command imports what it uses inside its body.
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # recent typer vendors click as typer._click; older releases use click itself
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _OneLineErrors(TyperGroup):
+    """Click's usage errors (a missing argument, an unknown option) as one line, exit 2.
+
+    Click would print the usage block and a hint over several lines; every other error
+    of lossexp is one line on stderr, so these are too.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            code = exc.exit_code
+        except UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else (prog_name or "lossexp")
+            print_error(f"{command}: {exc.format_message()} (see '{command} --help')")
+            code = exc.exit_code
+        except ClickException as exc:
+            print_error(exc.format_message())
+            code = exc.exit_code
+        except typer.Abort:
+            print_error("interrupted")
+            code = EXIT_INTERRUPTED
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
     name="lossexp",
+    cls=_OneLineErrors,
     help="See how a loss function shapes learning: train a sigmoid neuron or a small MLP "
          "from a YAML config and save its loss curve, gradient trace and saturation plots.",
     no_args_is_help=True,
@@ -22,10 +63,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-ConfigArg = Annotated[Path, typer.Argument(help="YAML config file.", show_default=False)]
+ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="YAML config file.",
+                                           show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE",
     help="Override a config value by its dotted path, e.g. --set train.lr=0.3 (repeatable).")]
