@@ -128,6 +128,10 @@ def model_layers(model_cfg: dict, task_cfg: dict) -> list[int]:
     raise AssertionError(model_cfg["kind"])
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
     n_in, n_out = task_shape(cfg["task"])
     model, kind = cfg["model"], cfg["task"]["kind"]
@@ -137,11 +141,13 @@ def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
     if model["kind"] == "mlp":
         layers = model["layers"]
         if layers[0] != n_in:
-            raise loc.fail(("model", "layers", 0), f"the input layer has {layers[0]} units but "
-                           f"task {kind!r} gives {n_in} inputs")
+            raise loc.fail(("model", "layers", 0), f"the input layer has "
+                           f"{_count(layers[0], 'unit')} but task {kind!r} gives "
+                           f"{_count(n_in, 'input')}")
         if layers[-1] != n_out:
             raise loc.fail(("model", "layers", len(layers) - 1), f"the output layer has "
-                           f"{layers[-1]} units but task {kind!r} has {n_out} targets")
+                           f"{_count(layers[-1], 'unit')} but task {kind!r} has "
+                           f"{_count(n_out, 'target')}")
 
 
 # --- initial parameters --------------------------------------------------------------------

@@ -92,9 +92,9 @@ def test_the_mlp_1_1_is_the_neuron():
 @pytest.mark.parametrize("override, where, message", [
     ("model.layers=[1]", "--set model.layers=[1]", "at least 2 items"),
     ("model.layers=[2, 3, 1]", "--set model.layers=[2, 3, 1]: model.layers.0",
-     "task 'one_to_zero' gives 1 inputs"),
+     "task 'one_to_zero' gives 1 input"),
     ("model.layers=[1, 3, 2]", "--set model.layers=[1, 3, 2]: model.layers.2",
-     "task 'one_to_zero' has 1 targets"),
+     "task 'one_to_zero' has 1 target"),
     ("model.hidden_activation=sigmod", "--set", "did you mean 'sigmoid'"),
     ("model.init.scheme=gaussian", "--set", "must be one of normal"),
     ("model.init.scheme=he", "c.yaml:7", "scheme 'he' takes no scale"),

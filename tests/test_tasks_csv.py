@@ -90,6 +90,6 @@ def test_a_csv_that_does_not_fit_the_model_is_a_config_error(tmp_path):
     cfg = config(tmp_path, GOOD, inputs=["x1"])
     result, outputs = run(tmp_path, cfg)
     assert result.exit_code == 2
-    assert ("model.layers.0: the input layer has 2 units but task 'csv' gives 1 inputs"
+    assert ("model.layers.0: the input layer has 2 units but task 'csv' gives 1 input"
             in result.stderr)
     assert not outputs.exists()
