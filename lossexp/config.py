@@ -124,6 +124,8 @@ def parse_yaml(text: str, source: str) -> tuple[object, dict]:
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise ConfigError(f"{source}:{line}", "", f"YAML syntax error: character "
                                                   f"#x{char:04x} is not allowed") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, "", f"YAML error: {exc}") from None
     if root is None:
         return None, {}
     builder = _TreeBuilder(source)
@@ -163,7 +165,7 @@ class _TreeBuilder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, path, _unsupported(node.tag))
-            return self.constructor.construct_object(node)
+            return self._scalar(node, path)
         self.open_nodes.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -178,11 +180,18 @@ class _TreeBuilder:
         if node.tag != tag:
             raise self.fail(node, path, _unsupported(node.tag))
 
+    def _scalar(self, node, path):
+        try:
+            return self.constructor.construct_object(node)
+        except (ValueError, KeyError, TypeError):  # an explicit tag on a value it cannot read
+            raise self.fail(node, path, f"{s.describe(node.value)} is not a valid "
+                                        f"{_short_tag(node.tag)}") from None
+
     def _key(self, node, path):
         if isinstance(node, yaml.ScalarNode) and node.tag in _KEY_TAGS:
-            return self.constructor.construct_object(node)
+            return self._scalar(node, path)
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
-            got = s.describe(self.constructor.construct_object(node))
+            got = s.describe(self._scalar(node, path))
         elif isinstance(node, yaml.ScalarNode):
             got = _short_tag(node.tag)
         else:

@@ -183,8 +183,9 @@ class Section(Spec):
             raise loc.fail(path, f"must be a mapping, got {describe(value)}")
         for key in value:
             if key not in self.fields:
+                allowed = ", ".join(self.fields) or "none"
                 raise loc.fail(path + (key,), "unknown key" + did_you_mean(key, self.fields)
-                               + f"; allowed here: {', '.join(self.fields)}")
+                               + f"; allowed here: {allowed}")
         out = {}
         for key, spec in self.fields.items():
             if key in value:
@@ -217,14 +218,17 @@ class OneOf(Spec):
         return self._variants() if callable(self._variants) else self._variants
 
     def check(self, value, path, loc):
+        variants = self.variants
         if self.shorthand and isinstance(value, str):
             value = {self.tag: value}
         if not isinstance(value, dict):
-            raise loc.fail(path, f"must be a mapping with a {self.tag!r} key, got {describe(value)}")
+            hint = f"; write {{{self.tag}: {value}}}" if isinstance(value, str) else ""
+            raise loc.fail(path, f"must be a mapping with a {self.tag!r} key, got "
+                                 f"{describe(value)}{hint}")
         if self.tag not in value:
-            raise loc.fail(path + (self.tag,), "missing required key")
+            raise loc.fail(path + (self.tag,), f"missing required key; one of: "
+                                               f"{', '.join(sorted(variants))}")
         name = value[self.tag]
-        variants = self.variants
         if not isinstance(name, str):
             raise loc.fail(path + (self.tag,), f"must be the name of a {self.what}, got "
                            f"{describe(name)}; known: {', '.join(sorted(variants))}")
