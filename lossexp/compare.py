@@ -159,14 +159,14 @@ def compare_figure(runs: list[Run]):
     """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run."""
     from matplotlib.figure import Figure
 
-    from lossexp.plots import _positive, run_label
+    from lossexp.plots import positive_or_nan, run_label
 
     fig = Figure(figsize=(7.5, 8.5), layout="constrained")
     ax_loss, ax_out, ax_grad = fig.subplots(3, 1, sharex=True)
     for index, (run, label) in enumerate(zip(runs, column_labels(runs))):
         style = ("-", "--", ":", "-.")[index // 10 % 4]
         epochs = run.metrics["epoch"]
-        (line,) = ax_loss.plot(epochs, _positive(run.metrics["loss"]), ls=style, lw=1.8,
+        (line,) = ax_loss.plot(epochs, positive_or_nan(run.metrics["loss"]), ls=style, lw=1.8,
                                label=f"{label}: {run_label(run.config)}")
         colour = line.get_color()
         plateau = run.summary.get("plateau_epochs") or 0
@@ -175,7 +175,7 @@ def compare_figure(runs: list[Run]):
         ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
         grad = gradient_norm(run.metrics)
         if grad is not None:
-            ax_grad.plot(epochs, _positive(grad), color=colour, ls=style, lw=1.8)
+            ax_grad.plot(epochs, positive_or_nan(grad), color=colour, ls=style, lw=1.8)
     ax_loss.set(yscale="log", ylabel="loss (log scale)",
                 title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
     ax_out.set(ylabel="output a (first sample)")

@@ -26,11 +26,18 @@ PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"
 
 
-def _figure(width=7.0, height=4.2):
+def _figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
+    """A figure with fixed margins that fit a two-line title and the axis labels.
+
+    Fixed margins rather than constrained layout: solving the layout cost more than
+    drawing the figure, and these figures all have the same furniture.
+    """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.add_subplot()
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=0.11, right=0.96, bottom=bottom, top=1 - 0.6 / height, hspace=0.12)
+    axes = fig.subplots(rows, 1, sharex=True) if rows > 1 else fig.add_subplot()
+    return fig, axes
 
 
 def save(fig, directory: Path, stem: str, formats=("png", "svg")) -> list[Path]:
@@ -49,6 +56,15 @@ def save(fig, directory: Path, stem: str, formats=("png", "svg")) -> list[Path]:
             atomic.write_bytes(path, buf.getvalue())
             paths.append(path)
     return paths
+
+
+def _log_y(ax) -> None:
+    """A log y axis labelled in plain text (1e-2), skipping mathtext's slow parser."""
+    from matplotlib.ticker import LogFormatter, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def output_activation(model: dict) -> dict:
@@ -74,7 +90,7 @@ def run_label(cfg: dict) -> str:
 
 
 def loss_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = _figure()
+    fig, ax = _figure(bottom=0.21 if "accuracy" in metrics else 0.12)
     epochs, loss = metrics["epoch"], metrics["loss"]
     ax.plot(epochs, loss, color="#1d3557", lw=2, label="loss")
     _shade_plateau(ax, summary)
@@ -97,8 +113,9 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     acc.set_ylabel("accuracy")
     handles, labels = ax.get_legend_handles_labels()
     more_handles, more_labels = acc.get_legend_handles_labels()
-    fig.legend(handles + more_handles, labels + more_labels, loc="outside lower center",
+    fig.legend(handles + more_handles, labels + more_labels, loc="lower center",
                ncols=4, fontsize="small")
+    fig.subplots_adjust(right=0.89)
     return fig
 
 
@@ -122,7 +139,8 @@ def _z_span(values) -> float:
     return max(6.0, 1.1 * float(np.max(np.abs(finite)))) if finite.size else 6.0
 
 
-def _positive(values):
+def positive_or_nan(values):
+    """|values| with zeros as NaN, so a log axis leaves a gap instead of failing."""
     values = np.abs(np.asarray(values, dtype=float))
     return np.where(values > 0, values, np.nan)
 
@@ -130,13 +148,13 @@ def _positive(values):
 def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     fig, ax = _figure()
     epochs = metrics["epoch"]
-    ax.plot(epochs, _positive(metrics["grad_w"]), lw=2, label="|dC/dw|")
-    ax.plot(epochs, _positive(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
+    ax.plot(epochs, positive_or_nan(metrics["grad_w"]), lw=2, label="|dC/dw|")
+    ax.plot(epochs, positive_or_nan(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
     act = output_activation(cfg["model"])["name"]
-    ax.plot(epochs, _positive(metrics["activation_grad"]), lw=1.5, color="#6d6875",
+    ax.plot(epochs, positive_or_nan(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
     _shade_plateau(ax, summary)
-    ax.set_yscale("log")
+    _log_y(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
     ax.set_title(f"{cfg['name']}: gradient and activation slope\n{run_label(cfg)}")
@@ -179,12 +197,12 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
     fig, ax = _figure()
     epochs = metrics["epoch"]
     act = output_activation(cfg["model"])["name"]
-    ax.plot(epochs, _positive(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
+    ax.plot(epochs, positive_or_nan(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
             label="mean |dC/dz_L| over samples and output units")
-    ax.plot(epochs, _positive(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
+    ax.plot(epochs, positive_or_nan(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
             color="#457b9d", label="|grad| of the output layer")
     _shade_plateau(ax, summary)
-    ax.set_yscale("log")
+    _log_y(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
     ax.set_title(f"{cfg['name']}: output-layer error delta_L = dC/da * {act}'(z_L)\n"
@@ -196,20 +214,17 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
 
 
 def layers_figure(cfg: dict, metrics: dict, summary: dict):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7.0, 6.4), layout="constrained")
-    norms, saturation = fig.subplots(2, 1, sharex=True)
+    fig, (norms, saturation) = _figure(7.0, 6.4, rows=2, bottom=0.08)
     epochs, depth = metrics["epoch"], _layer_count(metrics)
     for l in range(1, depth + 1):
         name = "output layer" if l == depth else f"layer {l}"
-        norms.plot(epochs, _positive(metrics[f"grad_norm_{l}"]), lw=1.5, label=name)
+        norms.plot(epochs, positive_or_nan(metrics[f"grad_norm_{l}"]), lw=1.5, label=name)
         saturation.plot(epochs, metrics[f"saturated_{l}"], lw=1.5, label=name)
     for ax in (norms, saturation):
         _shade_plateau(ax, summary)
         ax.grid(alpha=0.3, which="both")
         ax.set_xlim(epochs[0], epochs[-1])
-    norms.set_yscale("log")
+    _log_y(norms)
     norms.set_ylabel("gradient norm (log scale)")
     norms.set_title(f"{cfg['name']}: gradient and saturation, layer by layer\n{run_label(cfg)}")
     norms.legend(loc="best", fontsize="small")
