@@ -32,8 +32,9 @@ def _fmt(value, digits=4) -> str:
 
 
 def run_table(cfg: dict, summary: dict) -> Table:
-    table = Table(title=f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
-                        f"{cfg['train']['epochs']} epochs)", title_justify="left")
+    title = (f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
+             f"{cfg['train']['epochs']} epochs)")
+    table = Table(title=title, title_justify="left", min_width=len(title))
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
     rows = [
@@ -45,6 +46,9 @@ def run_table(cfg: dict, summary: dict) -> Table:
         ("plateau (epochs)", summary["plateau_epochs"]),
         ("diverged", summary["diverged"]),
     ]
+    if "final_accuracy" in summary:
+        rows[2:2] = [("initial accuracy", summary["initial_accuracy"]),
+                     ("final accuracy", summary["final_accuracy"])]
     for label, value in rows:
         table.add_row(label, _fmt(value))
     return table

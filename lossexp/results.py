@@ -52,7 +52,10 @@ def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> 
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))
         atomic.write_text(tmp / "metrics.csv", writers.csv_text(result.metrics))
         atomic.write_text(tmp / "summary.json", writers.json_text(result.summary))
+        if result.output_preactivations:
+            atomic.write_text(tmp / "output_preactivations.csv",
+                              writers.csv_text(result.output_preactivations))
         if cfg["plots"] if plots is None else plots:
             from lossexp.plots import plot_run
-            plot_run(cfg, result.metrics, result.summary, tmp)
+            plot_run(cfg, result.metrics, result.summary, tmp, result.output_preactivations)
     return final

@@ -4,6 +4,7 @@ Each command lives in its own module and registers itself on the shared typer ap
 """
 
 import os
+import sys
 
 from lossexp.cli import curves, library, run, sweep  # noqa: F401  (each registers its commands)
 from lossexp.cli._app import app
@@ -14,4 +15,7 @@ def main() -> None:
     # here are tiny, and oversubscribing 2 cores only adds overhead.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    app(prog_name="lossexp")
+    try:
+        app(prog_name="lossexp")
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handler is in place
+        sys.exit(130)
