@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import DebugOpt, app, guarded
+from lossexp.cli._app import DebugOpt, OutputsOpt, QuietOpt, app, guarded
 
 
 @app.command("list")
@@ -35,12 +36,55 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
             out.print(line, markup=False, soft_wrap=True)
 
 
+@app.command()
+def demo(name: Annotated[Optional[str], typer.Argument(
+            help="The demo to run; leave out to list them.", show_default=False)] = None,
+         outputs: OutputsOpt = Path("outputs"),
+         configs: Annotated[Path, typer.Option(help="Directory holding the demo configs.")]
+         = Path("configs"),
+         quiet: QuietOpt = False, debug: DebugOpt = False,
+         plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figure.")] = True) -> None:
+    """Run one of the loss library's experiments and compare its variants side by side.
+
+    Writes OUTPUTS/demo_<NAME>/ (summary.json, table.md, figure.png/svg) and prints the
+    table, what it shows, and the `lossexp run` command of each variant.
+    """
+    with guarded(debug):
+        from lossexp import demos
+        from lossexp.console import err, out
+
+        if name is None:
+            for demo_name, d in demos.DEMOS.items():
+                out.print(f"{demo_name:16} {d.summary}", markup=False, soft_wrap=True)
+            return
+        with err.status(f"running demo {name}") if not quiet else _nothing():
+            report = demos.run_demo(name, configs)
+        where = demos.save_demo(report, outputs, plots=plots)
+        if not quiet:
+            out.print(_report_table(report, demos.cell))
+            for line in [*report.findings, f"written to {where}", *report.commands]:
+                out.print(line, markup=False, soft_wrap=True)
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def _report_table(report, cell):
+    table = _table(report.title, report.columns)
+    for row in report.rows:
+        table.add_row(*(cell(v) for v in row))
+    return table
+
+
 def _table(title: str, columns: list[str]):
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=True)
-    for name in columns:
-        table.add_column(name, overflow="fold")
+    for i, name in enumerate(columns):
+        table.add_column(name, overflow="fold", no_wrap=i == 0)
     return table
 
 

@@ -1,0 +1,148 @@
+"""Figures of the loss library's demos (``lossexp demo``): one per demo, from its Report.
+
+A plot module: matplotlib is imported only when a figure is drawn (through
+``lossexp.plots``), and every figure is saved as PNG and SVG by ``plots.save``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lossexp.plots import _figure as _axes
+from lossexp.plots import save
+from lossexp.tasks.regression import line, noise_std
+
+TRUTH_STYLE = {"color": "black", "ls": "--", "lw": 1.5}
+
+
+def _finish(ax, title: str, xlabel: str, ylabel: str) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+
+
+def _scatter(ax, fit) -> None:
+    ax.scatter(fit.data.x[:, 0], fit.data.y[:, 0], s=10, color="#9aa5b1", alpha=0.7,
+               label=f"data (N = {fit.data.samples})")
+
+
+def outlier_factor_figure(report):
+    fig, ax = _axes()
+    labels = [row[0] for row in report.rows]
+    ax.barh(labels, [row[3] for row in report.rows], color="#457b9d")
+    ax.set_xscale("log")
+    ax.set_xlim(right=5 * max(row[3] for row in report.rows))  # room for the labels
+    ax.invert_yaxis()
+    for i, row in enumerate(report.rows):
+        ax.text(row[3], i, f" x{row[3]:.0f}", va="center", fontsize="small")
+    ax.set_title("Mean loss with one outlier / mean loss without (targets 1..5, one becomes 50)")
+    ax.set_xlabel("growth factor (log scale)")
+    ax.grid(alpha=0.3, axis="x")
+    return fig
+
+
+def outliers_figure(report):
+    fig, ax = _axes()
+    first = report.fits[0]
+    task = first.cfg["task"]
+    _scatter(ax, first)
+    xs = np.linspace(-1, 1, 50)
+    ax.plot(xs, line(xs, task["slope"], task["intercept"]), **TRUTH_STYLE,
+            label=f"clean line y = {task['slope']:g} x + {task['intercept']:g}")
+    for f in report.fits:
+        ax.plot(xs, f.predict(xs[:, None])[:, 0], lw=2, label=f.label)
+    _finish(ax, f"Line fits with {task['outlier_fraction']:.0%} outliers "
+                f"(shifted by {task['outlier_shift']:g})", "x", "y")
+    return fig
+
+
+def quantiles_figure(report):
+    from lossexp.demos import true_quantile_line
+
+    fig, ax = _axes()
+    _scatter(ax, report.fits[0])
+    xs = np.linspace(0, 1, 50)
+    for f in report.fits:
+        q = f.cfg["loss"]["q"]
+        (drawn,) = ax.plot(xs, f.predict(xs[:, None])[:, 0], lw=2, label=f"fitted, q = {q:g}")
+        w, b = true_quantile_line(f.cfg["task"], q)
+        ax.plot(xs, w * xs + b, color=drawn.get_color(), ls="--", lw=1.2)
+    ax.plot([], [], **TRUTH_STYLE, label="true quantiles (dashed)")
+    _finish(ax, "Quantile regression: the pinball loss at q = 0.1, 0.5, 0.9", "x", "y")
+    return fig
+
+
+def heteroscedastic_figure(report):
+    (f,) = report.fits
+    task = f.cfg["task"]
+    fig, ax = _axes()
+    _scatter(ax, f)
+    xs = np.linspace(0, 1, 100)
+    mu, log_var = f.predict(xs[:, None]).T
+    sigma = np.exp(0.5 * log_var)
+    ax.plot(xs, mu, color="#1d3557", lw=2, label="predicted mu")
+    ax.fill_between(xs, mu - 2 * sigma, mu + 2 * sigma, color="#457b9d", alpha=0.25,
+                    label="predicted mu +- 2 sigma")
+    true_mu, true_sigma = line(xs, task["slope"], task["intercept"]), noise_std(xs, task)
+    ax.plot(xs, true_mu + 2 * true_sigma, **TRUTH_STYLE, label="true mu +- 2 sigma")
+    ax.plot(xs, true_mu - 2 * true_sigma, **TRUTH_STYLE)
+    _finish(ax, "Heteroscedastic Gaussian NLL: a mean and a log-variance head", "x", "y")
+    return fig
+
+
+def sse_vs_mse_figure(report):
+    fig, ax = _axes()
+    for f in report.fits:
+        n = f.data.samples
+        per_sample = f.history["loss"] / (n if f.cfg["train"]["reduction"] == "sum" else 1)
+        finite = np.isfinite(per_sample) & (per_sample < 1e6)
+        epochs = np.arange(per_sample.size)
+        ax.plot(epochs[finite], per_sample[finite], lw=1.8, label=f.label,
+                ls="--" if f.cfg["train"]["reduction"] == "sum" else "-")
+    ax.set_yscale("log")
+    _finish(ax, "Loss per sample: sum with lr / N retraces mean; sum with mean's lr does not",
+            "epoch", "loss per sample (log scale)")
+    return fig
+
+
+def signed_error_figure(report):
+    fig, ax = _axes()
+    for f in report.fits:
+        ax.plot(f.history["output"], lw=2 if f.label == "signed_error" else 1.5,
+                ls=":" if f.label == "mae" else "-", label=f.label)
+    ax.axhline(report.fits[0].data.y[0, 0], **TRUTH_STYLE, label="target")
+    _finish(ax, "The 1 -> 0 neuron: the naive rule (= mae) keeps oscillating; quadratic settles",
+            "epoch", "output a")
+    return fig
+
+
+def multi_output_figure(report):
+    fig, ax = _axes(width=8.0, height=4.4)
+    outputs = report.columns[1:-1]
+    width = 0.8 / len(report.rows)
+    for i, row in enumerate(report.rows):
+        ax.bar(np.arange(len(outputs)) + i * width, row[1:-1], width, label=row[0])
+    ax.set_xticks(np.arange(len(outputs)) + 0.4 - width / 2,
+                  [o.replace("relative RMSE, ", "") for o in outputs])
+    ax.set_yscale("log")
+    ax.axhline(1.0, **TRUTH_STYLE, label="1 = no better than the mean")
+    _finish(ax, "Per-output error after training, relative to each output's spread", "",
+            "relative RMSE (log scale)")
+    return fig
+
+
+FIGURES = {
+    "outlier_factor": outlier_factor_figure, "outliers": outliers_figure,
+    "quantiles": quantiles_figure, "heteroscedastic": heteroscedastic_figure,
+    "sse_vs_mse": sse_vs_mse_figure, "signed_error": signed_error_figure,
+    "multi_output": multi_output_figure,
+}
+
+
+def plot_demo(report, directory: Path) -> list[Path]:
+    """Draw the demo's figure into directory/figure.{png,svg}."""
+    return save(FIGURES[report.name](report), directory, "figure")

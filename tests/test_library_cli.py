@@ -1,0 +1,121 @@
+"""lossexp list / explain / demo, and bad loss settings in configs (exit 2, one line)."""
+
+import subprocess
+import sys
+
+import pytest
+from conftest import NEURON_CONFIG
+
+from lossexp import activations, library, losses
+
+
+def test_list_shows_every_loss_and_activation(cli):
+    done = cli("list")
+    assert done.exit_code == 0, done.output
+    for name in losses.names() + activations.names():
+        assert f"│ {name} " in done.stdout
+
+
+def test_list_rows_carry_formulas_gradients_defaults_and_saturation():
+    rows = {r.name: r for r in library.loss_rows()}
+    assert (rows["huber"].gradient, rows["huber"].params) == (
+        "clip(a - y, -delta, delta)", ("delta = 1 (> 0)",))
+    assert rows["quantile"].params == ("q = 0.5 (> 0, < 1)",)
+    assert rows["quadratic"].params == ("convention = half (half | plain)",
+                                        "weights = none (one per output)")
+    acts = {r.name: r for r in library.activation_rows()}
+    assert (acts["sigmoid"].derivative, acts["sigmoid"].saturates) == (
+        "sigma(z) (1 - sigma(z))", "|z| > 3.6: slope < 0.025")
+    assert acts["leaky_relu"].params == ("alpha = 0.01 (> 0, < 1)",)
+
+
+def test_explain_quadratic_sigmoid_names_the_vanishing_factor(cli):
+    done = cli("explain", "quadratic", "sigmoid")
+    assert done.exit_code == 0, done.output
+    out = done.stdout
+    assert "delta = dC/dz = (a - y) * sigma(z) (1 - sigma(z))" in out
+    assert "vanishing factor: sigma(z) (1 - sigma(z))" in out
+    # At the classic unlucky start z = 4, y = 0: a = 0.982, sigma'(4) = 0.01766,
+    # delta = 0.982 * 0.01766 = 0.01735.
+    assert "a = 0.982, dC/da = 0.982, da/dz = 0.01766, delta = 0.01735" in out
+
+
+def test_explain_cross_entropy_sigmoid_is_fused_and_nothing_vanishes(cli):
+    out = cli("explain", "cross_entropy", "sigmoid").stdout
+    assert "delta = dC/dz = a - y   (fused" in out
+    assert "vanishing factor" not in out
+    assert "delta = 0.982" in out
+
+
+def test_explain_warns_about_a_pair_that_makes_no_sense(cli):
+    out = cli("explain", "cross_entropy", "tanh").stdout
+    assert "warning: cross_entropy reads outputs in [0, 1] but tanh gives (-1, 1)" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("explain", "quadratc", "sigmoid"), "unknown loss 'quadratc' (did you mean 'quadratic'?)"),
+    (("explain", "mae", "sigmod"), "unknown activation 'sigmod' (did you mean 'sigmoid'?)"),
+    (("demo", "outlyers"), "unknown demo 'outlyers' (did you mean 'outliers'?)"),
+])
+def test_unknown_names_exit_2_with_one_line(cli, args, message):
+    done = cli(*args)
+    assert done.exit_code == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+def bad_config(loss_line: str) -> str:
+    return NEURON_CONFIG.replace("loss: {name: quadratic}", loss_line)
+
+
+@pytest.mark.parametrize("loss_line, overrides, message", [
+    ("loss: quadratc", (), "cfg.yaml:7: loss.name: unknown loss 'quadratc' "
+                           "(did you mean 'quadratic'?)"),
+    ("loss: {name: huber, delta: -1}", (), "cfg.yaml:7: loss.delta: must be > 0, got -1"),
+    ("loss: {name: quantile, q: 1.5}", (), "cfg.yaml:7: loss.q: must be < 1, got 1.5"),
+    ("loss: {name: huber, delt: 2}", (), "cfg.yaml:7: loss.delt: unknown key "
+                                         "(did you mean 'delta'?)"),
+    ("loss: {name: quadratic, convention: halve}", (),
+     "loss.convention: must be one of half, plain, got 'halve' (did you mean 'half'?)"),
+    ("loss: {name: quantile}", ("--set", "loss.q=0"), "--set loss.q=0: loss.q: must be > 0, got 0"),
+])
+def test_bad_loss_settings_in_a_config_exit_2_with_one_line(cli, write_config, tmp_path,
+                                                            loss_line, overrides, message):
+    path = write_config(bad_config(loss_line))
+    done = cli("run", path, "--outputs", tmp_path / "out", *overrides)
+    assert done.exit_code == 2
+    assert done.stderr.count("\n") == 1
+    assert message in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_loss_parameter_clash_found_when_the_model_is_built_still_exits_2(cli, write_config,
+                                                                             tmp_path):
+    path = write_config(bad_config("loss: {name: gaussian_nll, heteroscedastic: true, "
+                                   "variance: 2.0}"))
+    done = cli("run", path, "--outputs", tmp_path / "out")
+    assert done.exit_code == 2 and done.stderr.count("\n") == 1
+    assert "variance" in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_demo_without_a_name_lists_the_demos(cli):
+    done = cli("demo")
+    assert done.exit_code == 0
+    for name in ("outlier_factor", "outliers", "quantiles", "heteroscedastic", "sse_vs_mse",
+                 "signed_error", "multi_output"):
+        assert name in done.stdout
+
+
+def test_demo_outlier_factor_prints_and_writes_its_table(cli, tmp_path):
+    done = cli("demo", "outlier_factor", "--outputs", tmp_path, "--no-plots")
+    assert done.exit_code == 0, done.output
+    assert "grows 18328-fold" in done.stdout
+    written = sorted(p.name for p in (tmp_path / "demo_outlier_factor").iterdir())
+    assert written == ["summary.json", "table.md"]
+
+
+def test_library_commands_do_not_import_numpy_for_help():
+    code = ("import sys\nfrom lossexp.cli import app\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'matplotlib')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr
