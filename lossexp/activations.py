@@ -27,26 +27,17 @@ def _exp_neg_abs(z):
     return np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
 
 
-class Activation:
+class Activation(hyperparams.Parameterised):
     """An activation: ``value`` and ``grad`` in the pre-activation z, plus its description."""
 
-    name = ""
+    kind = "activation"
     formula = ""
     derivative = ""
     saturates = "never"
     output_range = "all reals"
     output_bounds = (-math.inf, math.inf)
-    params: dict = {}
     elementwise = True
     peak_slope = 1.0
-
-    def __init__(self, **given):
-        self._set_params(given)
-
-    def _set_params(self, given: dict) -> None:
-        checked = hyperparams.checked(f"activation {self.name!r}", self.params, given)
-        for key, value in checked.items():
-            setattr(self, key, value)
 
     def value(self, z):
         raise NotImplementedError
@@ -61,10 +52,6 @@ class Activation:
     def saturated(self, z):
         """True where the unit's slope is below SATURATION_FRACTION of its steepest slope."""
         return self.grad(z) < SATURATION_FRACTION * self.peak_slope
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.params)
-        return f"{type(self).__name__}({args})"
 
 
 class Sigmoid(Activation):

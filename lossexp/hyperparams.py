@@ -10,6 +10,26 @@ from __future__ import annotations
 from lossexp import schema as s
 
 
+class Parameterised:
+    """Base of losses and activations: hyperparameters declared in ``params``, checked
+    when the object is built and set as attributes of the same names."""
+
+    kind = ""  # "loss" or "activation", for messages
+    name = ""
+    params: dict = {}
+
+    def __init__(self, **given):
+        self._set_params(given)
+
+    def _set_params(self, given: dict) -> None:
+        for key, value in checked(f"{self.kind} {self.name!r}", self.params, given).items():
+            setattr(self, key, value)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.params)
+        return f"{type(self).__name__}({args})"
+
+
 def checked(owner: str, specs: dict, given: dict) -> dict:
     """``given`` validated against ``specs``, defaults filled in.
 

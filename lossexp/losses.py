@@ -34,28 +34,19 @@ from lossexp.schema import Boolean, ListOf, Number, Text
 REDUCTIONS = ("mean", "sum", "none")
 
 
-class Loss:
+class Loss(hyperparams.Parameterised):
     """A loss: ``value`` and ``grad`` elementwise in (pred, target), plus its description."""
 
-    name = ""
+    kind = "loss"
     formula = ""   # the value, in the prediction a and the target y (default parameters)
     gradient = ""  # d value / d a
     note = ""      # variants, conventions, what the loss fits
-    params: dict = {}
     # The range of predictions the loss is defined on (cross-entropies read probabilities).
     output_bounds = (-math.inf, math.inf)
     heads_per_target = 1    # model output columns the loss reads per target column
     learned_per_target = 0  # columns per target the loss learns itself (see module doc)
     # False for signed_error only: its grad is the naive rule's step, sign(value) * d value/da.
     grad_is_derivative = True
-
-    def __init__(self, **given):
-        self._set_params(given)
-
-    def _set_params(self, given: dict) -> None:
-        checked = hyperparams.checked(f"loss {self.name!r}", self.params, given)
-        for key, value in checked.items():
-            setattr(self, key, value)
 
     def value(self, pred, target):
         raise NotImplementedError
@@ -66,10 +57,6 @@ class Loss:
     def columns(self, n_targets: int) -> int:
         """How many model output columns this loss needs for ``n_targets`` target columns."""
         return self.heads_per_target * n_targets
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.params)
-        return f"{type(self).__name__}({args})"
 
 
 def _residual(pred, target):
