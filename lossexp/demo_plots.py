@@ -61,7 +61,7 @@ def outliers_figure(report):
 
 
 def quantiles_figure(report):
-    from lossexp.demos import true_quantile_line
+    from lossexp.demo_reports import true_quantile_line
 
     fig, ax = _axes()
     _scatter(ax, report.fits[0])

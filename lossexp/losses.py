@@ -273,7 +273,7 @@ def _precision_weighted(r, log_var, power: int):
 
 
 def _nll_value(mu, log_var, y):
-    """Per-column Gaussian NLL: the data terms in the mu columns, log sigma^2 / 2 in the s columns."""
+    """Per-column Gaussian NLL: the data terms in the mu columns, s / 2 in the s columns."""
     data = 0.5 * _precision_weighted(mu - y, log_var, 2)
     return np.concatenate([data, 0.5 * np.broadcast_to(log_var, data.shape)], axis=-1)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp import demos, losses
+from lossexp import demo_reports, demos, losses
 from lossexp.activations import Identity, Sigmoid
 from lossexp.config import load_config
 from lossexp.engine import Network, Params, train
@@ -69,7 +69,7 @@ def test_the_notes_outlier_factors():
     dirty = clean[:-1] + [50]
     mse = lambda y: sum((p - t) ** 2 for p, t in zip(pred, y)) / 5  # noqa: E731
     mae = lambda y: sum(abs(p - t) for p, t in zip(pred, y)) / 5   # noqa: E731
-    rows = {row[0]: row for row in demos.outlier_factor_report().rows}
+    rows = {row[0]: row for row in demo_reports.outlier_factor_report().rows}
     assert rows["quadratic"][3] == pytest.approx(mse(dirty) / mse(clean), rel=1e-12)  # 18328
     assert rows["mae"][3] == pytest.approx(mae(dirty) / mae(clean), rel=1e-12)        # 65
     assert rows["quadratic"][4] == pytest.approx(44.9)  # the outlier pulls with its residual
@@ -97,9 +97,9 @@ def test_true_quantile_line_by_hand():
     task = {"slope": 1.0, "intercept": 0.0, "noise_low": 0.05, "noise_high": 0.5,
             "noise_shape": "linear"}
     z90 = 1.2815515655446004  # the standard normal's 90th percentile
-    assert demos.true_quantile_line(task, 0.9) == pytest.approx((1 + z90 * 0.45, z90 * 0.05))
+    assert demo_reports.true_quantile_line(task, 0.9) == pytest.approx((1 + z90 * 0.45, z90 * 0.05))
     with pytest.raises(LossexpError, match="noise_shape linear"):
-        demos.true_quantile_line({**task, "noise_shape": "exponential"}, 0.9)
+        demo_reports.true_quantile_line({**task, "noise_shape": "exponential"}, 0.9)
 
 
 # --- SSE vs MSE -------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_standardised_and_uncertainty_weighted_losses_balance_outputs_of_differe
                                          [*demos._overrides(demo, sets), "train.epochs=3000",
                                           "train.lr=0.01"]))
             for label, sets in demo.variants]
-    rows = {row[0]: row for row in demos.multi_output_report(fits).rows}
+    rows = {row[0]: row for row in demo_reports.multi_output_report(fits).rows}
     worst = {label: max(row[1:4]) for label, row in rows.items()}
     assert worst["raw quadratic"] > 0.6             # output 3 (scale 0.1) barely learns
     assert rows["raw quadratic"][4] > 0.5           # the big output saturates the hidden layer

@@ -179,8 +179,10 @@ HAND_LOSSES = [
      [0.5, LOG2], [0.5, 0.0]),
     ("gaussian_nll", {"heteroscedastic": True}, [1.0, 0.0], [1.0], [0.0, 0.0], [0.0, 0.5]),
     ("uncertainty_weighted", {}, [3.0, math.log(4.0)], [1.0], [0.5, LOG2], [0.5, 0.0]),
+    # two outputs: mu = (1, -2), s = (0, 2), y = (2, 0)
     ("uncertainty_weighted", {}, [1.0, -2.0, 0.0, 2.0], [2.0, 0.0],
-     [0.5, 2.0 * math.exp(-2.0), 0.0, 1.0], [-1.0, -2.0 * math.exp(-2.0), 0.0, 0.5 - 2.0 * math.exp(-2.0)]),
+     [0.5, 2.0 * math.exp(-2.0), 0.0, 1.0],
+     [-1.0, -2.0 * math.exp(-2.0), 0.0, 0.5 - 2.0 * math.exp(-2.0)]),
     ("signed_error", {}, 1.0, 3.0, 2.0, -1.0),
     ("signed_error", {}, 3.0, 1.0, -2.0, 1.0),
     ("signed_error", {}, 2.0, 2.0, 0.0, 0.0),
@@ -213,7 +215,8 @@ HAND_ACTIVATIONS = [
     ("softplus", {}, 0.0, LOG2, 0.5),
     ("softplus", {}, 1000.0, 1000.0, 1.0),
     # log1p(x) = x - x^2/2 + ... and sigma(z) = e^z - e^2z + ... for small e^z
-    ("softplus", {}, -30.0, math.exp(-30.0) - math.exp(-60.0) / 2, math.exp(-30.0) - math.exp(-60.0)),
+    ("softplus", {}, -30.0, math.exp(-30.0) - math.exp(-60.0) / 2,
+     math.exp(-30.0) - math.exp(-60.0)),
     ("identity", {}, -7.5, -7.5, 1.0),
 ]
 
@@ -241,9 +244,9 @@ def test_softmax_matches_hand_computed_values():
 # for which that holds. gaussian_nll's log sigma^2 / 2 term keeps it off 0 unless sigma = 1;
 # cross-entropies are 0 only for hard 0/1 targets.
 ZERO_AT_PERFECT = {
-    "quadratic": {}, "mae": {}, "huber": {}, "smooth_l1": {}, "log_cosh": {}, "quantile": {"q": 0.2},
-    "signed_error": {}, "gaussian_nll": {"variance": 1.0}, "cross_entropy": {},
-    "categorical_cross_entropy": {},
+    "quadratic": {}, "mae": {}, "huber": {}, "smooth_l1": {}, "log_cosh": {},
+    "quantile": {"q": 0.2}, "signed_error": {}, "gaussian_nll": {"variance": 1.0},
+    "cross_entropy": {}, "categorical_cross_entropy": {},
 }
 # Where the gradient also vanishes at the perfect prediction (a minimum inside the domain).
 GRAD_ZERO_AT_PERFECT = {"quadratic", "mae", "huber", "smooth_l1", "log_cosh", "quantile",

@@ -27,7 +27,7 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
             activation: Annotated[str, typer.Argument(help="An activation name, e.g. sigmoid.",
                                                       show_default=False)],
             debug: DebugOpt = False) -> None:
-    """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes when it saturates."""
+    """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes in saturation."""
     with guarded(debug):
         from lossexp import library
         from lossexp.console import out
