@@ -20,6 +20,7 @@ from lossexp.registry import lookup
 from lossexp.schema import Number
 
 SATURATION_FRACTION = 0.1
+_EXP_CLIP = 700.0
 
 
 def _exp_neg_abs(z):
@@ -64,11 +65,10 @@ class Sigmoid(Activation):
     peak_slope = 0.25
 
     def value(self, z):
-        z = np.asarray(z, dtype=np.float64)
-        e = _exp_neg_abs(z)
-        # 1/(1 + e^-z) for z >= 0 and e^z/(1 + e^z) for z < 0: exp never sees a positive
-        # argument, and the small tail keeps its full relative precision.
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+        # 1 / (1 + e^-z) keeps full relative precision in both tails (no cancellation).
+        # Clipping the exponent at 700 (e^709.8 is the largest double) avoids overflow; it
+        # changes the result only where sigma(z) is already below 1e-304.
+        return 1.0 / (1.0 + np.exp(np.minimum(np.negative(z), _EXP_CLIP)))
 
     def grad(self, z):
         # sigma'(z) = e^-|z| / (1 + e^-|z|)^2, symmetric in z, with no 1 - sigma(z)

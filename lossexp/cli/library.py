@@ -38,7 +38,8 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
 
 @app.command()
 def demo(name: Annotated[Optional[str], typer.Argument(
-            help="The demo to run; leave out to list them.", show_default=False)] = None,
+            help="The demo to run; leave out to list them.", metavar="NAME",
+            show_default=False)] = None,
          outputs: OutputsOpt = Path("outputs"),
          configs: Annotated[Path, typer.Option(help="Directory holding the demo configs.")]
          = Path("configs"),
