@@ -7,6 +7,8 @@ CSV rows and integer counts (``ChunkTally``), so nothing of size R x epochs is e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from lossexp.engine import Step, train
@@ -57,14 +59,25 @@ def sampled_starts(count: int, curves: int) -> np.ndarray:
     return np.arange(n) * count // max(n, 1)
 
 
-def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
-    """Train the chunk's starts and reduce their outcomes; runs in any worker."""
+@dataclass
+class TrainedChunk:
+    """Per-start results of a chunk: its starts, z0 and outcomes, and any sampled curves."""
+
+    w0: np.ndarray
+    b0: np.ndarray
+    z0: np.ndarray
+    outcome: dict[str, np.ndarray]  # OutcomeTracker.as_dict()
+    curve_starts: np.ndarray
+    curve_losses: np.ndarray
+
+
+def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
+    """Train the chunk's starts with the engine, as ``lossexp run`` trains one start."""
     series = plan.series[chunk.series]
     cfg, tr, target = series.config, series.config["train"], series.config["target"]
     w0, b0 = plan.starts.values(chunk.lo, chunk.hi)
     data = make_data(cfg["task"], tr["seed"])
     network, _, _ = build_model(cfg)
-    params = neuron_params(w0, b0)
     outcome = OutcomeTracker(chunk.size, data.y, lr=tr["lr"], epochs=tr["epochs"],
                              tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
@@ -75,10 +88,16 @@ def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
     curves = CurveSampler(picked - chunk.lo, tr["epochs"]) if picked.size else None
     if curves is not None:
         recorders.append(curves)
-    train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
+    train(network, neuron_params(w0, b0), data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
           recorders=recorders, batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
-    result = outcome.as_dict()
-    rows = rows_text(series.label, w0, b0, first.z0, result).encode("utf-8")
-    return tally_chunk(rows, result, plan.starts.cells(chunk.lo, chunk.hi, w0, b0),
-                       tr["epochs"], picked,
-                       curves.losses if curves is not None else np.empty((0, 0)))
+    return TrainedChunk(w0, b0, first.z0, outcome.as_dict(), picked,
+                        curves.losses if curves is not None else np.empty((0, 0)))
+
+
+def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
+    """Train the chunk's starts and reduce their outcomes; runs in any worker."""
+    done = train_starts(plan, chunk)
+    rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
+    return tally_chunk(rows.encode("utf-8"), done.outcome,
+                       plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0), plan.epochs,
+                       done.curve_starts, done.curve_losses)
