@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.plots import _figure as _axes
+from lossexp.plots import figure as _axes
 from lossexp.plots import save
 from lossexp.tasks.regression import line, noise_std
 

@@ -100,7 +100,7 @@ DEMOS: dict[str, Demo] = {d.name: d for d in (
          tuple((f"quantile q={q}", (f"loss.q={q}", f"name={{}}_q{q}")) for q in (0.1, 0.5, 0.9)),
          quantiles_report),
     Demo("heteroscedastic", "a (mu, log sigma^2) head trained with gaussian_nll recovers "
-         "input-dependent noise", "pending/heteroscedastic.yaml", (("gaussian_nll", ()),),
+         "input-dependent noise", "heteroscedastic.yaml", (("gaussian_nll", ()),),
          heteroscedastic_report),
     Demo("sse_vs_mse", "reduction sum needs lr / N to match mean, at N = 10 and N = 1000",
          "sse_vs_mse.yaml", tuple(

@@ -133,11 +133,14 @@ def _count(n: int, noun: str) -> str:
 
 
 def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
-    n_in, n_out = task_shape(cfg["task"])
+    """The model's input and output widths match the task (and the loss's heads per target)."""
+    n_in, n_targets = task_shape(cfg["task"])
+    n_out = build_loss(cfg["loss"]).columns(n_targets)
     model, kind = cfg["model"], cfg["task"]["kind"]
+    heads = "" if n_out == n_targets else f" ({cfg['loss']['name']} reads {n_out // n_targets} outputs per target)"
     if model["kind"] == "neuron" and (n_in, n_out) != (1, 1):
         raise loc.fail(("model", "kind"), f"a neuron has one input and one output; task "
-                       f"{kind!r} has {n_in} and {n_out}")
+                       f"{kind!r} has {n_in} inputs and needs {n_out} outputs{heads}")
     if model["kind"] == "mlp":
         layers = model["layers"]
         if layers[0] != n_in:
@@ -147,7 +150,7 @@ def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
         if layers[-1] != n_out:
             raise loc.fail(("model", "layers", len(layers) - 1), f"the output layer has "
                            f"{_count(layers[-1], 'unit')} but task {kind!r} has "
-                           f"{_count(n_out, 'target')}")
+                           f"{_count(n_targets, 'target')}{heads}")
 
 
 # --- initial parameters --------------------------------------------------------------------

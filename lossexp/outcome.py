@@ -22,8 +22,13 @@ NEVER = -1
 
 
 def output_residual(step: Step, y) -> np.ndarray:
-    """max over samples and outputs of |a - y|, per run."""
-    return np.abs(step.activations[-1] - y).max(axis=(1, 2))
+    """max over samples and targets of |a - y|, per run.
+
+    Only the first y.shape[1] output columns are predictions of y; a loss with more heads
+    per target (a heteroscedastic mean and log-variance) puts its extra columns after them.
+    """
+    a = step.activations[-1][..., : y.shape[-1]]
+    return np.abs(a - y).max(axis=(1, 2))
 
 
 def squared_grad_norm(step: Step) -> np.ndarray:

@@ -26,7 +26,7 @@ PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"
 
 
-def _figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
+def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
     """A figure with fixed margins that fit a two-line title and the axis labels.
 
     Fixed margins rather than constrained layout: solving the layout cost more than
@@ -90,7 +90,7 @@ def run_label(cfg: dict) -> str:
 
 
 def loss_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = _figure(bottom=0.21 if "accuracy" in metrics else 0.12)
+    fig, ax = figure(bottom=0.21 if "accuracy" in metrics else 0.12)
     epochs, loss = metrics["epoch"], metrics["loss"]
     ax.plot(epochs, loss, color="#1d3557", lw=2, label="loss")
     _shade_plateau(ax, summary)
@@ -146,7 +146,7 @@ def positive_or_nan(values):
 
 
 def gradients_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = _figure()
+    fig, ax = figure()
     epochs = metrics["epoch"]
     ax.plot(epochs, positive_or_nan(metrics["grad_w"]), lw=2, label="|dC/dw|")
     ax.plot(epochs, positive_or_nan(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
@@ -168,7 +168,7 @@ def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     from lossexp.models import build_activation
 
     act = build_activation(output_activation(cfg["model"]))
-    fig, ax = _figure()
+    fig, ax = figure()
     z_path = np.asarray(metrics["z"], dtype=float)
     span = _z_span(z_path)
     z = np.linspace(-span, span, 801)
@@ -194,7 +194,7 @@ def _layer_count(metrics: dict) -> int:
 
 
 def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = _figure()
+    fig, ax = figure()
     epochs = metrics["epoch"]
     act = output_activation(cfg["model"])["name"]
     ax.plot(epochs, positive_or_nan(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
@@ -214,7 +214,7 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
 
 
 def layers_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, (norms, saturation) = _figure(7.0, 6.4, rows=2, bottom=0.08)
+    fig, (norms, saturation) = figure(7.0, 6.4, rows=2, bottom=0.08)
     epochs, depth = metrics["epoch"], _layer_count(metrics)
     for l in range(1, depth + 1):
         name = "output layer" if l == depth else f"layer {l}"
@@ -239,7 +239,7 @@ def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
     from lossexp.models import build_activation
 
     act = build_activation(output_activation(cfg["model"]))
-    fig, ax = _figure()
+    fig, ax = figure()
     start = np.asarray(preactivations["z_start"], dtype=float)
     end = np.asarray(preactivations["z_end"], dtype=float)
     span = _z_span(np.concatenate([start, end]))

@@ -250,3 +250,31 @@ def test_demo_files_are_byte_identical_across_runs(tmp_path):
 
 def test_inverse_normal_used_for_the_true_quantiles_is_the_standard_one():
     assert statistics.NormalDist().inv_cdf(0.1) == pytest.approx(-1.2815515655446004)
+
+
+# --- model widths follow the loss's heads per target ----------------------------------------
+
+def test_a_two_head_loss_needs_two_outputs_per_target(write_config, cli, tmp_path):
+    cfg = load_config(CONFIGS / "heteroscedastic.yaml")
+    assert cfg["model"]["layers"][-1] == 2
+
+    one_head = """\
+task: {kind: heteroscedastic}
+model: {kind: mlp, layers: [1, 1], output_activation: identity}
+loss: {name: gaussian_nll, heteroscedastic: true}
+train: {lr: 0.01, epochs: 5}
+"""
+    result = cli("run", write_config(one_head), "--outputs", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "model.layers.1" in result.stderr and "reads 2 outputs per target" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_target_is_judged_on_the_mean_head_only():
+    """epochs_to_target compares mu with y, never the log-variance column."""
+    from lossexp.engine import Step
+    from lossexp.outcome import output_residual
+
+    mu_and_log_var = np.array([[[0.5, -7.0]]])  # (R=1, N=1, 2 heads)
+    step = Step(0, None, [], [mu_and_log_var], np.zeros(1), [], [], np.zeros((1, 1, 2)))
+    assert output_residual(step, np.array([[0.45]]))[0] == pytest.approx(0.05)
