@@ -113,7 +113,9 @@ def measure_speed(starts: int, workers: int) -> None:
     print(f"  straightforward whole-array NumPy : {rate(work, t_plain)}")
 
     with open_pool("processes", workers) as pool:
-        pool.submit(int, 0).result()  # worker start-up is not sweep time
+        # Start every worker first (one busy task each): start-up is not sweep time.
+        for warm in [pool.submit(time.sleep, 1.0) for _ in range(workers)]:
+            warm.result()
         t0 = time.perf_counter()
         ours = sweep_outcomes(plan, pool)
         t_sweep = time.perf_counter() - t0
