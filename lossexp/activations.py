@@ -46,6 +46,10 @@ class Activation(hyperparams.Parameterised):
     def grad(self, z):
         raise NotImplementedError
 
+    def value_and_grad(self, z):
+        """``(value(z), grad(z))``; activations that share work between the two override it."""
+        return self.value(z), self.grad(z)
+
     def vjp(self, z, upstream):
         """dC/dz from dC/da: the chain rule through this activation."""
         return upstream * self.grad(z)
@@ -65,17 +69,20 @@ class Sigmoid(Activation):
     peak_slope = 0.25
 
     def value(self, z):
+        return self.value_and_grad(z)[0]
+
+    def grad(self, z):
+        return self.value_and_grad(z)[1]
+
+    def value_and_grad(self, z):
         # 1 / (1 + e^-z) keeps full relative precision in both tails (no cancellation).
         # Clipping the exponent at 700 (e^709.8 is the largest double) avoids overflow; it
         # changes the result only where sigma(z) is already below 1e-304.
-        return 1.0 / (1.0 + np.exp(np.minimum(np.negative(z), _EXP_CLIP)))
-
-    def grad(self, z):
-        # sigma'(z) = e^-|z| / (1 + e^-|z|)^2, symmetric in z, with no 1 - sigma(z)
-        # cancellation: full relative precision deep in both tails.
-        e = _exp_neg_abs(z)
-        s = 1.0 / (1.0 + e)
-        return (e * s) * s
+        e = np.exp(np.minimum(np.negative(z), _EXP_CLIP))
+        a = 1.0 / (1.0 + e)
+        # sigma'(z) = e^-z sigma(z)^2; e*a is 1 - sigma(z) without the cancellation of
+        # subtracting from 1, so the slope keeps its digits deep in both tails too.
+        return a, (e * a) * a
 
 
 class Tanh(Activation):

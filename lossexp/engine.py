@@ -21,6 +21,7 @@ the same gradient-descent step as the weights.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,23 +49,26 @@ class Params:
                       [p.copy() for p in self.loss_params])
 
 
-@dataclass
 class Step:
     """What one epoch's forward and backward pass computed, handed to the recorders.
 
     ``grads_w``/``grads_b`` are the gradient at this state: the update that leaves this
-    epoch applies exactly them. ``delta`` is dC/dz at the output layer.
+    epoch applies exactly them. ``delta`` is dC/dz at the output layer. ``loss``, the cost
+    of each run (R,), is computed when first read: a sweep's recorders read it only at the
+    first and last epoch, and it is a sizeable part of an epoch's work.
     """
 
-    epoch: int
-    params: Params
-    zs: list[np.ndarray]
-    activations: list[np.ndarray]
-    loss: np.ndarray  # (R,)
-    grads_w: list[np.ndarray]
-    grads_b: list[np.ndarray]
-    delta: np.ndarray
-    grads_loss: list[np.ndarray] = field(default_factory=list)  # for params.loss_params
+    def __init__(self, epoch: int, params: Params, zs: list, activations: list,
+                 cost: Callable[[], np.ndarray] | np.ndarray, grads_w: list, grads_b: list,
+                 delta: np.ndarray, grads_loss: list | None = None):
+        self.epoch, self.params, self.zs, self.activations = epoch, params, zs, activations
+        self.grads_w, self.grads_b, self.delta = grads_w, grads_b, delta
+        self.grads_loss = grads_loss or []
+        self._cost = cost
+
+    @functools.cached_property
+    def loss(self) -> np.ndarray:
+        return self._cost() if callable(self._cost) else self._cost
 
 
 def _affine(a_prev, w, b):
@@ -103,14 +107,26 @@ class Network:
         return self.activations[-1]
 
     def forward(self, params: Params, x) -> tuple[list, list]:
-        zs, acts = [], []
+        """Pre-activations and activations of every layer, each (R, N, n_out)."""
+        zs, acts, _ = self.forward_with_slopes(params, x)
+        return zs, acts
+
+    def forward_with_slopes(self, params: Params, x) -> tuple[list, list, list]:
+        """Also the slopes act.grad(z) that backprop will need, computed with the values
+        (one exp serves both for the sigmoid); None where a layer needs none."""
+        zs, acts, slopes = [], [], []
         a = x
-        for w, b, act in zip(params.weights, params.biases, self.activations):
+        last = len(self.activations) - 1
+        for layer, (w, b, act) in enumerate(zip(params.weights, params.biases, self.activations)):
             z = _affine(a, w, b)
-            a = act.value(z)
+            if act.elementwise and not (layer == last and self.fused):
+                a, slope = act.value_and_grad(z)
+            else:
+                a, slope = act.value(z), None
             zs.append(z)
             acts.append(a)
-        return zs, acts
+            slopes.append(slope)
+        return zs, acts, slopes
 
     def initial_loss_params(self, runs: int, n_targets: int) -> list[np.ndarray]:
         """Where the loss's own parameters start: 0 (for s_k = log sigma_k^2: sigma_k = 1)."""
@@ -133,17 +149,20 @@ class Network:
         per_sample = per_element.sum(axis=2)
         return per_sample.mean(axis=1) if self.reduction == "mean" else per_sample.sum(axis=1)
 
-    def output_delta(self, z, a, y, loss_params=()) -> np.ndarray:
-        """dC/dz at the output layer, per sample (before the reduction over samples)."""
+    def output_delta(self, z, a, y, loss_params=(), slope=None) -> np.ndarray:
+        """dC/dz at the output layer, per sample (before the reduction over samples).
+
+        ``slope`` is act.grad(z) when the forward pass has it already.
+        """
         if self.fused:
-            return self.fused.delta(z, y)
+            return self.fused.delta(z, y, a)
         act = self.output_activation
         dc_da = self.loss.grad(self.loss_input(a, loss_params), y)[..., :a.shape[2]]
         if act.elementwise:
             # The generic chain rule, loss.grad(a, y) * act.grad(z). For a saturating
             # activation the second factor (sigma'(z) for the sigmoid) goes to zero however
             # wrong the output is: the quadratic cost's learning plateau.
-            return dc_da * act.grad(z)
+            return dc_da * (act.grad(z) if slope is None else slope)
         return act.vjp(z, dc_da)
 
     def loss_param_grads(self, a, y, loss_params) -> list[np.ndarray]:
@@ -153,9 +172,13 @@ class Network:
         g = self.loss.grad(self.loss_input(a, loss_params), y)[..., a.shape[2]:]
         return [g.mean(axis=1) if self.reduction == "mean" else g.sum(axis=1)]
 
-    def backward(self, params: Params, x, y, zs, acts):
-        """Gradients of the cost for every run, and the output delta."""
-        delta = self.output_delta(zs[-1], acts[-1], y, params.loss_params)
+    def backward(self, params: Params, x, y, zs, acts, slopes=None):
+        """Gradients of the cost for every run, and the output delta.
+
+        ``slopes`` are the forward pass's act.grad(z) per layer (None: computed here).
+        """
+        slopes = slopes or [None] * len(zs)
+        delta = self.output_delta(zs[-1], acts[-1], y, params.loss_params, slopes[-1])
         if self.reduction == "mean" and delta.shape[1] > 1:
             delta = delta / delta.shape[1]
         out_delta = delta
@@ -166,14 +189,15 @@ class Network:
             grads_b.append(delta[:, 0, :] if delta.shape[1] == 1 else delta.sum(axis=1))
             if layer > 0:
                 upstream = _backprop_delta(delta, params.weights[layer])
-                delta = self.activations[layer - 1].vjp(zs[layer - 1], upstream)
+                below, slope = self.activations[layer - 1], slopes[layer - 1]
+                delta = below.vjp(zs[layer - 1], upstream) if slope is None else upstream * slope
         return grads_w[::-1], grads_b[::-1], out_delta
 
     def evaluate(self, params: Params, x, y, epoch: int = 0) -> Step:
-        zs, acts = self.forward(params, x)
-        grads_w, grads_b, delta = self.backward(params, x, y, zs, acts)
+        zs, acts, slopes = self.forward_with_slopes(params, x)
+        grads_w, grads_b, delta = self.backward(params, x, y, zs, acts, slopes)
         learned = params.loss_params
-        return Step(epoch, params, zs, acts, self.cost(zs[-1], acts[-1], y, learned),
+        return Step(epoch, params, zs, acts, lambda: self.cost(zs[-1], acts[-1], y, learned),
                     grads_w, grads_b, delta, self.loss_param_grads(acts[-1], y, learned))
 
 
@@ -218,8 +242,8 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
             else:
                 for idx in batches(epoch):
                     xb, yb = x[idx], y[idx]
-                    zs, acts = network.forward(params, xb)
-                    gw, gb, _ = network.backward(params, xb, yb, zs, acts)
+                    zs, acts, slopes = network.forward_with_slopes(params, xb)
+                    gw, gb, _ = network.backward(params, xb, yb, zs, acts, slopes)
                     gl = network.loss_param_grads(acts[-1], yb, params.loss_params)
                     apply_update(params, gw, gb, lr, gl)
             if on_epoch:

@@ -25,8 +25,9 @@ class SigmoidCrossEntropy:
         # softplus(z) = max(z, 0) + log1p(exp(-|z|)): exp never sees a positive argument.
         return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
 
-    def delta(self, z, y):
-        return Sigmoid().value(z) - y
+    def delta(self, z, y, a=None):
+        """sigma(z) - y; pass ``a`` = sigma(z) when it is at hand."""
+        return (Sigmoid().value(z) if a is None else a) - y
 
 
 class SoftmaxCrossEntropy:
@@ -44,8 +45,9 @@ class SoftmaxCrossEntropy:
         log_p = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
         return -(y * log_p)
 
-    def delta(self, z, y):
-        return Softmax().value(z) - y
+    def delta(self, z, y, a=None):
+        """softmax(z) - y; pass ``a`` = softmax(z) when it is at hand."""
+        return (Softmax().value(z) if a is None else a) - y
 
 
 FUSED = {

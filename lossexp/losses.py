@@ -110,7 +110,8 @@ class Quadratic(Loss):
         return _per_output(self.weights, self._scale * (r * r))
 
     def grad(self, pred, target):
-        return _per_output(self.weights, (2.0 * self._scale) * _residual(pred, target))
+        r = _residual(pred, target)
+        return _per_output(self.weights, r if self.convention == "half" else 2.0 * r)
 
 
 class CrossEntropy(Loss):

@@ -7,9 +7,12 @@
   It ends at the first epoch that moves the loss faster than that, or reaches the target.
   The unlucky quadratic start sits on it for about a hundred epochs; cross-entropy, whose
   gradient keeps the full residual, has none.
-- *diverged*: the loss became non-finite at some epoch.
+- *diverged*: the final loss or a final parameter is not finite. (Once a run's numbers
+  overflow they stay non-finite, so the end of training is the one place to look.)
 
-Only O(R) memory is used, however many epochs run, so sweeps can stream through it.
+Only O(R) memory is used, however many epochs run, so sweeps can stream through it; the
+per-epoch work is a handful of elementwise passes, and the loss is read only at the first
+and the last epoch.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ from lossexp.engine import Step
 NEVER = -1
 
 
+def _per_run(values) -> np.ndarray:
+    """(R, ...) -> (R,) by max; a free reshape when each run holds one value."""
+    return values.reshape(len(values)) if values[0].size == 1 else values.max(axis=(1, 2))
+
+
 def output_residual(step: Step, y) -> np.ndarray:
     """max over samples and targets of |a - y|, per run.
 
@@ -28,44 +36,70 @@ def output_residual(step: Step, y) -> np.ndarray:
     per target (a heteroscedastic mean and log-variance) puts its extra columns after them.
     """
     a = step.activations[-1][..., : y.shape[-1]]
-    return np.abs(a - y).max(axis=(1, 2))
+    return _per_run(np.abs(a - y))
 
 
 def squared_grad_norm(step: Step) -> np.ndarray:
     """|grad C|^2 over every weight and bias, per run."""
-    total = np.zeros(step.loss.shape)
+    total = None
     for g in (*step.grads_w, *step.grads_b):
-        total += (g * g).reshape(g.shape[0], -1).sum(axis=1)
+        g = g.reshape(len(g), -1)
+        sq = np.square(g[:, 0]) if g.shape[1] == 1 else np.einsum("ij,ij->i", g, g)
+        total = sq if total is None else np.add(total, sq, out=total)
     return total
 
 
+def all_finite(params) -> np.ndarray:
+    """Per run: every weight, bias and loss parameter is finite."""
+    ok = None
+    for p in (*params.weights, *params.biases, *params.loss_params):
+        finite = np.isfinite(p.reshape(len(p), -1)).all(axis=1)
+        ok = finite if ok is None else ok & finite
+    return ok
+
+
 class OutcomeTracker:
+    """A recorder (see lossexp.engine.train) that keeps each run's outcome, O(R) memory.
+
+    ``epochs`` must be the number of epochs trained: the last epoch's state is the final one.
+    """
+
     def __init__(self, runs: int, y, *, lr: float, epochs: int, tolerance: float,
                  plateau_threshold: float):
         self.y = np.asarray(y, dtype=np.float64)
         self.lr, self.epochs = lr, epochs
         self.tolerance, self.rho = tolerance, plateau_threshold
-        self.epochs_to_target = np.full(runs, NEVER, dtype=np.int64)
-        self.plateau_epochs = np.zeros(runs, dtype=np.int64)
-        self.diverged = np.zeros(runs, dtype=bool)
+        # Epochs counted while the target is still unreached, and while on the plateau:
+        # each count stops for good at the first epoch that ends it.
+        self._unreached = np.ones(runs, dtype=bool)
+        self._epochs_unreached = np.zeros(runs, dtype=np.int64)
         self._on_plateau = np.ones(runs, dtype=bool)
+        self.plateau_epochs = np.zeros(runs, dtype=np.int64)
+        self._plateau_bound = None
+        self.diverged = np.zeros(runs, dtype=bool)
         self.initial_loss = self.final_loss = None
         self.initial_output = self.final_output = None
 
     def __call__(self, step: Step) -> None:
-        reached = output_residual(step, self.y) < self.tolerance
-        first = reached & (self.epochs_to_target == NEVER)
-        self.epochs_to_target[first] = step.epoch
-        self.diverged |= ~np.isfinite(step.loss)
+        self._unreached &= output_residual(step, self.y) >= self.tolerance
+        self._epochs_unreached += self._unreached
         if step.epoch == 0:
             self.initial_loss = step.loss.copy()
             self.initial_output = step.activations[-1][:, 0, 0].copy()
+            self._plateau_bound = self.rho * self.initial_loss
         if step.epoch < self.epochs:
-            slow = self.lr * squared_grad_norm(step) < self.rho * self.initial_loss
-            self._on_plateau &= slow & ~reached
+            self._on_plateau &= self._unreached
+            self._on_plateau &= self.lr * squared_grad_norm(step) < self._plateau_bound
             self.plateau_epochs += self._on_plateau
-        self.final_loss = step.loss.copy()
-        self.final_output = step.activations[-1][:, 0, 0].copy()
+        else:
+            self.final_loss = step.loss.copy()
+            self.final_output = step.activations[-1][:, 0, 0].copy()
+            self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
+
+    @property
+    def epochs_to_target(self) -> np.ndarray:
+        """The first epoch within tolerance, or NEVER."""
+        return np.where(self._unreached, NEVER, self._epochs_unreached)
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {
