@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import atomic
+from lossexp.console import cell
 from lossexp.errors import LossexpError
 from lossexp.features import gradient_norm
 
@@ -85,7 +86,7 @@ def read_metrics(path: Path) -> dict[str, np.ndarray]:
         if len(row) != len(header):
             raise LossexpError(f"{path}:{line}: {len(row)} cells for {len(header)} columns")
         try:
-            values.append([float(cell) if cell else math.nan for cell in row])
+            values.append([float(text) if text else math.nan for text in row])
         except ValueError:
             raise LossexpError(f"{path}:{line}: a cell is not a number") from None
     table = np.array(values, dtype=np.float64)
@@ -93,16 +94,6 @@ def read_metrics(path: Path) -> dict[str, np.ndarray]:
 
 
 # --- the table -----------------------------------------------------------------------------
-
-def _cell(value, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.{digits}g}"
-    return str(value)
-
 
 def _first(run: Run, column: str):
     values = run.metrics.get(column)
@@ -132,7 +123,7 @@ def table_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
         ("plateau (epochs)", lambda r: r.summary.get("plateau_epochs")),
         ("epochs to target", _reached),
     ]
-    return [(label, [_cell(get(run)) for run in runs]) for label, get in quantities]
+    return [(label, [cell(get(run), none="—") for run in runs]) for label, get in quantities]
 
 
 def column_labels(runs: list[Run]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 import time
 
@@ -21,13 +22,17 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
-def _fmt(value, digits=4) -> str:
-    if value is None:
-        return "never"
+def cell(value, *, none: str = "never", digits: int = 4) -> str:
+    """A value as a table cell: `digits` significant digits, yes/no, ``none`` for nothing.
+
+    NaN and infinities count as nothing: they are what a diverged run leaves.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return none
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.{digits}g}"
+        return f"{value + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0
     return str(value)
 
 
@@ -50,7 +55,7 @@ def run_table(cfg: dict, summary: dict) -> Table:
         rows[2:2] = [("initial accuracy", summary["initial_accuracy"]),
                      ("final accuracy", summary["final_accuracy"])]
     for label, value in rows:
-        table.add_row(label, _fmt(value))
+        table.add_row(label, cell(value))
     return table
 
 

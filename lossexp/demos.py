@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import atomic, writers
+from lossexp.console import cell
 from lossexp.config import load_config
 from lossexp.demo_reports import (Report, heteroscedastic_report, multi_output_report,
                                   outlier_factor_report, outliers_report, quantiles_report,
@@ -156,23 +157,12 @@ def run_demo(name: str, configs: Path = Path("configs"),
     return report
 
 
-def cell(value) -> str:
-    """A table cell: 4 significant digits for floats, 'yes'/'no', '-' for nothing."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value + 0.0:.4g}"
-    return str(value)
-
-
 def markdown_table(report: Report) -> str:
     def row(cells):
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
     lines = [row(report.columns), "|" + "---|" * len(report.columns)]
-    lines += [row([cell(v) for v in values]) for values in report.rows]
+    lines += [row([cell(v, none="-") for v in values]) for values in report.rows]
     return "\n".join(lines) + "\n"
 
 

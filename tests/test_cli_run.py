@@ -182,8 +182,14 @@ import lossexp.experiment as experiment
 train = experiment.run_experiment
 
 def announced(cfg, on_epoch=None):
-    print("training", flush=True)
-    return train(cfg, on_epoch=on_epoch)
+    # Announce from inside the training loop: a SIGINT that lands while NumPy is still
+    # importing a compiled submodule can be lost inside that module's initialisation.
+    def tick(done):
+        if done == 1:
+            print("training", flush=True)
+        if on_epoch:
+            on_epoch(done)
+    return train(cfg, on_epoch=tick)
 
 experiment.run_experiment = announced
 from lossexp.cli import main

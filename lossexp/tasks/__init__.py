@@ -9,6 +9,9 @@ family; ``TASKS`` merges their registries.
 from __future__ import annotations
 
 import numpy as np
+# Imported now, not lazily on first use mid-run, where a Ctrl-C could land inside the
+# compiled module's initialisation and be lost.
+from numpy.random import default_rng
 
 from lossexp import schema as s
 from lossexp.tasks import basic, classification, regression, tabular
@@ -29,7 +32,7 @@ def task_schemas() -> dict[str, s.Section]:
 
 
 def make_data(task_cfg: dict, seed: int) -> Data:
-    return TASKS[task_cfg["kind"]].make(_params(task_cfg), np.random.default_rng(seed))
+    return TASKS[task_cfg["kind"]].make(_params(task_cfg), default_rng(seed))
 
 
 def task_shape(task_cfg: dict) -> tuple[int, int]:
