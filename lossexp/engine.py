@@ -75,7 +75,8 @@ def _affine(a_prev, w, b):
     """z = a_prev @ W^T + b over the runs axis; a product when n_in == 1 (bitwise equal)."""
     wt = w.transpose(0, 2, 1)
     z = a_prev * wt if w.shape[2] == 1 else np.matmul(a_prev, wt)
-    return z + b[:, None, :]
+    z += b[:, None, :]
+    return z
 
 
 def _outer_sum(delta, a_prev):

@@ -35,8 +35,8 @@ def output_residual(step: Step, y) -> np.ndarray:
     Only the first y.shape[1] output columns are predictions of y; a loss with more heads
     per target (a heteroscedastic mean and log-variance) puts its extra columns after them.
     """
-    a = step.activations[-1][..., : y.shape[-1]]
-    return _per_run(np.abs(a - y))
+    residual = step.activations[-1][..., : y.shape[-1]] - y
+    return _per_run(np.abs(residual, out=residual))
 
 
 def squared_grad_norm(step: Step) -> np.ndarray:
@@ -89,7 +89,9 @@ class OutcomeTracker:
             self._plateau_bound = self.rho * self.initial_loss
         if step.epoch < self.epochs:
             self._on_plateau &= self._unreached
-            self._on_plateau &= self.lr * squared_grad_norm(step) < self._plateau_bound
+            step_gain = squared_grad_norm(step)
+            step_gain *= self.lr  # the first-order drop of the loss: lr |grad C|^2
+            self._on_plateau &= step_gain < self._plateau_bound
             self.plateau_epochs += self._on_plateau
         else:
             self.final_loss = step.loss.copy()
