@@ -6,7 +6,11 @@ Each command lives in its own module and registers itself on the shared typer ap
 import os
 import sys
 
-from lossexp.cli import curves, library, run, sweep  # noqa: F401  (each registers its commands)
+# Each module registers its commands on import; --help lists them in this order.
+from lossexp.cli import run  # noqa: F401, I001
+from lossexp.cli import library  # noqa: F401
+from lossexp.cli import sweep  # noqa: F401
+from lossexp.cli import curves  # noqa: F401
 from lossexp.cli._app import app
 
 
