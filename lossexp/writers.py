@@ -22,13 +22,30 @@ def format_value(value) -> str:
     return repr(float(value))
 
 
+def format_column(values) -> list[str]:
+    """Each value as ``format_value`` writes it, a whole column at once.
+
+    Formatting by dtype with ``map`` rather than value by value makes the millions of rows
+    of a big sweep several times faster to write; the bytes are the same.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_:
+        return np.where(arr, "true", "false").tolist()
+    if arr.dtype.kind in "iu":
+        return list(map(str, arr.tolist()))
+    if arr.dtype.kind == "f":
+        return list(map(repr, arr.astype(np.float64).tolist()))
+    return [format_value(v) for v in arr.tolist()]
+
+
+def csv_rows(columns: list[list[str]]) -> str:
+    """Lines of already formatted cells, one row per index, each ending in a newline."""
+    return "".join(map("{}\n".format, map(",".join, zip(*columns))))
+
+
 def csv_text(columns: dict[str, np.ndarray] | dict[str, list]) -> str:
-    names = list(columns)
-    cols = [np.asarray(columns[n]).tolist() for n in names]
-    lines = [",".join(names)]
-    for row in zip(*cols):
-        lines.append(",".join(format_value(v) for v in row))
-    return "\n".join(lines) + "\n"
+    """A CSV file: a header of the column names, then one row per index."""
+    return ",".join(columns) + "\n" + csv_rows([format_column(v) for v in columns.values()])
 
 
 def _jsonable(value):
