@@ -33,7 +33,9 @@ class SigmoidCrossEntropy:
 class SoftmaxCrossEntropy:
     """Categorical cross-entropy of softmax(z): -y_k log_softmax(z)_k, delta = p - y.
 
-    delta = p - y assumes the target sums to 1 over the last axis, as a distribution does.
+    In general dC/dz_k = p_k sum_j y_j - y_k, which is p - y for a target that sums to 1
+    (a one-hot label or any distribution); the sum is kept so other targets get the true
+    gradient too.
     """
 
     formula = "-y_k (z_k - logsumexp(z))"
@@ -47,7 +49,8 @@ class SoftmaxCrossEntropy:
 
     def delta(self, z, y, a=None):
         """softmax(z) - y; pass ``a`` = softmax(z) when it is at hand."""
-        return (Softmax().value(z) if a is None else a) - y
+        p = Softmax().value(z) if a is None else a
+        return p * np.sum(y, axis=-1, keepdims=True) - y
 
 
 FUSED = {

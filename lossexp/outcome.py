@@ -2,11 +2,16 @@
 
 - *epochs to target*: the first epoch t whose outputs are all within ``tolerance`` of their
   targets (max |a - y| < tolerance); -1 (null in files) when no epoch is.
+  A NaN output never counts as within tolerance.
 - *plateau*: the number of leading epochs in which an update lowers the loss by less than
-  ``plateau_threshold`` of its initial value, to first order: lr * |grad C|^2 < rho * C(0).
+  ``plateau_threshold`` of its initial size, to first order: lr |grad C|^2 < rho |C(0)|,
+  the gradient taken over every trained parameter (a loss's own learned ones included).
   It ends at the first epoch that moves the loss faster than that, or reaches the target.
   The unlucky quadratic start sits on it for about a hundred epochs; cross-entropy, whose
-  gradient keeps the full residual, has none.
+  gradient keeps the full residual, has none. |C(0)| rather than C(0) keeps the bound
+  meaningful for losses that can be negative (a Gaussian NLL); a non-finite C(0) gives no
+  plateau. With mini-batches the full-batch gradient at the start of the epoch stands for
+  the epoch's several steps.
 - *diverged*: the final loss or a final parameter is not finite. (Once a run's numbers
   overflow they stay non-finite, so the end of training is the one place to look.)
 
@@ -40,9 +45,9 @@ def output_residual(step: Step, y) -> np.ndarray:
 
 
 def squared_grad_norm(step: Step) -> np.ndarray:
-    """|grad C|^2 over every weight and bias, per run."""
+    """|grad C|^2 over every weight, bias and learned loss parameter, per run."""
     total = None
-    for g in (*step.grads_w, *step.grads_b):
+    for g in (*step.grads_w, *step.grads_b, *step.grads_loss):
         g = g.reshape(len(g), -1)
         sq = np.square(g[:, 0]) if g.shape[1] == 1 else np.einsum("ij,ij->i", g, g)
         total = sq if total is None else np.add(total, sq, out=total)
@@ -81,12 +86,14 @@ class OutcomeTracker:
         self.initial_output = self.final_output = None
 
     def __call__(self, step: Step) -> None:
-        self._unreached &= output_residual(step, self.y) >= self.tolerance
+        within = output_residual(step, self.y) < self.tolerance
+        self._unreached &= np.logical_not(within, out=within)  # NaN: not within
         self._epochs_unreached += self._unreached
         if step.epoch == 0:
             self.initial_loss = step.loss.copy()
             self.initial_output = step.activations[-1][:, 0, 0].copy()
-            self._plateau_bound = self.rho * self.initial_loss
+            bound = self.rho * np.abs(self.initial_loss)
+            self._plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
         if step.epoch < self.epochs:
             self._on_plateau &= self._unreached
             step_gain = squared_grad_norm(step)
