@@ -19,13 +19,13 @@ import json
 import math
 import os
 import platform
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossexp import atomic, writers
 from lossexp.errors import ConfigError, LossexpError
 from lossexp.features import FEATURES
+from lossexp.text import shell_command
 
 FORMAT = 1
 CURVE_POINTS = 101
@@ -119,8 +119,7 @@ def baseline_path(config_path: Path, directory: Path) -> Path:
 
 def creation_command(config_path: Path, directory: Path, *flags: str) -> str:
     """The shell command that (re)creates the baseline of ``config_path``."""
-    words = ["lossexp", "baseline", *flags, str(config_path), "--dir", str(directory)]
-    return " ".join(shlex.quote(w) for w in words)
+    return shell_command("lossexp", "baseline", *flags, config_path, "--dir", directory)
 
 
 def running_in_ci() -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import atomic
-from lossexp.console import cell
+from lossexp.text import cell, markdown_table as _markdown
 from lossexp.errors import LossexpError
 from lossexp.features import gradient_norm
 
@@ -123,7 +123,7 @@ def table_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
         ("plateau (epochs)", lambda r: r.summary.get("plateau_epochs")),
         ("epochs to target", _reached),
     ]
-    return [(label, [cell(get(run), none="—") for run in runs]) for label, get in quantities]
+    return [(label, [cell(get(run)) for run in runs]) for label, get in quantities]
 
 
 def column_labels(runs: list[Run]) -> list[str]:
@@ -133,10 +133,8 @@ def column_labels(runs: list[Run]) -> list[str]:
 
 
 def markdown_table(runs: list[Run]) -> str:
-    lines = ["| | " + " | ".join(column_labels(runs)) + " |",
-             "| --- |" + " ---: |" * len(runs)]
-    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in table_rows(runs)]
-    return "\n".join(lines) + "\n"
+    rows = [[label, *cells] for label, cells in table_rows(runs)]
+    return _markdown(["", *column_labels(runs)], rows, numeric=True)
 
 
 def markdown_document(runs: list[Run]) -> str:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lossexp.errors import one_line
+from lossexp.text import cell
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -20,20 +21,6 @@ def error(message: str) -> None:
     """``error: <message>`` as exactly one line on stderr, never wrapped or styled."""
     sys.stderr.write(f"error: {one_line(message)}\n")
     sys.stderr.flush()
-
-
-def cell(value, *, none: str = "never", digits: int = 4) -> str:
-    """A value as a table cell: `digits` significant digits, yes/no, ``none`` for nothing.
-
-    NaN and infinities count as nothing: they are what a diverged run leaves.
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return none
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0
-    return str(value)
 
 
 def run_table(cfg: dict, summary: dict) -> Table:
@@ -55,7 +42,8 @@ def run_table(cfg: dict, summary: dict) -> Table:
         rows[2:2] = [("initial accuracy", summary["initial_accuracy"]),
                      ("final accuracy", summary["final_accuracy"])]
     for label, value in rows:
-        table.add_row(label, cell(value))
+        # null means "never" for the epoch count, and "not a finite number" everywhere else
+        table.add_row(label, cell(value, none="never" if label.startswith("epochs to") else "—"))
     return table
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import atomic, writers
-from lossexp.console import cell
+from lossexp.text import cell, shell_command
+from lossexp.text import markdown_table as _markdown
 from lossexp.config import load_config
 from lossexp.demo_reports import (Report, heteroscedastic_report, multi_output_report,
                                   outlier_factor_report, outliers_report, quantiles_report,
@@ -151,19 +152,14 @@ def run_demo(name: str, configs: Path = Path("configs"),
         if on_variant:
             on_variant(label)
         fits.append(fit(label, load_config(path, sets)))
-        commands.append(" ".join(["lossexp run", str(path), *(f"--set '{s}'" for s in sets)]))
+        commands.append(shell_command("lossexp", "run", path, *(w for s in sets for w in ("--set", s))))
     report = demo.report(fits)
     report.commands = commands
     return report
 
 
 def markdown_table(report: Report) -> str:
-    def row(cells):
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-    lines = [row(report.columns), "|" + "---|" * len(report.columns)]
-    lines += [row([cell(v, none="-") for v in values]) for values in report.rows]
-    return "\n".join(lines) + "\n"
+    return _markdown(report.columns, [[cell(v, none="-") for v in values] for values in report.rows])
 
 
 def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:

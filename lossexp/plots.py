@@ -7,7 +7,8 @@ accuracy for classification), gradients.png (the mean output delta |dC/dz_L|), l
 (per-layer gradient norms and saturated fractions) and saturation.png (histograms of the
 output layer's pre-activations at the first and last epoch).
 
-The only module that imports matplotlib, and only when a plot is drawn. It uses the
+Like every figure module (sweep_plots, demo_plots, compare) it imports matplotlib only
+when a plot is drawn. It uses the
 object-oriented API (``Figure``) rather than pyplot: no global state, no GUI backend.
 Each figure is saved as PNG and SVG; SVGs carry no date and a fixed id salt, so they are
 reproducible too.
@@ -107,7 +108,9 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     ax.set_ylabel(f"loss ({cfg['loss']['name']})")
     ax.set_title(f"{cfg['name']}: loss per epoch\n{run_label(cfg)}")
     ax.set_xlim(epochs[0], epochs[-1])
-    ax.set_ylim(bottom=0)
+    finite = loss[np.isfinite(loss)]
+    if finite.size and finite.min() >= 0:  # a loss that can go negative (an NLL) keeps its axis
+        ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     if "accuracy" not in metrics:
         ax.legend(loc="upper right")
@@ -145,9 +148,9 @@ def _z_span(values) -> float:
 
 
 def positive_or_nan(values):
-    """|values| with zeros as NaN, so a log axis leaves a gap instead of failing."""
+    """|values| with zeros and non-finite values as NaN: gaps on a log axis, not failures."""
     values = np.abs(np.asarray(values, dtype=float))
-    return np.where(values > 0, values, np.nan)
+    return np.where((values > 0) & np.isfinite(values), values, np.nan)
 
 
 def gradients_figure(cfg: dict, metrics: dict, summary: dict):
@@ -277,8 +280,11 @@ def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
         if output_preactivations:
             figures["saturation"] = partial(preactivation_histogram_figure,
                                             preactivations=output_preactivations)
-    return save_all([(make(cfg, metrics, summary), stem) for stem, make in figures.items()],
-                    directory)
+    # A diverged run's values reach 1e308, where matplotlib's autoscaling overflows on a
+    # log axis; the figures still show the blow-up, so those warnings are not errors here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return save_all([(make(cfg, metrics, summary), stem) for stem, make in figures.items()],
+                        directory)
 
 
 def _can_fork() -> bool:

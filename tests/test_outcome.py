@@ -68,3 +68,17 @@ def test_softmax_cross_entropy_delta_is_the_true_gradient_for_any_target():
         e[0, k] = h
         numeric = (cost(params.biases[0] + e) - cost(params.biases[0] - e)) / (2 * h)
         assert step.grads_b[0][0, k] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_a_diverged_run_is_drawn_and_summarised_without_warnings(cli, tmp_path):
+    """Figures of values up to 1e308 and NaN (pytest turns any warning into an error)."""
+    result = cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path,
+                 "--set", "model.activation=identity", "--set", "train.lr=10",
+                 "--set", "train.epochs=400")
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in result.stdout.splitlines() if line.count("│") == 3}
+    assert rows["final loss"] == "—" and rows["diverged"] == "yes"
+    assert rows["epochs to target (|a - y| < 0.1)"] == "never"
+    assert sorted(p.name for p in (tmp_path / "mse_unlucky").glob("*.png")) == [
+        "gradients.png", "loss.png", "saturation.png"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -58,25 +59,21 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             for demo_name, d in demos.DEMOS.items():
                 out.print(f"{demo_name:16} {d.summary}", markup=False, soft_wrap=True)
             return
-        with err.status(f"running demo {name}") if not quiet else _nothing():
+        with err.status(f"running demo {name}") if not quiet else contextlib.nullcontext():
             report = demos.run_demo(name, configs)
         where = demos.save_demo(report, outputs, plots=plots)
         if not quiet:
-            out.print(_report_table(report, demos.cell))
+            out.print(_report_table(report))
             for line in [*report.findings, f"written to {where}", *report.commands]:
                 out.print(line, markup=False, soft_wrap=True)
 
 
-def _nothing():
-    import contextlib
+def _report_table(report):
+    from lossexp.text import cell
 
-    return contextlib.nullcontext()
-
-
-def _report_table(report, cell):
     table = _table(report.title, report.columns)
     for row in report.rows:
-        table.add_row(*(cell(v) for v in row))
+        table.add_row(*(cell(v, none="-") for v in row))
     return table
 
 
