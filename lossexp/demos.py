@@ -17,18 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import atomic, writers
-from lossexp.text import cell, shell_command
-from lossexp.text import markdown_table as _markdown
 from lossexp.config import load_config
 from lossexp.demo_reports import (Report, heteroscedastic_report, multi_output_report,
                                   outlier_factor_report, outliers_report, quantiles_report,
                                   signed_error_report, sse_vs_mse_report)
-from lossexp.engine import Network, Params, Step, train
+from lossexp.engine import Network, Params, Step
 from lossexp.errors import LossexpError
-from lossexp.experiment import minibatches
-from lossexp.models import build_model
+from lossexp.experiment import run_experiment
 from lossexp.registry import unknown_name
-from lossexp.tasks import Data, make_data
+from lossexp.tasks import Data
+from lossexp.text import cell, shell_command
+from lossexp.text import markdown_table as _markdown
 
 
 # --- running the variants -------------------------------------------------------------------
@@ -69,12 +68,9 @@ class Fit:
 
 def fit(label: str, cfg: dict) -> Fit:
     """Train ``cfg`` exactly as ``lossexp run`` does and keep the fitted model."""
-    data = make_data(cfg["task"], cfg["train"]["seed"])
-    network, params, _ = build_model(cfg)
-    tr, history = cfg["train"], History()
-    train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"], recorders=[history],
-          batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
-    return Fit(label, cfg, data, network, params, history.arrays())
+    history = History()
+    result = run_experiment(cfg, recorders=[history])
+    return Fit(label, cfg, result.data, result.network, result.params, history.arrays())
 
 
 # --- the demos ------------------------------------------------------------------------------
@@ -137,20 +133,24 @@ def _overrides(demo: Demo, overrides: tuple[str, ...]) -> list[str]:
     return [o.replace("{}", base) for o in overrides]
 
 
-def run_demo(name: str, configs: Path = Path("configs"),
-             on_variant: Callable[[str], None] | None = None) -> Report:
-    """Train every variant of demo ``name`` (configs read from ``configs``) and report."""
+def shipped_configs() -> Path:
+    """The configs shipped in the source tree beside the package, else ./configs."""
+    beside = Path(__file__).resolve().parent.parent / "configs"
+    return beside if beside.is_dir() else Path("configs")
+
+
+def run_demo(name: str, configs: Path | None = None) -> Report:
+    """Train every variant of demo ``name`` and report; configs are read from ``configs``
+    (default: ``shipped_configs()``)."""
     if name not in DEMOS:
         raise LossexpError(unknown_name("demo", name, DEMOS))
     demo = DEMOS[name]
     if demo.config is None:
         return demo.report([])
-    path = Path(configs) / demo.config
+    path = Path(configs or shipped_configs()) / demo.config
     fits, commands = [], []
     for label, overrides in demo.variants:
         sets = _overrides(demo, overrides)
-        if on_variant:
-            on_variant(label)
         fits.append(fit(label, load_config(path, sets)))
         commands.append(shell_command("lossexp", "run", path, *(w for s in sets for w in ("--set", s))))
     report = demo.report(fits)

@@ -6,16 +6,16 @@ CLI's ``run`` command is these two calls plus printing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lossexp.engine import train
+from lossexp.engine import Network, Params, Recorder, train
 from lossexp.features import shape_features
 from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
-from lossexp.tasks import make_data
+from lossexp.tasks import Data, make_data
 from lossexp.trace import Trace
 
 
@@ -27,6 +27,10 @@ class RunResult:
     # Output-layer pre-activations at the first and last epoch, one row per (sample, unit);
     # empty for the single neuron, whose z is in the metrics.
     output_preactivations: dict[str, np.ndarray] = field(default_factory=dict)
+    # What was trained, for callers that go on to use the model (predictions, demos).
+    network: Network | None = None
+    params: Params | None = None  # after the last epoch
+    data: Data | None = None
 
 
 def _plain(value):
@@ -63,7 +67,9 @@ def minibatches(samples: int, batch_size: int | None, seed: int) -> Callable[[in
     return batches
 
 
-def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
+def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None,
+                   recorders: Sequence[Recorder] = ()) -> RunResult:
+    """Train the model of a resolved config; ``recorders`` see every epoch too."""
     data = make_data(cfg["task"], cfg["train"]["seed"])
     network, params, layers = build_model(cfg)
     tr, target = cfg["train"], cfg["target"]
@@ -73,7 +79,7 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
                              tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-          recorders=[trace, outcome], on_epoch=on_epoch,
+          recorders=[trace, outcome, *recorders], on_epoch=on_epoch,
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
     metrics, summary = trace.run(0), summarise(outcome)
     if "accuracy" in metrics:
@@ -81,4 +87,4 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
                        final_accuracy=_plain(metrics["accuracy"][-1]))
     summary.update(shape_features(metrics, summary, network.output_activation))
     snapshots = {} if trace.neuron else trace.output_preactivations(0)
-    return RunResult(cfg, metrics, summary, snapshots)
+    return RunResult(cfg, metrics, summary, snapshots, network, params, data)

@@ -42,8 +42,9 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             help="The demo to run; leave out to list them.", metavar="NAME",
             show_default=False)] = None,
          outputs: OutputsOpt = Path("outputs"),
-         configs: Annotated[Path, typer.Option(help="Directory holding the demo configs.")]
-         = Path("configs"),
+         configs: Annotated[Optional[Path], typer.Option(
+             help="Directory holding the demo configs [default: the shipped configs/].")]
+         = None,
          quiet: QuietOpt = False, debug: DebugOpt = False,
          plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figure.")] = True) -> None:
     """Run one of the loss library's experiments and compare its variants side by side.
