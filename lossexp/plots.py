@@ -305,19 +305,27 @@ def save_all(figures: list, directory: Path) -> list[Path]:
     if len(jobs) < 2 or not _can_fork():
         return [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in jobs]
     mine, theirs = jobs[: (len(jobs) + 1) // 2], jobs[(len(jobs) + 1) // 2:]
+    reader, writer = os.pipe()  # the child's error message, if it has one
     pid = os.fork()
     if pid == 0:  # the child: save its share, then leave without running any cleanup
         status = 1
         try:
+            os.close(reader)
             for fig, stem, fmt in theirs:
                 _save_as(fig, directory, stem, fmt)
             status = 0
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            os.write(writer, f"{type(exc).__name__}: {exc}".encode()[:4000])
         finally:
             os._exit(status)
+    os.close(writer)
     try:
         paths = [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in mine]
     finally:
         _, status = os.waitpid(pid, 0)
+        with os.fdopen(reader, "rb") as pipe:
+            why = pipe.read().decode(errors="replace")
     if status != 0:
-        raise RuntimeError("saving " + ", ".join(f"{s}.{f}" for _, s, f in theirs) + " failed")
+        names = ", ".join(f"{s}.{f}" for _, s, f in theirs)
+        raise RuntimeError(f"saving {names} failed: {why or 'the process was interrupted'}")
     return paths + [Path(directory) / f"{stem}.{fmt}" for _, stem, fmt in theirs]

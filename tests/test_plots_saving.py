@@ -46,5 +46,5 @@ def test_a_failure_in_the_child_fails_the_call(unlucky, tmp_path, monkeypatch):
         return real(fig, directory, stem, fmt)
 
     monkeypatch.setattr(plots, "_save_as", broken)
-    with pytest.raises(RuntimeError, match="saturation.svg"):
+    with pytest.raises(RuntimeError, match="saturation.svg failed: OSError: disk full"):
         draw(unlucky, tmp_path, fork=True)

@@ -22,9 +22,10 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         from lossexp.results import check_outputs_root, save_run
 
         cfg = load_config(config, set_ or ())
+        cfg["plots"] = cfg["plots"] and plots  # config.yaml records what was drawn
         check_outputs_root(outputs)
         with console.epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)
-        run_dir = save_run(result, outputs, plots=plots and cfg["plots"])
+        run_dir = save_run(result, outputs)
         if not quiet:
             console.show_run(cfg, result.summary, run_dir)
