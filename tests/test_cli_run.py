@@ -66,6 +66,7 @@ def test_config_yaml_is_the_resolved_config_with_versions(cli, write_config, tmp
     assert saved["versions"] == {"lossexp": __version__, "numpy": numpy.__version__}
     assert saved["target"] == {"tolerance": 0.1, "plateau_threshold": 0.001}  # default filled
     assert saved["train"]["seed"] == 0 and saved["model"]["activation"] == {"name": "sigmoid"}
+    assert saved["plots"] is False  # --no-plots: the run drew none, and says so
 
 
 def test_a_run_directory_config_runs_again_to_the_same_metrics(cli, write_config, tmp_path):
