@@ -1,13 +1,21 @@
 """lossexp sweep from the command line: the sentence, exit codes, Ctrl-C and resume, dask."""
 
+import io
 import json
 import shlex
+import shutil
 
 import pytest
+import typer.main
+from rich.console import Console
 from typer.testing import CliRunner
 
 from lossexp.cli import app
-from lossexp.sweep import driver
+from lossexp.cli.sweep import SweepProgress
+from lossexp.errors import LossexpError
+from lossexp.sweep import driver, load_sweep_config, run_sweep
+from lossexp.sweep.executors import DEFAULT_EXECUTOR
+from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
 from test_sweep_support import GRID, run_files, write_config
 
@@ -61,15 +69,42 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
     with monkeypatch.context() as patch:
         patch.setattr(ChunkStore, "save", save_then_interrupt)
         result = lossexp("sweep", path, "--outputs", tmp_path / "out", "--workers", 1,
-                         "--chunk-size", 8, "--set", "train.epochs=300")
+                         "--chunk-size", 8, "--set", "train.epochs=300", "--no-plots", "-q")
     assert result.exit_code == 130
     command = result.stderr.split("Resume with: ")[1].strip()
     args = shlex.split(command)
     assert args[:3] == ["lossexp", "sweep", str(path)] and args[-1] == "--resume"
-    assert "--chunk-size" in args and "train.epochs=300" in args
-    resumed = lossexp(*args[1:], "--quiet")
+    assert {"--chunk-size", "train.epochs=300", "--no-plots", "--quiet"} <= set(args)
+    resumed = lossexp(*args[1:])
     assert resumed.exit_code == 0, resumed.output
+    assert resumed.stdout == ""  # still quiet
     assert run_files(tmp_path / "out" / "sw") == run_files(tmp_path / "whole" / "sw")
+
+
+def parameters(args):
+    """What the sweep command's parser makes of ``args``: every option's value."""
+    command = typer.main.get_command(app).commands["sweep"]
+    return command, command.make_context("sweep", [str(a) for a in args]).params
+
+
+def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lossexp.sweep.run_sweep", interrupted)
+    original = [write_config(tmp_path, GRID), "--set", "train.epochs=20", "--set", "description=two words",
+                "--outputs", tmp_path / "my out", "--executor", "dask", "--scheduler",
+                "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "-q",
+                "--debug"]
+    command, given = parameters(original)
+    unset = [p.name for p in command.params if given[p.name] == p.default]
+    assert unset == ["resume"]  # the test gives every other option, so none can be dropped
+    result = lossexp("sweep", *original)
+    assert result.exit_code == 130
+    args = shlex.split(result.stderr.split("Resume with: ")[1].strip())
+    assert args[:2] == ["lossexp", "sweep"]
+    _, resumed = parameters(args[2:])
+    assert resumed == {**given, "resume": True}
 
 
 def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monkeypatch):
@@ -86,8 +121,42 @@ def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monk
     assert result.exit_code == 1
     assert "chunk 1 (series 'quadratic lr=0.15', starts 20..34" in result.stderr
     assert "MemoryError: simulated" in result.stderr
-    assert "1 of 4 chunks failed" in result.stderr and "--resume" in result.stderr
+    assert "1 of 4 chunks failed" in result.stderr
     assert ChunkStore(tmp_path / "out" / "sw").finished() == {0, 2, 3}
+    advice = result.stderr.splitlines()[-1]
+    assert "If the cause was transient" in advice and "rerun without --resume" in advice
+
+
+def test_the_advice_after_a_failed_chunk_holds_both_ways(tmp_path, monkeypatch):
+    real = driver.train_chunk
+
+    def flaky(plan, chunk):
+        if chunk.index == 1:
+            raise MemoryError("simulated")
+        return real(plan, chunk)
+
+    path, out = write_config(tmp_path, GRID), tmp_path / "out"
+    whole = lossexp("sweep", path, "--outputs", tmp_path / "whole", "--workers", 1, "-q")
+    assert whole.exit_code == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "train_chunk", flaky)
+        failed = lossexp("sweep", path, "--outputs", out, "--workers", 1, "--chunk-size", 20)
+    advice = failed.stderr.splitlines()[-1]
+    command = advice.split("finish with: ")[1].split(". If the config")[0]
+    chunks = advice.split("delete ")[1].split(" and rerun")[0]
+
+    changed = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "--resume")
+    assert changed.exit_code == 2 and "the config has changed" in changed.stderr
+    shutil.copytree(out / "sw" / "chunks", tmp_path / "kept")
+    shutil.rmtree(chunks)  # a changed config: delete the chunks, rerun without --resume
+    fresh = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "-q")
+    assert fresh.exit_code == 0, fresh.output
+
+    shutil.rmtree(out / "sw")  # back to the failed sweep: a transient cause resumes as is
+    shutil.copytree(tmp_path / "kept", out / "sw" / "chunks")
+    resumed = lossexp(*shlex.split(command)[1:], "-q")
+    assert resumed.exit_code == 0, resumed.output
+    assert run_files(out / "sw") == run_files(tmp_path / "whole" / "sw")
 
 
 def test_dask_executor_on_an_existing_cluster(tmp_path):
@@ -101,3 +170,88 @@ def test_dask_executor_on_an_existing_cluster(tmp_path):
                          "--scheduler", cluster.scheduler_address, "--quiet")
     assert result.exit_code == 0, result.output
     assert run_files(tmp_path / "dask" / "sw") == run_files(tmp_path / "local" / "sw")
+
+
+def test_outputs_that_is_a_file_exits_2_in_one_line_before_any_training(tmp_path, monkeypatch):
+    def never(plan, chunk):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(driver, "train_chunk", never)
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", afile)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --outputs {afile}: is not a directory\n"
+    assert afile.read_text() == "mine\n"
+
+
+def test_a_run_name_leading_outside_outputs_is_refused(tmp_path):
+    cfg = {**load_sweep_config(write_config(tmp_path, GRID)), "name": ".."}
+    with pytest.raises(LossexpError, match="would write outside"):
+        run_sweep(cfg, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_and_the_library_run_chunks_on_the_same_default_executor(tmp_path, monkeypatch):
+    kinds = []
+    real = driver.open_pool
+
+    def recording(kind, *args):
+        kinds.append(kind)
+        return real(kind, *args)
+
+    monkeypatch.setattr(driver, "open_pool", recording)
+    path = write_config(tmp_path, GRID)
+    assert lossexp("sweep", path, "--outputs", tmp_path / "cli", "-q").exit_code == 0
+    run_sweep(load_sweep_config(path), tmp_path / "api")
+    assert kinds == [DEFAULT_EXECUTOR, DEFAULT_EXECUTOR]
+    assert f"{DEFAULT_EXECUTOR} (the default)" in one_line(lossexp("sweep", "--help").stdout)
+
+
+# --- the progress bar ------------------------------------------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def terminal():
+    return Console(file=io.StringIO(), force_terminal=True, width=200)
+
+
+def test_the_progress_bar_shows_the_rate_and_time_left_of_the_chunks_still_to_train(tmp_path):
+    # Per series: chunk 0 of 600 000 starts and chunk 1 of 400 000; chunks 2 and 3 likewise.
+    cfg = load_sweep_config(write_config(tmp_path, {"random": {"count": 1_000_000},
+                                                    "losses": ["quadratic", "cross_entropy"]}))
+    plan = Plan(cfg, 600_000)
+    clock, term = FakeClock(), terminal()
+    progress = SweepProgress(False, console=term, clock=clock)
+    progress.start(plan, frozenset({1}))  # the small chunk 1 was finished by an earlier call
+    left = (600_000 + 600_000 + 400_000) * 300  # neuron-epochs still to train
+    shown = []
+    for index, seconds in ((0, 20.0), (3, 10.0)):
+        clock.now += seconds
+        term.file.seek(0)
+        term.file.truncate()
+        progress.advance(plan.chunk(index), plan.chunk(index).size * 300)
+        shown.append(" ".join(term.file.getvalue().split()))
+    progress.stop()
+    # chunk 0: 180 M neuron-epochs in 20 s, 9 M/s; 300 M left take 33 s at that rate
+    assert 600_000 * 300 / 20 == 9e6 and (left - 180e6) / 9e6 == pytest.approx(33.3, abs=0.1)
+    assert "2/4 chunks 9 M neuron-epochs/s 0:00:33 left" in shown[0]
+    # then chunk 3: 300 M in 30 s, 10 M/s; the last 180 M take 18 s
+    assert "3/4 chunks 10 M neuron-epochs/s 0:00:18 left" in shown[1]
+
+
+@pytest.mark.parametrize("quiet, is_terminal", [(True, True), (False, False)])
+def test_no_progress_bar_when_quiet_or_not_on_a_terminal(tmp_path, quiet, is_terminal):
+    term = Console(file=io.StringIO(), force_terminal=is_terminal)
+    progress = SweepProgress(quiet, console=term)
+    plan = Plan(load_sweep_config(write_config(tmp_path, GRID)), 8)
+    progress.start(plan, frozenset())
+    progress.advance(plan.chunk(0), 8 * 300)
+    progress.stop()
+    assert term.file.getvalue() == ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import time
+from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,66 +16,82 @@ from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt,
 
 
 class Executor(str, Enum):
-    local = "local"
+    threads = "threads"
+    processes = "processes"
     dask = "dask"
 
 
-def resume_command(config: Path, sets: list[str], outputs: Path, executor: Executor,
-                   scheduler: str | None, workers: int | None, chunk_size: int | None) -> str:
-    """The command that finishes an interrupted sweep."""
+def resume_command(config: Path, *, sets: list[str], outputs: Path,
+                   executor: Executor | None, scheduler: str | None, workers: int | None,
+                   chunk_size: int | None, plots: bool, quiet: bool, debug: bool) -> str:
+    """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     args = ["lossexp", "sweep", str(config)]
     for text in sets:
         args += ["--set", text]
     args += ["--outputs", str(outputs)]
-    if executor is Executor.dask:
-        args += ["--executor", "dask"] + (["--scheduler", scheduler] if scheduler else [])
+    if executor is not None:
+        args += ["--executor", executor.value]
+    if scheduler:
+        args += ["--scheduler", scheduler]
     if workers:
         args += ["--workers", str(workers)]
     if chunk_size:
         args += ["--chunk-size", str(chunk_size)]
-    return shlex.join(args + ["--resume"])
+    flags = {"--no-plots": not plots, "--quiet": quiet, "--debug": debug}
+    return shlex.join(args + [flag for flag, given in flags.items() if given] + ["--resume"])
+
+
+def clock_time(seconds: float) -> str:
+    """Seconds as h:mm:ss, rounded to the second."""
+    return str(timedelta(seconds=round(seconds)))
 
 
 class SweepProgress:
-    """A rich progress bar over chunks, with neuron-epochs per second and the time left.
+    """A progress bar over chunks, with neuron-epochs per second and the time left.
 
-    Silent when quiet or when stderr is not a terminal (CI logs, pipes).
+    Shown only on a terminal (``console``, by default stderr) and never when quiet, so CI
+    logs and pipes stay clean. The rate counts the work of this call only: chunks finished
+    by an earlier, interrupted call are neither work done nor work left.
     """
 
-    def __init__(self, enabled: bool):
-        self.enabled, self.bar, self.task = enabled, None, None
+    def __init__(self, quiet: bool, *, console=None, clock=time.monotonic):
+        self.quiet, self.console, self.clock = quiet, console, clock
+        self.bar = None
 
-    def start(self, plan, finished: int) -> None:
-        import sys
-        import time
-
-        if not self.enabled or not sys.stderr.isatty():
-            return
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    def start(self, plan, done: frozenset[int]) -> None:
         from lossexp.console import err
 
-        todo = [plan.chunk(i) for i in range(plan.total_chunks)][finished:]
-        work = sum(plan.neuron_epochs(c) for c in todo)
+        console = self.console or err
+        if self.quiet or not console.is_terminal:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        todo = [plan.chunk(i) for i in range(plan.total_chunks) if i not in done]
+        self.work, self.trained = sum(plan.neuron_epochs(c) for c in todo), 0
+        self.chunks, self.total, self.began = len(done), plan.total_chunks, self.clock()
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.fields[chunks]}"), TextColumn("{task.fields[rate]}"),
-                            TimeRemainingColumn(), console=err, transient=True)
-        self.task = self.bar.add_task(f"sweep {plan.config['name']}", total=max(work, 1),
-                                      chunks=f"{finished}/{plan.total_chunks} chunks", rate="")
-        self.finished, self.total, self.began = finished, plan.total_chunks, time.perf_counter()
+                            TextColumn("{task.fields[status]}"), console=console,
+                            transient=True, auto_refresh=False)
+        self.task = self.bar.add_task(f"sweep {plan.config['name']}", total=max(self.work, 1),
+                                      status=self.status())
         self.bar.start()
+
+    def status(self) -> str:
+        """Chunks done; once one is, the rate so far and the time left at that rate."""
+        text = f"{self.chunks}/{self.total} chunks"
+        elapsed = self.clock() - self.began
+        if self.trained == 0 or elapsed <= 0:
+            return text
+        rate = self.trained / elapsed
+        return (f"{text}  {rate / 1e6:.0f} M neuron-epochs/s  "
+                f"{clock_time((self.work - self.trained) / rate)} left")
 
     def advance(self, chunk, neuron_epochs: int) -> None:
         if self.bar is None:
             return
-        import time
-
-        self.finished += 1
-        self.bar.advance(self.task, neuron_epochs)
-        done = self.bar.tasks[0].completed
-        rate = done / max(time.perf_counter() - self.began, 1e-9)
-        self.bar.update(self.task, chunks=f"{self.finished}/{self.total} chunks",
-                        rate=f"{rate / 1e6:.0f} M neuron-epochs/s")
+        self.chunks += 1
+        self.trained += neuron_epochs
+        self.bar.update(self.task, completed=self.trained, status=self.status(), refresh=True)
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -107,13 +125,14 @@ def report(summary: dict, run_dir: Path) -> None:
 
 @app.command()
 def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
-          executor: Annotated[Executor, typer.Option(
-              help="local: this machine's cores (processes); dask: a Dask cluster.")] = Executor.local,
+          executor: Annotated[Optional[Executor], typer.Option(
+              help="Where chunks run: threads (the default) or processes on this machine's "
+                   "cores, or dask: a Dask cluster.", show_default=False)] = None,
           scheduler: Annotated[Optional[str], typer.Option(
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
                                       "without it, --executor dask starts a local cluster.")] = None,
           workers: Annotated[Optional[int], typer.Option(
-              min=1, help="Worker processes (default: one per core).")] = None,
+              min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
               min=1, help="Starts trained together in one batch (default 16384; the files do "
                           "not depend on it).")] = None,
@@ -124,7 +143,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
     sets = list(set_ or ())
-    command = resume_command(config, sets, outputs, executor, scheduler, workers, chunk_size)
+    command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
+                             scheduler=scheduler, workers=workers, chunk_size=chunk_size,
+                             plots=plots, quiet=quiet, debug=debug)
     with guarded(debug):
         from lossexp.errors import LossexpError
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
@@ -132,14 +153,11 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         if scheduler and executor is not Executor.dask:
             raise LossexpError("--scheduler needs --executor dask")
         cfg = load_sweep_config(config, sets)
-        from lossexp.sweep.executors import default_workers
-
-        local = "processes" if (workers or default_workers()) > 1 else "threads"
-        progress = SweepProgress(not quiet)
+        chosen = {"executor": executor.value} if executor else {}  # else run_sweep's default
+        progress = SweepProgress(quiet)
         try:
-            result = run_sweep(cfg, outputs, executor="dask" if executor is Executor.dask else local,
-                               workers=workers, scheduler=scheduler, chunk_size=chunk_size,
-                               resume=resume, plots=plots and cfg["plots"],
+            result = run_sweep(cfg, outputs, **chosen, workers=workers, scheduler=scheduler,
+                               chunk_size=chunk_size, resume=resume, plots=plots and cfg["plots"],
                                on_start=progress.start, on_chunk=progress.advance)
         except KeyboardInterrupt:
             progress.stop()
@@ -149,7 +167,10 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
             progress.stop()
             for failure in exc.failures:
                 print_error(str(failure))
-            print_error(f"{exc}; fix the cause and finish with: {command}")
+            print_error(f"{exc}. If the cause was transient (memory, a lost worker), finish "
+                        f"with: {command}. If the config must change, the finished chunks "
+                        f"cannot be reused: delete {exc.run_dir / 'chunks'} and rerun "
+                        f"without --resume")
             raise typer.Exit(1) from None
         progress.stop()
         if not quiet:

@@ -12,8 +12,9 @@ from itertools import islice
 from pathlib import Path
 
 from lossexp.errors import LossexpError
+from lossexp.results import check_outputs_root, run_directory, versions
 from lossexp.sweep.chunk import train_chunk
-from lossexp.sweep.executors import open_pool
+from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
 from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
 from lossexp.sweep.store import ChunkStore
 
@@ -55,8 +56,6 @@ def describe_starts(plan: Plan, chunk: Chunk) -> str:
 
 
 def manifest_of(plan: Plan) -> dict:
-    from lossexp.results import versions
-
     cfg = {k: v for k, v in plan.config.items() if k not in _COSMETIC}
     return {"config": cfg, "chunk_size": plan.chunk_size, "chunks": plan.total_chunks,
             "versions": versions()}
@@ -93,22 +92,26 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
         raise
 
 
-def run_sweep(cfg: dict, outputs: Path, *, executor: str = "threads", workers: int | None = None,
-              scheduler: str | None = None, client=None, chunk_size: int | None = None,
-              resume: bool = False, plots: bool | None = None,
-              on_start: Callable[[Plan, int], None] | None = None,
+def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
+              workers: int | None = None, scheduler: str | None = None, client=None,
+              chunk_size: int | None = None, resume: bool = False, plots: bool | None = None,
+              on_start: Callable[[Plan, frozenset[int]], None] | None = None,
               on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
     """Train every start of the sweep config ``cfg`` and write its run directory.
 
-    ``executor`` is "threads", "processes" or "dask" (``scheduler``: the address of an
-    existing cluster, or ``client``: a connected distributed.Client; neither starts a
-    LocalCluster). With ``resume``, chunks finished by an earlier call are kept. The files
-    are the same whatever the executor, worker count and chunk size. Raises
+    ``executor`` is "threads" (the default), "processes" or "dask" (``scheduler``: the
+    address of an existing cluster, or ``client``: a connected distributed.Client; neither
+    starts a LocalCluster). With ``resume``, chunks finished by an earlier call are kept.
+    The files are the same whatever the executor, worker count and chunk size. Before any
+    training, ``on_start`` receives the plan and the indices of the chunks already finished;
+    ``on_chunk`` then receives each chunk as it finishes and its neuron-epochs. Raises
     SweepIncomplete when chunks fail (after the others have finished).
     """
+    check_executor(executor)
     if chunk_size is not None and chunk_size < 1:
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
-    run_dir = Path(outputs) / cfg["name"]
+    run_dir = run_directory(outputs, cfg["name"])
+    check_outputs_root(outputs)
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
@@ -117,7 +120,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = "threads", workers: i
     done = store.begin(manifest_of(plan), resume=resume)
     todo = [i for i in range(plan.total_chunks) if i not in done]
     if on_start:
-        on_start(plan, plan.total_chunks - len(todo))
+        on_start(plan, frozenset(done))
     failures = []
     if todo:
         with open_pool(executor, workers, scheduler, client) as pool:

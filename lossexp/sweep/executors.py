@@ -14,6 +14,18 @@ import os
 import signal
 
 EXECUTORS = ("threads", "processes", "dask")
+# The executor of both ``run_sweep`` and ``lossexp sweep`` when none is named. NumPy
+# releases the GIL inside each array operation, so threads keep every core busy: as fast
+# as processes on the 2-core machine of docs/sweeps.md, with no interpreter start-up, no
+# results to pickle, and no ``if __name__ == "__main__":`` guard needed in scripts.
+DEFAULT_EXECUTOR = "threads"
+
+
+def check_executor(kind: str) -> None:
+    if kind not in EXECUTORS:
+        from lossexp.errors import LossexpError
+
+        raise LossexpError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
 
 
 def default_workers() -> int:
@@ -104,8 +116,7 @@ class DaskPool:
 @contextlib.contextmanager
 def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None):
     """The executor ``kind`` (one of EXECUTORS), closed on the way out."""
-    if kind not in EXECUTORS:
-        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
+    check_executor(kind)
     workers = workers or default_workers()
     pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
     try:
