@@ -2,6 +2,12 @@
 depend on executor, worker count or chunk size; resume, refusal and failure reporting."""
 
 import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +18,8 @@ from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 from lossexp.sweep import driver
 from lossexp.sweep.store import ChunkStore
 from test_sweep_support import GRID, run_files, write_config
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def read_rows(path):
@@ -56,8 +64,6 @@ def test_random_starts_equal_single_runs_too(tmp_path):
 
 
 def test_summary_counts_match_the_rows(tmp_path):
-    import json
-
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     run_dir = run_sweep(cfg, tmp_path / "out").run_dir
     rows = read_rows(run_dir / "sweep.csv")
@@ -212,3 +218,22 @@ def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
     assert np.array_equal(tally.heat_count.ravel(), np.ones(35))
     assert np.array_equal(tally.heat_reached.ravel(), (ett >= 0).astype(int))
     assert np.array_equal(tally.heat_epochs.ravel(), np.where(ett >= 0, ett, 0))
+
+
+# --- the documentation -------------------------------------------------------------------------
+
+def test_the_python_example_of_the_docs_runs_as_a_script(tmp_path):
+    doc = (REPO / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    snippet = doc.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    tiny = '["sweep.grid.w.steps=3", "sweep.grid.b.steps=2", "train.epochs=30", "plots=false"]'
+    script, replaced = re.subn(r'(load_sweep_config\("[^"]+", )\[[^]]*\]', rf"\g<1>{tiny}", snippet)
+    assert replaced == 1
+    (tmp_path / "snippet.py").write_text(script, encoding="utf-8")
+    (tmp_path / "configs").mkdir()
+    shutil.copy(REPO / "configs" / "sweep_grid.yaml", tmp_path / "configs")
+    done = subprocess.run([sys.executable, "snippet.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "outputs" / "sweep_grid" / "summary.json").read_text())
+    assert [s["starts"] for s in summary["series"]] == [6, 6] and summary["epochs"] == 30
+    assert done.stdout.splitlines() == [f"{s['series']} {s['sentence']}" for s in summary["series"]]
