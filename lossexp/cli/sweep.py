@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 from datetime import timedelta
 from enum import Enum
@@ -25,20 +24,22 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
                    chunk_size: int | None, plots: bool, quiet: bool, debug: bool) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
-    args = ["lossexp", "sweep", str(config)]
+    from lossexp.text import shell_command
+
+    args = ["lossexp", "sweep", config]
     for text in sets:
         args += ["--set", text]
-    args += ["--outputs", str(outputs)]
+    args += ["--outputs", outputs]
     if executor is not None:
         args += ["--executor", executor.value]
     if scheduler:
         args += ["--scheduler", scheduler]
     if workers:
-        args += ["--workers", str(workers)]
+        args += ["--workers", workers]
     if chunk_size:
-        args += ["--chunk-size", str(chunk_size)]
+        args += ["--chunk-size", chunk_size]
     flags = {"--no-plots": not plots, "--quiet": quiet, "--debug": debug}
-    return shlex.join(args + [flag for flag, given in flags.items() if given] + ["--resume"])
+    return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
 
 
 def clock_time(seconds: float) -> str:
