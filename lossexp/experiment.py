@@ -81,7 +81,7 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None,
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
           recorders=[trace, outcome, *recorders], on_epoch=on_epoch,
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
-    metrics, summary = trace.run(0), summarise(outcome)
+    metrics, summary = trace.columns_of(0), summarise(outcome)
     if "accuracy" in metrics:
         summary.update(initial_accuracy=_plain(metrics["accuracy"][0]),
                        final_accuracy=_plain(metrics["accuracy"][-1]))

@@ -90,7 +90,7 @@ class Trace:
             self.first_output_z = step.zs[-1]
         self.last_output_z = step.zs[-1]
 
-    def run(self, index: int = 0) -> dict[str, np.ndarray]:
+    def columns_of(self, index: int = 0) -> dict[str, np.ndarray]:
         """The columns of one run, each of length epochs + 1."""
         cols = {c: v[:, index] for c, v in self.data.items()}
         cols["epoch"] = cols["epoch"].astype(np.int64)
