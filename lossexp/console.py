@@ -1,20 +1,39 @@
-"""Everything lossexp prints to the terminal goes through here (rich)."""
+"""Everything lossexp prints to the terminal goes through here (rich).
+
+rich is imported on first use of ``out`` or ``err``, so a ``--quiet`` run and a one-line
+error never pay for it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import sys
 import time
 
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from lossexp.errors import one_line
 from lossexp.text import cell
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+@functools.cache
+def _console(stream: str) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stream == "err", highlight=False)
+
+
+def __getattr__(name: str):
+    """``out`` and ``err``, the stdout and stderr consoles, made on first use."""
+    if name not in ("out", "err"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _console(name)
 
 
 def error(message: str) -> None:
@@ -24,6 +43,8 @@ def error(message: str) -> None:
 
 
 def run_table(cfg: dict, summary: dict) -> Table:
+    from rich.table import Table
+
     title = (f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
              f"{cfg['train']['epochs']} epochs)")
     table = Table(title=title, title_justify="left", min_width=len(title))
@@ -49,8 +70,8 @@ def run_table(cfg: dict, summary: dict) -> Table:
 
 def show_run(cfg: dict, summary: dict, run_dir) -> None:
     """The summary table, then where the run was written (on one line, never wrapped)."""
-    out.print(run_table(cfg, summary))
-    out.print(f"written to {run_dir}", markup=False, highlight=False, soft_wrap=True)
+    _console("out").print(run_table(cfg, summary))
+    _console("out").print(f"written to {run_dir}", markup=False, highlight=False, soft_wrap=True)
 
 
 # A run still going after this many seconds gets a progress bar; quicker runs print none.
@@ -65,8 +86,11 @@ def epoch_progress(total: int, label: str, quiet: bool, *, console: Console | No
     The bar appears only once the run has taken ``PROGRESS_DELAY`` seconds, and only on
     a terminal (or the ``console`` given), so quick runs and piped output stay quiet.
     """
-    console = console or err
-    if quiet or not console.is_terminal:
+    if quiet:
+        yield None
+        return
+    console = console or _console("err")
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

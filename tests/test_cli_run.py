@@ -228,7 +228,9 @@ class FakeClock:
 
 
 def terminal():
-    return console.Console(file=io.StringIO(), force_terminal=True, width=80)
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), force_terminal=True, width=80)
 
 
 def test_a_quick_run_shows_no_progress_bar():
@@ -254,7 +256,9 @@ def test_a_slow_run_shows_a_progress_bar_once_it_has_taken_a_moment():
 
 @pytest.mark.parametrize("quiet, is_terminal", [(True, True), (False, False)])
 def test_no_progress_bar_when_quiet_or_not_on_a_terminal(quiet, is_terminal):
-    term = console.Console(file=io.StringIO(), force_terminal=is_terminal)
+    from rich.console import Console
+
+    term = Console(file=io.StringIO(), force_terminal=is_terminal)
     with console.epoch_progress(10, "x", quiet, console=term) as tick:
         assert tick is None
 
