@@ -1,5 +1,6 @@
 """lossexp sweep from the command line: the sentence, exit codes, Ctrl-C and resume, dask."""
 
+import contextlib
 import io
 import json
 import shlex
@@ -11,10 +12,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from lossexp.cli import app
-from lossexp.cli.sweep import SweepProgress
+from lossexp.cli.sweep import Executor, SweepProgress
 from lossexp.errors import LossexpError
 from lossexp.sweep import driver, load_sweep_config, run_sweep
-from lossexp.sweep.executors import DEFAULT_EXECUTOR
+from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
 from test_sweep_support import GRID, run_files, write_config
@@ -193,19 +194,28 @@ def test_a_run_name_leading_outside_outputs_is_refused(tmp_path):
 
 
 def test_the_command_and_the_library_run_chunks_on_the_same_default_executor(tmp_path, monkeypatch):
-    kinds = []
+    pools = []
     real = driver.open_pool
 
-    def recording(kind, *args):
-        kinds.append(kind)
-        return real(kind, *args)
+    @contextlib.contextmanager
+    def recording(*args):
+        with real(*args) as pool:
+            pools.append((args[:2], type(pool.pool).__name__))
+            yield pool
 
     monkeypatch.setattr(driver, "open_pool", recording)
     path = write_config(tmp_path, GRID)
-    assert lossexp("sweep", path, "--outputs", tmp_path / "cli", "-q").exit_code == 0
-    run_sweep(load_sweep_config(path), tmp_path / "api")
-    assert kinds == [DEFAULT_EXECUTOR, DEFAULT_EXECUTOR]
+    for workers in (2, 1):
+        cli = lossexp("sweep", path, "--outputs", tmp_path / f"cli{workers}", "--workers", workers, "-q")
+        assert cli.exit_code == 0, cli.output
+        run_sweep(load_sweep_config(path), tmp_path / f"api{workers}", workers=workers)
+    local = (DEFAULT_EXECUTOR, 2), (DEFAULT_EXECUTOR, 1)
+    assert pools == [(local[0], "ProcessPoolExecutor")] * 2 + [(local[1], "ThreadPoolExecutor")] * 2
     assert f"{DEFAULT_EXECUTOR} (the default)" in one_line(lossexp("sweep", "--help").stdout)
+
+
+def test_the_command_offers_every_executor_of_the_library():
+    assert [e.value for e in Executor] == list(EXECUTORS)
 
 
 # --- the progress bar ------------------------------------------------------------------------

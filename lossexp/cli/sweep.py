@@ -15,6 +15,7 @@ from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt,
 
 
 class Executor(str, Enum):
+    local = "local"
     threads = "threads"
     processes = "processes"
     dask = "dask"
@@ -127,8 +128,9 @@ def report(summary: dict, run_dir: Path) -> None:
 @app.command()
 def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
           executor: Annotated[Optional[Executor], typer.Option(
-              help="Where chunks run: threads (the default) or processes on this machine's "
-                   "cores, or dask: a Dask cluster.", show_default=False)] = None,
+              help="Where chunks run. local (the default): worker processes, one per core, "
+                   "or a thread with --workers 1; threads or processes: always those; dask: "
+                   "a Dask cluster.", show_default=False)] = None,
           scheduler: Annotated[Optional[str], typer.Option(
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
                                       "without it, --executor dask starts a local cluster.")] = None,

@@ -1,4 +1,4 @@
-"""Where chunks run: local threads, local processes, or a Dask distributed cluster.
+"""Where chunks run: local processes or threads, or a Dask distributed cluster.
 
 Each executor offers the same three calls (``submit``, ``wait_any``, ``cancel``); the
 sweep keeps only a small window of chunks in flight, so memory stays flat however many
@@ -13,12 +13,19 @@ import contextlib
 import os
 import signal
 
-EXECUTORS = ("threads", "processes", "dask")
-# The executor of both ``run_sweep`` and ``lossexp sweep`` when none is named. NumPy
-# releases the GIL inside each array operation, so threads keep every core busy: as fast
-# as processes on the 2-core machine of docs/sweeps.md, with no interpreter start-up, no
-# results to pickle, and no ``if __name__ == "__main__":`` guard needed in scripts.
-DEFAULT_EXECUTOR = "threads"
+EXECUTORS = ("local", "threads", "processes", "dask")
+DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
+
+
+def local_kind(workers: int) -> str:
+    """What the "local" executor runs: worker processes, or one thread for one worker.
+
+    The engine makes many short NumPy calls per epoch and the Python between them holds
+    the interpreter lock, so two threads train no faster than one (docs/sweeps.md, Speed);
+    processes scale with the cores. A single worker gains nothing from being a process
+    and would pay its start-up and the pickling of every result.
+    """
+    return "processes" if workers > 1 else "threads"
 
 
 def check_executor(kind: str) -> None:
@@ -41,7 +48,7 @@ def _ignore_sigint() -> None:
 
 
 class LocalPool:
-    """A concurrent.futures pool of threads (NumPy releases the GIL) or processes."""
+    """A concurrent.futures pool of threads or of (spawned) processes."""
 
     def __init__(self, kind: str, workers: int):
         if kind == "threads":
@@ -118,6 +125,8 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
     """The executor ``kind`` (one of EXECUTORS), closed on the way out."""
     check_executor(kind)
     workers = workers or default_workers()
+    if kind == "local":
+        kind = local_kind(workers)
     pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
     try:
         yield pool
