@@ -39,6 +39,7 @@ class Activation(hyperparams.Parameterised):
     output_bounds = (-math.inf, math.inf)
     elementwise = True
     peak_slope = 1.0
+    min_units = 1  # the fewest units in a layer over which the outputs are not constant
 
     def value(self, z):
         raise NotImplementedError
@@ -181,6 +182,7 @@ class Softmax(Activation):
     output_bounds = (0.0, 1.0)
     elementwise = False
     peak_slope = 0.25
+    min_units = 2  # over one unit, softmax is the constant 1
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)

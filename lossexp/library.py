@@ -40,13 +40,6 @@ def _params(cls) -> tuple[str, ...]:
     return tuple(hyperparams.describe(k, spec) for k, spec in cls.params.items())
 
 
-def _interval(bounds) -> str:
-    lo, hi = bounds
-    if np.isinf(lo) and np.isinf(hi):
-        return "all reals"
-    return f"{'(' if np.isinf(lo) else '['}{lo:g}, {hi:g}{')' if np.isinf(hi) else ']'}"
-
-
 def loss_rows() -> list[LossRow]:
     return [LossRow(name, cls.formula, cls.gradient, _params(cls), cls.note)
             for name, cls in losses.LOSSES.items()]
@@ -112,15 +105,6 @@ def _operand(expr: str) -> str:
     return expr
 
 
-def _range_warning(loss, act) -> str | None:
-    lo, hi = loss.output_bounds
-    a_lo, a_hi = act.output_bounds
-    if a_lo < lo or a_hi > hi:
-        return (f"{loss.name} reads outputs in {_interval(loss.output_bounds)} but {act.name} "
-                f"gives {act.output_range}: this pair is not meaningful")
-    return None
-
-
 def _loss_input(loss, a):
     """The prediction the loss reads: extra columns (log sigma^2) at 0, i.e. sigma = 1."""
     extra = (loss.heads_per_target - 1 + loss.learned_per_target) * a.shape[-1]
@@ -151,7 +135,8 @@ def explain(loss_name: str, activation_name: str) -> Explanation:
     loss, act = losses.get(loss_name), activations.get(activation_name)
     fused = fused_output(loss, act)
     output = f"a = {act.formula}"
-    warning = _range_warning(loss, act)
+    problem = loss.range_problem(act)
+    warning = f"{problem}: this pair is not meaningful" if problem else None
     example = None if warning else _example(loss, act, fused)
     if fused:
         return Explanation(

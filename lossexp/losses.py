@@ -29,7 +29,7 @@ import numpy as np
 from lossexp import hyperparams
 from lossexp.errors import LossexpError
 from lossexp.registry import lookup
-from lossexp.schema import Boolean, ListOf, Number, Text
+from lossexp.schema import Boolean, ListOf, Locator, Number, Text
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -58,6 +58,32 @@ class Loss(hyperparams.Parameterised):
         """How many model output columns this loss needs for ``n_targets`` target columns."""
         return self.heads_per_target * n_targets
 
+    @classmethod
+    def check_params(cls, params: dict, path, loc: Locator) -> None:
+        """Rules that tie the parameters together (a schema validate hook: ``loc.fail``)."""
+
+    def columns_problem(self, n_columns: int) -> tuple[str, str] | None:
+        """(parameter, problem) if the parameters do not fit ``n_columns`` model outputs."""
+        return None
+
+    def range_problem(self, act) -> str | None:
+        """Why the outputs of activation ``act`` may fall outside the predictions this loss
+        is defined on (cross-entropy after tanh), or None when they cannot."""
+        lo, hi = self.output_bounds
+        a_lo, a_hi = act.output_bounds
+        if a_lo < lo or a_hi > hi:
+            return (f"{self.name} reads outputs in {interval(self.output_bounds)} but "
+                    f"{act.name} gives {act.output_range}")
+        return None
+
+
+def interval(bounds) -> str:
+    """(lo, hi) as text: 'all reals', '[0, 1]', '[0, inf)'."""
+    lo, hi = bounds
+    if math.isinf(lo) and math.isinf(hi):
+        return "all reals"
+    return f"{'(' if math.isinf(lo) else '['}{lo:g}, {hi:g}{')' if math.isinf(hi) else ']'}"
+
 
 def _residual(pred, target):
     return np.subtract(pred, target, dtype=np.float64)
@@ -78,16 +104,6 @@ def _xlogy(x, y):
     return np.multiply(x, log_y, out=np.zeros(x.shape), where=x != 0)
 
 
-def _per_output(weights, values):
-    """Multiply column k of ``values`` by weights[k] (no weights: unchanged)."""
-    if weights is None:
-        return values
-    if values.shape[-1] != len(weights):
-        raise LossexpError(f"{len(weights)} per-output weights given, but the prediction has "
-                           f"{values.shape[-1]} outputs")
-    return values * np.asarray(weights, dtype=np.float64)
-
-
 class Quadratic(Loss):
     name = "quadratic"
     formula = "(a - y)^2 / 2"
@@ -105,13 +121,29 @@ class Quadratic(Loss):
                           "weights": None if weights is None else list(weights)})
         self._scale = 0.5 if self.convention == "half" else 1.0
 
+    def columns_problem(self, n_columns):
+        if self.weights is not None and len(self.weights) != n_columns:
+            outputs = "1 output" if n_columns == 1 else f"{n_columns} outputs"
+            return "weights", (f"has {len(self.weights)} weights, one per output, but the "
+                               f"model has {outputs}")
+        return None
+
+    def _per_output(self, values):
+        """Column k of ``values`` times weights[k] (no weights: unchanged)."""
+        if self.weights is None:
+            return values
+        problem = self.columns_problem(values.shape[-1])
+        if problem:
+            raise LossexpError(f"loss {self.name!r}: {problem[0]}: {problem[1]}")
+        return values * np.asarray(self.weights, dtype=np.float64)
+
     def value(self, pred, target):
         r = _residual(pred, target)
-        return _per_output(self.weights, self._scale * (r * r))
+        return self._per_output(self._scale * (r * r))
 
     def grad(self, pred, target):
         r = _residual(pred, target)
-        return _per_output(self.weights, r if self.convention == "half" else 2.0 * r)
+        return self._per_output(r if self.convention == "half" else 2.0 * r)
 
 
 class CrossEntropy(Loss):
@@ -308,10 +340,17 @@ class GaussianNLL(Loss):
 
     def __init__(self, *, variance: float = 1.0, heteroscedastic: bool = False):
         self._set_params({"variance": variance, "heteroscedastic": heteroscedastic})
-        if self.heteroscedastic and self.variance != 1.0:
-            raise LossexpError(f"loss 'gaussian_nll': variance: is predicted by the model when "
-                               f"heteroscedastic is true; leave variance out (got {variance!r})")
+        self.check_params({"variance": self.variance, "heteroscedastic": self.heteroscedastic},
+                          (), Locator(f"loss {self.name!r}"))
         self.heads_per_target = 2 if self.heteroscedastic else 1
+
+    @classmethod
+    def check_params(cls, params, path, loc):
+        # The default variance cannot be told apart from one given, so only another counts.
+        if params["heteroscedastic"] and params["variance"] != cls.params["variance"].default:
+            raise loc.fail(path + ("variance",), f"is predicted by the model when "
+                           f"heteroscedastic is true; leave variance out (got "
+                           f"{params['variance']!r})")
 
     def value(self, pred, target):
         if self.heteroscedastic:

@@ -78,11 +78,30 @@ def _check_explicit_shapes(init: dict, layers: list[int], path, loc: s.Locator) 
                       f"{n_out} units)")
 
 
+def _check_units(named: dict, units: int, layer: str, path, loc: s.Locator) -> None:
+    """The activation at ``path`` is not constant over a layer of ``units`` units."""
+    act = build_activation(named)
+    if units < act.min_units:
+        raise loc.fail(path, f"{act.name} needs at least {act.min_units} units, but {layer} has "
+                       f"{_count(units, 'unit')}: over fewer its output is constant, so every "
+                       "gradient is 0")
+
+
+def _check_neuron(model: dict, path, loc: s.Locator) -> None:
+    _check_units(model["activation"], 1, "a neuron", path + ("activation",), loc)
+
+
 def _check_mlp(model: dict, path, loc: s.Locator) -> None:
+    layers = model["layers"]
+    for l, units in enumerate(layers[1:-1], 1):
+        _check_units(model["hidden_activation"], units, f"hidden layer {l}",
+                     path + ("hidden_activation",), loc)
+    _check_units(model["output_activation"], layers[-1], "the output layer",
+                 path + ("output_activation",), loc)
     init = model["init"]
     _check_init_keys(init, path + ("init",), loc)
     if init["scheme"] == "explicit":
-        _check_explicit_shapes(init, model["layers"], path + ("init",), loc)
+        _check_explicit_shapes(init, layers, path + ("init",), loc)
 
 
 def _with_default(spec: s.OneOf, default: dict) -> s.OneOf:
@@ -114,7 +133,7 @@ def model_schemas(activation_spec) -> dict[str, s.Section]:
         "neuron": s.Section({
             "activation": activation_spec,
             "init": s.Section({"w": s.Number(), "b": s.Number()}),
-        }),
+        }, validate=_check_neuron),
         "mlp": _mlp_schema(activation_spec),
     }
 
@@ -132,25 +151,66 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def check_model_fits_task(cfg: dict, loc: s.Locator) -> None:
-    """The model's input and output widths match the task (and the loss's heads per target)."""
+def _output_activation_key(model: dict) -> str:
+    return "activation" if model["kind"] == "neuron" else "output_activation"
+
+
+def _check_widths(cfg: dict, loss, blame, loc: s.Locator) -> None:
+    """The model's input and output widths match the task and the loss's heads per target.
+
+    ``blame`` is the key to point at instead of the model's, or None.
+    """
     n_in, n_targets = task_shape(cfg["task"])
-    n_out = build_loss(cfg["loss"]).columns(n_targets)
+    n_out = loss.columns(n_targets)
     model, kind = cfg["model"], cfg["task"]["kind"]
-    heads = "" if n_out == n_targets else f" ({cfg['loss']['name']} reads {n_out // n_targets} outputs per target)"
+    heads = ("" if n_out == n_targets
+             else f" ({loss.name} reads {n_out // n_targets} outputs per target)")
     if model["kind"] == "neuron" and (n_in, n_out) != (1, 1):
-        raise loc.fail(("model", "kind"), f"a neuron has one input and one output; task "
-                       f"{kind!r} has {n_in} inputs and needs {n_out} outputs{heads}")
+        raise loc.fail(blame or ("model", "kind"), f"a neuron has one input and one output; "
+                       f"task {kind!r} has {_count(n_in, 'input')} and needs "
+                       f"{_count(n_out, 'output')}{heads}")
     if model["kind"] == "mlp":
         layers = model["layers"]
         if layers[0] != n_in:
-            raise loc.fail(("model", "layers", 0), f"the input layer has "
+            raise loc.fail(blame or ("model", "layers", 0), f"the input layer has "
                            f"{_count(layers[0], 'unit')} but task {kind!r} gives "
                            f"{_count(n_in, 'input')}")
         if layers[-1] != n_out:
-            raise loc.fail(("model", "layers", len(layers) - 1), f"the output layer has "
-                           f"{_count(layers[-1], 'unit')} but task {kind!r} has "
+            raise loc.fail(blame or ("model", "layers", len(layers) - 1), f"the output layer "
+                           f"has {_count(layers[-1], 'unit')} but task {kind!r} has "
                            f"{_count(n_targets, 'target')}{heads}")
+
+
+def _check_output_range(model: dict, units: int, loss, loss_path, loc: s.Locator) -> None:
+    """The output activation's values lie where the loss is defined (no cross_entropy after
+    identity: an infinite loss and a gradient pushing the output the wrong way)."""
+    key = _output_activation_key(model)
+    problem = loss.range_problem(build_activation(model[key]))
+    if problem:
+        fits = [name for name, cls in activations.ACTIVATIONS.items()
+                if cls.min_units <= units and loss.range_problem(cls()) is None]
+        raise loc.fail(loss_path, f"{problem}; set model.{key} to {' or '.join(fits)}")
+
+
+def check_model_fits_task(cfg: dict, loc: s.Locator, loss_path: tuple = ("loss",)) -> None:
+    """The model fits the task and the loss at ``loss_path`` (default: the config's own).
+
+    Run for every loss a config trains with (a sweep's ``sweep.losses`` too): the input and
+    output widths, the loss's per-output parameters, and the output activation's range
+    against the predictions the loss reads. A width that does not fit the config's own loss
+    is the model's to fix; for any other loss, which shares the model with the config's own,
+    it is that loss's.
+    """
+    loss_cfg = cfg
+    for key in loss_path:
+        loss_cfg = loss_cfg[key]
+    loss = build_loss(loss_cfg)
+    _check_widths(cfg, loss, None if loss_path == ("loss",) else loss_path, loc)
+    n_out = model_layers(cfg["model"], cfg["task"])[-1]
+    problem = loss.columns_problem(n_out)
+    if problem:
+        raise loc.fail(loss_path + (problem[0],), problem[1])
+    _check_output_range(cfg["model"], n_out, loss, loss_path, loc)
 
 
 # --- initial parameters --------------------------------------------------------------------
