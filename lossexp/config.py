@@ -22,7 +22,6 @@ import yaml
 
 from lossexp import schema as s
 from lossexp.errors import ConfigError
-from lossexp.registry import did_you_mean
 
 MAX_CONFIG_BYTES = 1024**2
 MAX_DEPTH = 64
@@ -69,21 +68,13 @@ _ConfigLoader.add_implicit_resolver(
 
 # --- reading the file ----------------------------------------------------------------------
 
-def _similar_files(path: FilePath) -> str:
-    try:
-        siblings = [p.name for _, p in zip(range(1000), path.parent.iterdir())]
-    except OSError:
-        return ""
-    return did_you_mean(path.name, siblings)
-
-
 def read_text(path: FilePath) -> str:
     """The text of config file ``path``; anything unreadable is a ConfigError naming it."""
     where = str(path)
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise ConfigError(where, "", "no such file" + _similar_files(path)) from None
+        raise ConfigError(where, "", "no such file" + s.similar_files(path)) from None
     except OSError as exc:
         raise ConfigError(where, "", f"cannot read: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
@@ -269,16 +260,24 @@ def _child(node, part, path: tuple, where: str):
     return node[part]
 
 
-def apply_override(data: dict, path: tuple, value, where: str) -> list[tuple]:
-    """Set the value at ``path``, creating missing sections; return the paths it created."""
+def apply_override(data: dict, path: tuple, value, where: str,
+                   schema: s.Spec | None = None) -> list[tuple]:
+    """Set the value at ``path``, creating missing sections; return the paths it created.
+
+    With the ``schema``, a value on the way written in shorthand is written out first, so
+    ``loss.delta=0.5`` reaches into ``loss: huber`` as into ``loss: {name: huber}``.
+    """
     created = []
-    node = data
+    node, spec = data, schema
     for i, part in enumerate(path[:-1]):
         here = path[: i + 1]
         child = _child(node, part, here, where)
+        spec = spec.child(part, node) if spec else None
         if child is None and isinstance(node, dict):
             child = node[part] = {}
             created.append(here)
+        elif spec and spec.expand(child) is not child:
+            child = node[part] = spec.expand(child)
         if not isinstance(child, (dict, list)):
             raise ConfigError(where, s.dotted(here), f"is {s.describe(child)}, not a section, "
                                                      f"so it has no key {path[i + 1]!r}")
@@ -290,17 +289,31 @@ def apply_override(data: dict, path: tuple, value, where: str) -> list[tuple]:
 
 # --- the schema ----------------------------------------------------------------------------
 
-def _named(registry_module, what: str) -> s.OneOf:
-    """'sigmoid' or {name: leaky_relu, alpha: 0.1}: a registered name and its parameters."""
+def _named(registry: dict, what: str) -> s.OneOf:
+    """'sigmoid' or {name: leaky_relu, alpha: 0.1}: a registered name and its parameters.
+
+    A class's ``check_params`` (rules that tie its parameters together) validates them.
+    """
     def variants():
-        reg = registry_module.ACTIVATIONS if what == "activation" else registry_module.LOSSES
-        return {name: s.Section(cls.params) for name, cls in reg.items()}
+        return {name: s.Section(cls.params, validate=getattr(cls, "check_params", None))
+                for name, cls in registry.items()}
     return s.OneOf("name", variants, what=what, shorthand=True)
 
 
-def build_schema(extra: dict | None = None) -> s.Section:
-    """The run-config schema; ``extra`` adds top-level sections (e.g. a sweep's ``sweep:``)."""
+def build_schema(extra: dict | None = None, extra_check=None) -> s.Section:
+    """The run-config schema; ``extra`` adds top-level sections (e.g. a sweep's ``sweep:``).
+
+    Once every section is valid, the rules that tie sections together run: the model fits
+    the task and the loss, the recording fits in memory, then ``extra_check(cfg, path,
+    loc)``, for rules that tie the extra sections to the rest.
+    """
     from lossexp import activations, losses, models, tasks
+
+    def check_whole(cfg, path, loc):
+        models.check_model_fits_task(cfg, loc)
+        _check_recording_fits(cfg, loc)
+        if extra_check:
+            extra_check(cfg, path, loc)
 
     return s.Section({
         "name": s.Text(default=None, nullable=True, pattern=_NAME_PATTERN,
@@ -309,9 +322,9 @@ def build_schema(extra: dict | None = None) -> s.Section:
                                     "the run stays inside the outputs directory"),
         "description": s.Text(default=""),
         "task": s.OneOf("kind", tasks.task_schemas, what="task"),
-        "model": s.OneOf("kind", lambda: models.model_schemas(_named(activations, "activation")),
-                         what="model"),
-        "loss": _named(losses, "loss"),
+        "model": s.OneOf("kind", lambda: models.model_schemas(
+            _named(activations.ACTIVATIONS, "activation")), what="model"),
+        "loss": _named(losses.LOSSES, "loss"),
         "train": s.Section({
             "lr": s.Number(gt=0, doc="learning rate"),
             "epochs": s.Number(integer=True, ge=1, doc="number of updates"),
@@ -325,7 +338,7 @@ def build_schema(extra: dict | None = None) -> s.Section:
         }, default={}),
         "plots": s.Boolean(default=True),
         **(extra or {}),
-    })
+    }, validate=check_whole)
 
 
 def _check_recording_fits(cfg: dict, loc: s.Locator) -> None:
@@ -341,31 +354,32 @@ def _check_recording_fits(cfg: dict, loc: s.Locator) -> None:
                        "(metrics.csv would be unreadably large); use fewer epochs")
 
 
-def validate(data: dict, loc: s.Locator, *, default_name: str, extra: dict | None = None) -> dict:
-    cfg = build_schema(extra).check(data, (), loc)
+def validate(data: dict, loc: s.Locator, *, default_name: str,
+             schema: s.Section | None = None) -> dict:
+    """``data`` checked against ``schema`` (default: the run config's), its name filled in."""
+    cfg = (schema or build_schema()).check(data, (), loc)
     if cfg["name"] is None:
         if not re.fullmatch(_NAME_PATTERN, default_name):
             raise loc.fail(("name",), f"the file name {default_name!r} is not a usable run "
                                       "name; add a name: to the config")
         cfg["name"] = default_name
-    from lossexp.models import check_model_fits_task
-    check_model_fits_task(cfg, loc)
-    _check_recording_fits(cfg, loc)
     return cfg
 
 
-def load_config(path, overrides=(), *, extra: dict | None = None) -> dict:
+def load_config(path, overrides=(), *, extra: dict | None = None, extra_check=None) -> dict:
     """The resolved config of file ``path`` with ``--set`` overrides applied.
 
-    ``extra`` maps additional top-level keys to their specs (see ``build_schema``).
+    ``extra`` maps additional top-level keys to their specs, ``extra_check`` ties them to
+    the rest (see ``build_schema``).
     """
     path = FilePath(path)
     data, lines = parse_yaml(read_text(path), str(path))
-    return resolve(data, lines, str(path), overrides, default_name=path.stem, extra=extra)
+    return resolve(data, lines, str(path), overrides, default_name=path.stem, extra=extra,
+                   extra_check=extra_check)
 
 
 def resolve(data, lines, source: str, overrides=(), *, default_name: str,
-            extra: dict | None = None) -> dict:
+            extra: dict | None = None, extra_check=None) -> dict:
     """Apply ``overrides`` to parsed ``data`` and validate it; ``data`` is not modified.
 
     Two kinds of top-level keys are ignored: ``versions:``, which every run's config.yaml
@@ -380,14 +394,15 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str,
                           f"got {s.describe(data)}")
     data = {k: copy.deepcopy(v) for k, v in data.items()
             if k != "versions" and not (isinstance(k, str) and k.startswith(ANCHOR_PREFIX))}
+    schema = build_schema(extra, extra_check)
     override_where = {}
     for text in overrides:
         path, value = parse_override(text)
-        for created in apply_override(data, path, value, f"--set {text}"):
+        for created in apply_override(data, path, value, f"--set {text}", schema):
             override_where[created] = text
         override_where[path] = text
     return validate(data, s.Locator(source, lines, override_where), default_name=default_name,
-                    extra=extra)
+                    schema=schema)
 
 
 def dump(cfg: dict) -> str:

@@ -9,9 +9,11 @@ This module imports neither numpy nor yaml.
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path as FilePath
 from typing import Any
 
 from lossexp.errors import ConfigError
@@ -34,16 +36,27 @@ class Locator:
         self.lines = dict(lines or {})
         self.overrides = dict(overrides or {})
 
+    def _set_of(self, path: Path) -> str | None:
+        """The --set that gave the value at ``path`` or above it, if one did."""
+        for n in range(len(path), -1, -1):
+            if tuple(path[:n]) in self.overrides:
+                return self.overrides[tuple(path[:n])]
+        return None
+
     def where(self, path: Path) -> str:
         """The --set that gave the value at ``path`` or above it, else the nearest known line."""
-        prefixes = [tuple(path[:n]) for n in range(len(path), -1, -1)]
-        for prefix in prefixes:
-            if prefix in self.overrides:
-                return f"--set {self.overrides[prefix]}"
-        for prefix in prefixes:
-            if prefix in self.lines:
-                return f"{self.source}:{self.lines[prefix]}"
+        given = self._set_of(path)
+        if given is not None:
+            return f"--set {given}"
+        for n in range(len(path), -1, -1):
+            if tuple(path[:n]) in self.lines:
+                return f"{self.source}:{self.lines[tuple(path[:n])]}"
         return self.source
+
+    def directory(self, path: Path) -> str:
+        """Where a relative file name at ``path`` is taken from: the config file's directory,
+        or the current directory ("") for a value given by --set."""
+        return "" if self._set_of(path) is not None else os.path.dirname(self.source)
 
     def fail(self, path: Path, problem: str) -> ConfigError:
         return ConfigError(self.where(path), dotted(path), problem)
@@ -74,12 +87,29 @@ def _quote_hint(value: Any) -> str:
     return ""
 
 
+def similar_files(path: FilePath) -> str:
+    """' (did you mean ...?)' naming files beside ``path`` with a similar name, or ''."""
+    try:
+        siblings = [p.name for _, p in zip(range(1000), path.parent.iterdir())]
+    except OSError:
+        return ""
+    return did_you_mean(path.name, siblings)
+
+
 class Spec:
     default: Any = MISSING
     doc: str = ""
 
     def check(self, value: Any, path: Path, loc: Locator) -> Any:
         raise NotImplementedError
+
+    def child(self, key, value) -> Spec | None:
+        """The spec of ``value[key]`` (``value``: a raw, unchecked value of this spec)."""
+        return None
+
+    def expand(self, value: Any) -> Any:
+        """``value`` with any shorthand written out in full (see ``OneOf``)."""
+        return value
 
 
 class Number(Spec):
@@ -134,6 +164,23 @@ class Text(Spec):
         return value
 
 
+class File(Text):
+    """The name of an existing file. A relative name is taken from the directory of the
+    config file that gave it (the current directory for a --set); the check returns the
+    absolute path, so the resolved config reads the same file from anywhere."""
+
+    def check(self, value, path, loc):
+        value = super().check(value, path, loc)
+        if value is None:
+            return None
+        full = FilePath(os.path.abspath(os.path.join(loc.directory(path), value)))
+        if full.is_dir():
+            raise loc.fail(path, f"{full} is a directory, not a file")
+        if not full.is_file():
+            raise loc.fail(path, f"no such file: {full}{similar_files(full)}")
+        return str(full)
+
+
 class Boolean(Spec):
     def __init__(self, *, default=MISSING, doc=""):
         self.default, self.doc = default, doc
@@ -160,6 +207,9 @@ class ListOf(Spec):
         if self.max_len is not None and len(value) > self.max_len:
             raise loc.fail(path, f"must have at most {self.max_len} items, got {len(value)}")
         return [self.item.check(v, path + (i,), loc) for i, v in enumerate(value)]
+
+    def child(self, key, value):
+        return self.item
 
 
 class Section(Spec):
@@ -200,6 +250,9 @@ class Section(Spec):
             self.validate(out, path, loc)
         return out
 
+    def child(self, key, value):
+        return self.fields.get(key)
+
 
 class OneOf(Spec):
     """A mapping whose ``tag`` key (e.g. ``kind`` or ``name``) selects the Section to use.
@@ -217,10 +270,18 @@ class OneOf(Spec):
     def variants(self) -> Mapping[str, Section]:
         return self._variants() if callable(self._variants) else self._variants
 
+    def expand(self, value):
+        return {self.tag: value} if self.shorthand and isinstance(value, str) else value
+
+    def child(self, key, value):
+        value = self.expand(value)
+        name = value.get(self.tag) if isinstance(value, dict) else None
+        variant = self.variants.get(name) if isinstance(name, str) else None
+        return variant.child(key, value) if variant else None
+
     def check(self, value, path, loc):
         variants = self.variants
-        if self.shorthand and isinstance(value, str):
-            value = {self.tag: value}
+        value = self.expand(value)
         if not isinstance(value, dict):
             hint = f"; write {{{self.tag}: {value}}}" if isinstance(value, str) else ""
             raise loc.fail(path, f"must be a mapping with a {self.tag!r} key, got "

@@ -105,3 +105,17 @@ def test_without_lists_the_config_itself_is_the_one_series(tmp_path):
     cfg = load_sweep_config(write_config(tmp_path, {"random": {"count": 3}}, loss="cross_entropy"))
     (only,) = series_of(cfg)
     assert only.label == "cross_entropy lr=0.15" and only.config["loss"] == {"name": "cross_entropy"}
+
+
+def test_a_set_that_makes_the_model_an_mlp_is_named(tmp_path):
+    mlp = "model={kind: mlp, layers: [1, 1], output_activation: sigmoid}"
+    err = error_of(tmp_path, GRID, [mlp])
+    assert (err.where, err.key) == (f"--set {mlp}", "model.kind")
+    assert "single neuron" in err.problem
+
+
+def test_every_loss_of_the_series_must_fit_the_neuron(tmp_path):
+    two_heads = {"name": "gaussian_nll", "heteroscedastic": True}
+    err = error_of(tmp_path, {**GRID, "losses": ["quadratic", two_heads]})
+    assert err.key == "sweep.losses.1" and "needs 2 outputs" in err.problem
+    assert err.where.endswith(f":{line_of(tmp_path / 'sw.yaml', 'name: gaussian_nll')}")

@@ -88,24 +88,21 @@ def sweep_section() -> s.Section:
     }, validate=_check_sweep)
 
 
-def _locator(path, overrides) -> s.Locator:
-    """A Locator for checks that tie the sweep to other sections (after load_config)."""
-    from pathlib import Path
+def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
+    """The model is a single neuron, and it fits every loss of the series."""
+    from lossexp.models import check_model_fits_task
 
-    from lossexp.config import parse_override, parse_yaml
-
-    _, lines = parse_yaml(Path(path).read_text(encoding="utf-8"), str(path))
-    return s.Locator(str(path), lines, {parse_override(t)[0]: t for t in overrides})
+    if cfg["model"]["kind"] != "neuron":
+        raise loc.fail(path + ("model", "kind"), f"a sweep varies the starting w and b of a "
+                       f"single neuron; model kind {cfg['model']['kind']!r} is not one")
+    for i in range(len(cfg["sweep"]["losses"] or ())):
+        check_model_fits_task(cfg, loc, path + ("sweep", "losses", i))
 
 
 def load_sweep_config(path, overrides=()) -> dict:
     """The resolved config of sweep file ``path``, or ConfigError naming file:line and key."""
     from lossexp.config import load_config
 
-    cfg = load_config(path, overrides, extra={"sweep": sweep_section()})
-    if cfg["model"]["kind"] != "neuron":
-        raise _locator(path, overrides).fail(
-            ("model", "kind"), f"a sweep varies the starting w and b of a single neuron; "
-                               f"model kind {cfg['model']['kind']!r} is not one")
-    return cfg
+    return load_config(path, overrides, extra={"sweep": sweep_section()},
+                       extra_check=_check_sweep_fits_model)
 
