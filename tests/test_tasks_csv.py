@@ -56,7 +56,6 @@ def test_a_good_file_is_read_exactly_and_trains(tmp_path):
 
 
 @pytest.mark.parametrize("text, task, message", [
-    (None, {}, "data.csv: task.path: no such file"),
     ("", {}, "data.csv: empty file; expected a header row naming the columns"),
     ("x1,x2,label\n", {}, "data.csv: no data rows after the header"),
     (GOOD, {"inputs": ["x1", "x3"]}, "data.csv:1: task.inputs: no column 'x3'; columns: name, x1"),
@@ -93,3 +92,74 @@ def test_a_csv_that_does_not_fit_the_model_is_a_config_error(tmp_path):
     assert ("model.layers.0: the input layer has 2 units but task 'csv' gives 1 input"
             in result.stderr)
     assert not outputs.exists()
+
+
+# --- where task.path is taken from ---------------------------------------------------------
+
+RELATIVE = """\
+name: tab
+task: {kind: csv, path: PATH, inputs: [x1, x2], targets: [label], classification: true}
+model: {kind: mlp, layers: [2, 3, 1], output_activation: sigmoid}
+loss: cross_entropy
+train: {lr: 1.0, epochs: 5}
+plots: false
+"""
+
+
+def refused(cfg, outputs, *args) -> str:
+    result = CliRunner().invoke(app, ["run", str(cfg), "--outputs", str(outputs), *args])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and not outputs.exists()
+    return lines[0]
+
+
+def test_a_relative_path_is_taken_from_the_config_s_directory(tmp_path, monkeypatch):
+    (tmp_path / "project" / "data").mkdir(parents=True)
+    (tmp_path / "project" / "data" / "table.csv").write_text(GOOD)
+    cfg = tmp_path / "project" / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "data/table.csv"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result, outputs = run(tmp_path, str(cfg))
+    assert result.exit_code == 0, result.stderr
+    saved = (outputs / "tab" / "config.yaml").read_text()
+    assert f"path: {tmp_path / 'project' / 'data' / 'table.csv'}" in saved
+    # The saved config names the file absolutely, so it runs again from anywhere.
+    again = CliRunner().invoke(app, ["run", str(outputs / "tab" / "config.yaml"), "--outputs",
+                                     str(tmp_path / "again"), "--quiet"])
+    assert again.exit_code == 0, again.stderr
+    assert ((tmp_path / "again" / "tab" / "metrics.csv").read_bytes()
+            == (outputs / "tab" / "metrics.csv").read_bytes())
+
+
+def test_a_missing_file_names_the_config_line_and_key(tmp_path, monkeypatch):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "data.cvs"))
+    (tmp_path / "data.csv").write_text(GOOD)
+    monkeypatch.chdir("/")
+    line = refused(cfg, tmp_path / "outputs")
+    assert line == (f"error: {cfg}:2: task.path: no such file: {tmp_path / 'data.cvs'} "
+                    "(did you mean 'data.csv'?)")
+
+
+def test_a_path_given_by_set_is_taken_from_the_current_directory(tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "table.csv").write_text(GOOD)
+    cfg = tmp_path / "project" / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "table.csv"))
+    monkeypatch.chdir(tmp_path)
+    line = refused(cfg, tmp_path / "outputs", "--set", "task.path=table.csv")
+    assert line == (f"error: --set task.path=table.csv: task.path: no such file: "
+                    f"{tmp_path / 'table.csv'}")
+    result = CliRunner().invoke(app, ["run", str(cfg), "--outputs", str(tmp_path / "outputs"),
+                                      "--quiet", "--set", "task.path=project/table.csv"])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_directory_is_not_a_csv_file(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "."))
+    line = refused(cfg, tmp_path / "outputs")
+    assert line == f"error: {cfg}:2: task.path: {tmp_path} is a directory, not a file"

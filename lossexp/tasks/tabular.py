@@ -1,8 +1,10 @@
 """The csv task: a user's table, with chosen input and target columns.
 
-The file is comma-separated text with a header row naming the columns; a relative path is
-taken from the current directory. Only the chosen columns are read as numbers, so other
-columns (names, dates) may hold anything. Every problem is a ConfigError naming the file
+The file is comma-separated text with a header row naming the columns. In a config, a
+relative ``path`` is taken from the config file's directory (from the current directory
+when a --set gives it), and a missing file is a ConfigError naming the config's line and
+``task.path``. Only the chosen columns are read as numbers, so other columns (names,
+dates) may hold anything. Every problem inside the file is a ConfigError naming the file
 and, where it has one, the line and the column.
 """
 
@@ -96,8 +98,8 @@ def _csv(p, rng):
 
 TASKS: dict[str, TaskKind] = {
     "csv": TaskKind(
-        fields={"path": s.Text(doc="the CSV file (header row first), relative to the "
-                                   "current directory"),
+        fields={"path": s.File(doc="the CSV file (header row first), relative to the "
+                                   "config file's directory"),
                 "inputs": s.ListOf(s.Text(), min_len=1, doc="input column names"),
                 "targets": s.ListOf(s.Text(), min_len=1, doc="target column names"),
                 "classification": s.Boolean(default=False,
