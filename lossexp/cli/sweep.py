@@ -61,10 +61,12 @@ class SweepProgress:
         self.bar = None
 
     def start(self, plan, done: frozenset[int]) -> None:
-        from lossexp.console import err
+        if self.quiet:
+            return
+        from lossexp import console as terminal
 
-        console = self.console or err
-        if self.quiet or not console.is_terminal:
+        console = self.console or terminal.err
+        if not console.is_terminal:
             return
         from rich.progress import BarColumn, Progress, TextColumn
 
