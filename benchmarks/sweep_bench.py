@@ -4,10 +4,12 @@ Times, in one process:
   1. straightforward: the whole sweep as one NumPy array of a million neurons, written out
      plainly below (no chunking, new temporaries every operation, one core);
   2. sweep: lossexp's sweep path (the run engine + OutcomeTracker, chunks of 16384 starts,
-     spread over the cores in worker processes), returning every start's outcome;
+     spread over the cores), returning every start's outcome, in worker threads and in
+     worker processes;
   3. sweep on one core, to separate chunking from parallelism;
   4. lossexp.sweep.run_sweep end to end (every file but the figures), for reference;
-and, in a subprocess, the peak memory of run_sweep over 1e7 starts.
+and, in a subprocess, the peak memory of run_sweep over 1e7 starts. run_sweep and the
+memory run use the default executor (lossexp.sweep.executors.DEFAULT_EXECUTOR).
 
 Run:  python benchmarks/sweep_bench.py [--starts 1000000] [--memory-starts 10000000]
 Targets (issue 5): >= 800 M neuron-epochs/s and >= 5x the straightforward version;
@@ -97,7 +99,7 @@ def rate(neuron_epochs: float, seconds: float) -> str:
 
 def measure_speed(starts: int, workers: int) -> None:
     from lossexp.sweep import run_sweep
-    from lossexp.sweep.executors import open_pool
+    from lossexp.sweep.executors import DEFAULT_EXECUTOR, open_pool
     from lossexp.sweep.plan import Plan
 
     cfg = sweep_config(starts)
@@ -112,14 +114,18 @@ def measure_speed(starts: int, workers: int) -> None:
     t_plain = time.perf_counter() - t0
     print(f"  straightforward whole-array NumPy : {rate(work, t_plain)}")
 
-    with open_pool("processes", workers) as pool:
-        # Start every worker first (one busy task each): start-up is not sweep time.
-        for warm in [pool.submit(time.sleep, 1.0) for _ in range(workers)]:
-            warm.result()
-        t0 = time.perf_counter()
-        ours = sweep_outcomes(plan, pool)
-        t_sweep = time.perf_counter() - t0
-    print(f"  sweep engine path, {workers} processes  : {rate(work, t_sweep)}")
+    seconds = {}
+    for kind in ("threads", "processes"):
+        with open_pool(kind, workers) as pool:
+            # Start every worker first (one busy task each): start-up is not sweep time.
+            for warm in [pool.submit(time.sleep, 1.0) for _ in range(workers)]:
+                warm.result()
+            t0 = time.perf_counter()
+            ours = sweep_outcomes(plan, pool)
+            seconds[kind] = time.perf_counter() - t0
+        label = f"sweep engine path, {workers} {kind}"
+        print(f"  {label:34s}: {rate(work, seconds[kind])}")
+    t_sweep = min(seconds.values())
 
     with open_pool("threads", 1) as pool:
         t0 = time.perf_counter()
@@ -129,18 +135,18 @@ def measure_speed(starts: int, workers: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run_sweep(cfg, Path(tmp), executor="processes", workers=workers, plots=False)
+        run_sweep(cfg, Path(tmp), workers=workers, plots=False)
         t_files = time.perf_counter() - t0
         size = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
     print(f"  run_sweep with files (no figures) : {rate(work, t_files)}  "
-          f"[sweep.csv {size / 1e6:.0f} MB, process start-up included]")
+          f"[{DEFAULT_EXECUTOR}, sweep.csv {size / 1e6:.0f} MB, worker start-up included]")
 
     same = np.mean(ours["epochs_to_target"] == plain["epochs_to_target"])
     close = np.allclose(ours["final_loss"], plain["final_loss"], rtol=1e-9, atol=1e-300)
     print(f"  agreement with the straightforward version: epochs to target equal for "
           f"{100 * same:.4f}% of starts; final losses within 1e-9: {close}")
     ratio = t_plain / t_sweep
-    print(f"  sweep / straightforward speed ratio: {ratio:.2f}x   (target >= 5x: "
+    print(f"  faster sweep / straightforward speed ratio: {ratio:.2f}x   (target >= 5x: "
           f"{'met' if ratio >= 5 else 'NOT met'})")
     print(f"  sweep throughput {work / t_sweep / 1e6:.0f} M neuron-epochs/s   (target >= 800: "
           f"{'met' if work / t_sweep >= 800e6 else 'NOT met'})")
@@ -167,8 +173,7 @@ def writing(*args, **kwargs):
     return write_outputs(*args, **kwargs)
 output.write_outputs = writing
 with tempfile.TemporaryDirectory() as tmp:
-    run_sweep(sweep_config({starts}, {epochs}), Path(tmp), executor="processes",
-              workers={workers}, plots=False)
+    run_sweep(sweep_config({starts}, {epochs}), Path(tmp), workers={workers}, plots=False)
     csv = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
 me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -177,17 +182,21 @@ print(me, kids, csv, peak["training"] // 1024, peak["writing files"] // 1024)
 
 
 def measure_memory(starts: int, epochs: int, workers: int) -> None:
+    from lossexp.sweep.executors import DEFAULT_EXECUTOR
+
     code = MEMORY_CHILD.format(here=str(Path(__file__).resolve().parent), starts=starts,
                                epochs=epochs, workers=workers)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - t0
     parent_kb, worker_kb, csv, training_kb, writing_kb = (int(v) for v in out.stdout.split())
-    total_mb = (parent_kb + workers * worker_kb) / 1024
-    print(f"{starts} starts x {epochs} epochs through run_sweep ({workers} worker processes, "
-          f"{seconds:.0f} s, sweep.csv {csv / 1e9:.2f} GB):")
-    print(f"  peak RSS: main process {parent_kb / 1024:.0f} MB, largest worker "
-          f"{worker_kb / 1024:.0f} MB; all processes together at most {total_mb:.0f} MB "
+    # Worker threads live in the main process; worker processes each hold their own memory.
+    total_mb = (parent_kb + (workers * worker_kb if worker_kb else 0)) / 1024
+    print(f"{starts} starts x {epochs} epochs through run_sweep ({workers} workers, "
+          f"{DEFAULT_EXECUTOR}, {seconds:.0f} s, sweep.csv {csv / 1e9:.2f} GB):")
+    workers_text = f", largest worker process {worker_kb / 1024:.0f} MB" if worker_kb else ""
+    print(f"  peak RSS: main process {parent_kb / 1024:.0f} MB{workers_text}; all processes "
+          f"together at most {total_mb:.0f} MB "
           f"(target <= 500: {'met' if total_mb <= 500 else 'NOT met'})")
     print(f"  main process, sampled every 20 ms: {training_kb / 1024:.0f} MB while training, "
           f"{writing_kb / 1024:.0f} MB while writing the files")

@@ -20,9 +20,9 @@ DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
 def local_kind(workers: int) -> str:
     """What the "local" executor runs: worker processes, or one thread for one worker.
 
-    The engine makes many short NumPy calls per epoch and the Python between them holds
-    the interpreter lock, so two threads train no faster than one (docs/sweeps.md, Speed);
-    processes scale with the cores. A single worker gains nothing from being a process
+    The engine makes many short NumPy calls per epoch and the Python around them runs
+    under the interpreter lock, so two threads train at best a little faster than one
+    (docs/sweeps.md, Speed); processes scale with the cores. A single worker gains nothing from being a process
     and would pay its start-up and the pickling of every result.
     """
     return "processes" if workers > 1 else "threads"
