@@ -18,6 +18,7 @@ from lossexp.sweep import driver, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
+from test_cli_run import FakeClock
 from test_sweep_support import GRID, run_files, write_config
 
 
@@ -108,15 +109,20 @@ def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     assert resumed == {**given, "resume": True}
 
 
-def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monkeypatch):
+def fail_chunk(monkeypatch, index):
+    """Make chunk ``index`` raise MemoryError, as a worker short of memory would."""
     real = driver.train_chunk
 
     def flaky(plan, chunk):
-        if chunk.index == 1:
+        if chunk.index == index:
             raise MemoryError("simulated")
         return real(plan, chunk)
 
     monkeypatch.setattr(driver, "train_chunk", flaky)
+
+
+def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monkeypatch):
+    fail_chunk(monkeypatch, 1)
     result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
                      "--workers", 1, "--chunk-size", 20)
     assert result.exit_code == 1
@@ -129,18 +135,11 @@ def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monk
 
 
 def test_the_advice_after_a_failed_chunk_holds_both_ways(tmp_path, monkeypatch):
-    real = driver.train_chunk
-
-    def flaky(plan, chunk):
-        if chunk.index == 1:
-            raise MemoryError("simulated")
-        return real(plan, chunk)
-
     path, out = write_config(tmp_path, GRID), tmp_path / "out"
     whole = lossexp("sweep", path, "--outputs", tmp_path / "whole", "--workers", 1, "-q")
     assert whole.exit_code == 0
     with monkeypatch.context() as patch:
-        patch.setattr(driver, "train_chunk", flaky)
+        fail_chunk(patch, 1)
         failed = lossexp("sweep", path, "--outputs", out, "--workers", 1, "--chunk-size", 20)
     advice = failed.stderr.splitlines()[-1]
     command = advice.split("finish with: ")[1].split(". If the config")[0]
@@ -219,14 +218,6 @@ def test_the_command_offers_every_executor_of_the_library():
 
 
 # --- the progress bar ------------------------------------------------------------------------
-
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
 
 def terminal():
     return Console(file=io.StringIO(), force_terminal=True, width=200)
