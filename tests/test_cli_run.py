@@ -275,10 +275,10 @@ def test_python_dash_m_lossexp_runs(write_config, tmp_path):
 
 HEAVY_MODULES_AFTER = """
 import sys
-from lossexp.cli import main
+from lossexp.cli import app
 sys.argv = ["lossexp", *sys.argv[1:]]
 try:
-    main()
+    app(prog_name="lossexp")  # what main() runs, without main()'s fast exit
 except SystemExit as exit:
     assert exit.code in (0, None), exit.code
 print(sorted(m for m in sys.modules
@@ -294,3 +294,13 @@ def test_help_imports_neither_numpy_nor_matplotlib(args):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
     assert "Usage" in done.stdout or "lossexp" in done.stdout
+
+
+def test_a_finished_run_leaves_early_with_its_output_flushed(tmp_path, write_config):
+    """main() skips the interpreter's teardown after success: nothing printed may be lost."""
+    done = subprocess.run([sys.executable, "-m", "lossexp", "run", str(write_config(BASE)),
+                           "--outputs", str(tmp_path / "out"), "--no-plots"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(f"written to {tmp_path / 'out' / 'probe'}")
+    assert (tmp_path / "out" / "probe" / "summary.json").is_file()

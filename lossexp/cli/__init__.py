@@ -23,3 +23,26 @@ def main() -> None:
         app(prog_name="lossexp")
     except KeyboardInterrupt:  # Ctrl-C before a command's own handler is in place
         sys.exit(130)
+    except SystemExit as done:
+        if done.code in (0, None) and _nothing_left_running():
+            _exit_now()
+        raise
+
+
+def _nothing_left_running() -> bool:
+    """No other thread and no child process: nothing an exit handler would still wait for."""
+    import threading
+
+    children = sys.modules.get("multiprocessing")
+    return threading.active_count() == 1 and not (children and children.active_children())
+
+
+def _exit_now() -> None:
+    """Leave without the interpreter's teardown.
+
+    Every result is already written (atomically, files closed) by now; what remains is
+    finalising NumPy's and matplotlib's modules, ~70 ms, a sixth of a whole `lossexp run`.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
