@@ -15,7 +15,7 @@ from lossexp.cli import app
 from lossexp.cli.sweep import Executor, SweepProgress
 from lossexp.errors import LossexpError
 from lossexp.sweep import driver, load_sweep_config, run_sweep
-from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS
+from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
 from test_cli_run import FakeClock
@@ -165,7 +165,7 @@ def test_dask_executor_on_an_existing_cluster(tmp_path):
     local = lossexp("sweep", path, "--outputs", tmp_path / "local", "--workers", 1, "--quiet")
     assert local.exit_code == 0
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  **QUIET_HTTP) as cluster:
         result = lossexp("sweep", path, "--outputs", tmp_path / "dask", "--executor", "dask",
                          "--scheduler", cluster.scheduler_address, "--quiet")
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from lossexp.errors import LossexpError
 from lossexp.experiment import run_experiment
 from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 from lossexp.sweep import driver
+from lossexp.sweep.executors import QUIET_HTTP
 from lossexp.sweep.store import ChunkStore
 from test_sweep_support import GRID, run_files, write_config
 
@@ -84,7 +85,7 @@ def test_summary_counts_match_the_rows(tmp_path):
 def dask_client():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  **QUIET_HTTP) as cluster, \
             distributed.Client(cluster) as client:
         yield client
 

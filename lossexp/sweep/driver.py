@@ -65,8 +65,9 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
                    on_chunk: Callable[[Chunk, int], None] | None = None) -> list[ChunkFailure]:
     """Train chunks ``todo`` on ``pool``, saving each as it finishes; return the failures.
 
-    At most two chunks per worker are in flight. On any exception (Ctrl-C included) the
-    chunks not yet started are cancelled; the finished ones are already on disk.
+    At most two chunks per worker are in flight; chunks found finished together are saved
+    in index order. On any exception (Ctrl-C included) the chunks not yet started are
+    cancelled; the finished ones are already on disk.
     """
     window = 2 * pool.workers
     queue, pending, failures = iter(todo), {}, []
@@ -76,7 +77,7 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
                 pending[pool.submit(train_chunk, plan, plan.chunk(index))] = index
             if not pending:
                 return failures
-            for future in pool.wait_any(list(pending)):
+            for future in sorted(pool.wait_any(list(pending)), key=pending.get):
                 chunk = plan.chunk(pending.pop(future))
                 try:
                     tally = future.result()

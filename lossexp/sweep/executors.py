@@ -28,6 +28,11 @@ def local_kind(workers: int) -> str:
     return "processes" if workers > 1 else "threads"
 
 
+# A LocalCluster without a dashboard; the scheduler's HTTP server (metrics) still starts,
+# on port 8787 unless told otherwise, and warns when another cluster holds that port.
+QUIET_HTTP = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
+
+
 def check_executor(kind: str) -> None:
     if kind not in EXECUTORS:
         from lossexp.errors import LossexpError
@@ -95,8 +100,8 @@ class DaskPool:
                 import logging
 
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+                                            processes=True, silence_logs=logging.ERROR,
+                                            **QUIET_HTTP)
                 scheduler = self.cluster
             self.client, self._own_client = Client(scheduler), True
         self.workers = max(1, sum(self.client.nthreads().values()))
