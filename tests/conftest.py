@@ -45,3 +45,13 @@ def cli():
     def invoke(*args):
         return runner.invoke(app, [str(a) for a in args])
     return invoke
+
+
+class FakeClock:
+    """A clock that moves only when a test sets ``now``: progress bars without waiting."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now

@@ -15,7 +15,7 @@ import yaml
 
 from lossexp import __version__, console
 
-from conftest import NEURON_CONFIG as BASE
+from conftest import FakeClock, NEURON_CONFIG as BASE
 
 
 def first_update(lr: float) -> float:
@@ -218,14 +218,6 @@ def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
 
 
 # --- the progress bar ------------------------------------------------------------------------
-
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
 
 def terminal():
     from rich.console import Console

@@ -18,7 +18,7 @@ from lossexp.sweep import driver, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
-from test_cli_run import FakeClock
+from conftest import FakeClock
 from test_sweep_support import GRID, run_files, write_config
 
 

@@ -24,7 +24,7 @@ def test_a_grid_config_resolves_with_defaults(tmp_path):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     assert cfg["sweep"]["grid"]["w"] == {"from": -5.0, "to": 5.0, "steps": 7}
     assert cfg["sweep"]["random"] is None and cfg["sweep"]["curves"] == 0
-    assert [s.loss for s in series_of(cfg)] == ["quadratic", "cross_entropy"]
+    assert [s.config["loss"]["name"] for s in series_of(cfg)] == ["quadratic", "cross_entropy"]
 
 
 def test_random_starts_default_to_a_standard_normal(tmp_path):

@@ -14,10 +14,6 @@ class Series:
     config: dict
 
     @property
-    def loss(self) -> str:
-        return self.config["loss"]["name"]
-
-    @property
     def lr(self) -> float:
         return self.config["train"]["lr"]
 
