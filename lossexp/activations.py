@@ -79,15 +79,19 @@ class Sigmoid(Activation):
         # 1 / (1 + e^-z) keeps full relative precision in both tails (no cancellation).
         # Clipping the exponent at 700 (e^709.8 is the largest double) avoids overflow; it
         # changes the result only where sigma(z) is already below 1e-304.
-        # (In place on fresh arrays: in a sweep this is the hottest code there is.)
-        e = np.negative(z, out=np.empty(np.shape(z)))
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim == 0:  # the in-place steps below need arrays; ufuncs give 0-d ones back as scalars
+            a, slope = self.value_and_grad(z.reshape(1))
+            return a[0], slope[0]
+        # In place on fresh arrays: in a sweep this is the hottest code there is.
+        e = np.negative(z)
         np.minimum(e, _EXP_CLIP, out=e)
         np.exp(e, out=e)
-        a = np.add(e, 1.0, out=np.empty_like(e))
+        a = e + 1.0
         np.divide(1.0, a, out=a)
         # sigma'(z) = e^-z sigma(z)^2; e*a is 1 - sigma(z) without the cancellation of
         # subtracting from 1, so the slope keeps its digits deep in both tails too.
-        slope = np.multiply(e, a, out=np.empty_like(e))
+        slope = e * a
         slope *= a
         return a, slope
 
