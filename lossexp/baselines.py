@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lossexp import atomic, writers
 from lossexp.errors import ConfigError, LossexpError
-from lossexp.features import FEATURES
+from lossexp.features import FEATURES, thin_epochs
 from lossexp.text import shell_command
 
 FORMAT = 1
@@ -179,20 +179,13 @@ def measure(cfg: dict) -> Measurement:
     return Measurement(features, loss)
 
 
-def thin_epochs(epochs: int, points: int = CURVE_POINTS) -> list[int]:
-    """About ``points`` evenly spaced epochs from 0 to ``epochs``, both ends included."""
-    if epochs < points:
-        return list(range(epochs + 1))
-    return sorted({round(i * epochs / (points - 1)) for i in range(points)})
-
-
 def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None) -> dict:
     """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults."""
     from lossexp.results import versions
 
     kept = tolerances or {}
     fields = [*measured.features, CURVE_FIELD]
-    epochs = thin_epochs(len(measured.loss) - 1)
+    epochs = thin_epochs(len(measured.loss) - 1, CURVE_POINTS)
     return {
         "format": FORMAT,
         "name": name,

@@ -50,6 +50,15 @@ def checkpoint_epoch(fraction: float, epochs: int) -> int:
     return int(math.floor(fraction * epochs + 0.5))
 
 
+def thin_epochs(epochs: int, points: int) -> list[int]:
+    """At most ``points`` evenly spaced epochs from 0 to ``epochs``, both ends included,
+    each rounded as ``checkpoint_epoch`` rounds (halves up, in exact integer arithmetic)."""
+    if epochs < points:
+        return list(range(epochs + 1))
+    span = points - 1
+    return sorted({(2 * i * epochs + span) // (2 * span) for i in range(points)})
+
+
 def gradient_norm(metrics: dict) -> np.ndarray | None:
     """|grad C| per epoch: from grad_w/grad_b (a neuron) or the per-layer grad_norm_l."""
     if "grad_w" in metrics and "grad_b" in metrics:

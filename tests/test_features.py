@@ -120,3 +120,13 @@ def test_the_plateau_shows_in_the_features():
     assert fair["steepest_descent_epoch"] == 0
     # On the plateau the loss has hardly moved a quarter of the way in.
     assert unlucky["loss_at_25pct"] > 0.97 * unlucky["initial_loss"]
+
+
+def test_thinned_epochs_are_even_spread_with_both_ends_and_halves_rounded_up():
+    from lossexp.features import checkpoint_epoch, thin_epochs
+
+    assert thin_epochs(5, 101) == [0, 1, 2, 3, 4, 5]
+    assert thin_epochs(300, 101) == list(range(0, 301, 3))
+    epochs = thin_epochs(1001, 5)  # 250.25, 500.5, 750.75 -> 250, 501, 751
+    assert epochs == [0, 250, 501, 751, 1001]
+    assert epochs[2] == checkpoint_epoch(0.5, 1001)

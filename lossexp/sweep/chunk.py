@@ -13,6 +13,7 @@ import numpy as np
 
 from lossexp.engine import Step, train
 from lossexp.experiment import minibatches
+from lossexp.features import thin_epochs
 from lossexp.models import build_model, neuron_params
 from lossexp.outcome import OutcomeTracker
 from lossexp.sweep.plan import Chunk, Plan
@@ -50,7 +51,7 @@ class CurveSampler:
 
 
 def thinned_epochs(epochs: int) -> np.ndarray:
-    return np.unique(np.round(np.linspace(0, epochs, min(epochs + 1, CURVE_POINTS)))).astype(int)
+    return np.array(thin_epochs(epochs, CURVE_POINTS))
 
 
 def sampled_starts(count: int, curves: int) -> np.ndarray:
