@@ -44,11 +44,14 @@ def output_residual(step: Step, y) -> np.ndarray:
     return _per_run(np.abs(residual, out=residual))
 
 
-def squared_grad_norm(step: Step) -> np.ndarray:
-    """|grad C|^2 over every weight, bias and learned loss parameter, per run."""
+def squared_grad_norm(step: Step, runs: np.ndarray | None = None) -> np.ndarray:
+    """|grad C|^2 over every weight, bias and learned loss parameter, per run (of ``runs``
+    only, when given)."""
     total = None
     for g in (*step.grads_w, *step.grads_b, *step.grads_loss):
         g = g.reshape(len(g), -1)
+        if runs is not None:
+            g = g[runs]
         sq = np.square(g[:, 0]) if g.shape[1] == 1 else np.einsum("ij,ij->i", g, g)
         total = sq if total is None else np.add(total, sq, out=total)
     return total
@@ -74,11 +77,13 @@ class OutcomeTracker:
         self.y = np.asarray(y, dtype=np.float64)
         self.lr, self.epochs = lr, epochs
         self.tolerance, self.rho = tolerance, plateau_threshold
-        # Epochs counted while the target is still unreached, and while on the plateau:
-        # each count stops for good at the first epoch that ends it.
+        # Epochs counted while the target is still unreached: the count stops for good at
+        # the first epoch within tolerance.
         self._unreached = np.ones(runs, dtype=bool)
         self._epochs_unreached = np.zeros(runs, dtype=np.int64)
-        self._on_plateau = np.ones(runs, dtype=bool)
+        # The plateau is tracked for the runs still on it only: after the first epochs they
+        # are few (the saturated starts), and a sweep's epochs get that much cheaper.
+        self._on_plateau = np.arange(runs)
         self.plateau_epochs = np.zeros(runs, dtype=np.int64)
         self._plateau_bound = None
         self.diverged = np.zeros(runs, dtype=bool)
@@ -94,12 +99,13 @@ class OutcomeTracker:
             self.initial_output = step.activations[-1][:, 0, 0].copy()
             bound = self.rho * np.abs(self.initial_loss)
             self._plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
-        if step.epoch < self.epochs:
-            self._on_plateau &= self._unreached
-            step_gain = squared_grad_norm(step)
+        if step.epoch < self.epochs and self._on_plateau.size:
+            runs = self._on_plateau
+            step_gain = squared_grad_norm(step, runs)
             step_gain *= self.lr  # the first-order drop of the loss: lr |grad C|^2
-            self._on_plateau &= step_gain < self._plateau_bound
-            self.plateau_epochs += self._on_plateau
+            still = (step_gain < self._plateau_bound[runs]) & self._unreached[runs]
+            self._on_plateau = runs[still]
+            self.plateau_epochs[self._on_plateau] += 1
         else:
             self.final_loss = step.loss.copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
