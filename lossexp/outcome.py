@@ -99,13 +99,14 @@ class OutcomeTracker:
             self.initial_output = step.activations[-1][:, 0, 0].copy()
             bound = self.rho * np.abs(self.initial_loss)
             self._plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
-        if step.epoch < self.epochs and self._on_plateau.size:
-            runs = self._on_plateau
-            step_gain = squared_grad_norm(step, runs)
-            step_gain *= self.lr  # the first-order drop of the loss: lr |grad C|^2
-            still = (step_gain < self._plateau_bound[runs]) & self._unreached[runs]
-            self._on_plateau = runs[still]
-            self.plateau_epochs[self._on_plateau] += 1
+        if step.epoch < self.epochs:
+            if self._on_plateau.size:
+                runs = self._on_plateau
+                step_gain = squared_grad_norm(step, runs)
+                step_gain *= self.lr  # the first-order drop of the loss: lr |grad C|^2
+                still = (step_gain < self._plateau_bound[runs]) & self._unreached[runs]
+                self._on_plateau = runs[still]
+                self.plateau_epochs[self._on_plateau] += 1
         else:
             self.final_loss = step.loss.copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp.activations import Identity, Softmax
+from lossexp.activations import Identity, Sigmoid, Softmax
 from lossexp.config import load_config
 from lossexp.engine import Network, Params, train
 from lossexp.experiment import run_experiment
@@ -82,3 +82,25 @@ def test_a_diverged_run_is_drawn_and_summarised_without_warnings(cli, tmp_path):
     assert rows["epochs to target (|a - y| < 0.1)"] == "never"
     assert sorted(p.name for p in (tmp_path / "mse_unlucky").glob("*.png")) == [
         "gradients.png", "loss.png", "saturation.png"]
+
+
+def test_a_batch_of_starts_gets_the_plateau_and_target_of_the_written_definitions():
+    """The tracker follows only the runs still on the plateau; check every run against the
+    definitions applied directly to its full per-epoch record."""
+    rng = np.random.default_rng(7)
+    ws, bs = rng.normal(0, 2, 40), rng.normal(0, 2, 40)
+    x, y = np.array([[1.0]]), np.array([[0.0]])
+    network = Network([Sigmoid()], Quadratic())
+    batch = track(network, neuron_params(ws, bs), x, y, lr=0.15, epochs=200)
+    assert batch.plateau_epochs.max() > 50 and (batch.plateau_epochs == 0).any()
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        cfg = load_config(CONFIGS / "mse_unlucky.yaml",
+                          [f"model.init.w={float(w)!r}", f"model.init.b={float(b)!r}", "train.epochs=200"])
+        m = run_experiment(cfg).metrics
+        reached = np.flatnonzero(np.abs(m["output"]) < 0.1)
+        first = int(reached[0]) if reached.size else NEVER
+        slow = 0.15 * (m["grad_w"] ** 2 + m["grad_b"] ** 2) < 1e-3 * abs(m["loss"][0])
+        plateau = 0
+        while plateau < 200 and slow[plateau] and (first == NEVER or plateau < first):
+            plateau += 1
+        assert (batch.epochs_to_target[i], batch.plateau_epochs[i]) == (first, plateau), (w, b)
