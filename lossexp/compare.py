@@ -178,7 +178,7 @@ def compare_figure(runs: list[Run]):
 
 def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     """Write compare.png, compare.svg and compare.md into ``out``; return the table."""
-    from lossexp.plots import save
+    from lossexp.figure_files import save
 
     if not runs:
         raise LossexpError("give at least one run directory")

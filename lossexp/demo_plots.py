@@ -1,7 +1,7 @@
 """Figures of the loss library's demos (``lossexp demo``): one per demo, from its Report.
 
 A plot module: matplotlib is imported only when a figure is drawn (through
-``lossexp.plots``), and every figure is saved as PNG and SVG by ``plots.save``.
+``lossexp.plots``), and every figure is saved as PNG and SVG by ``figure_files.save``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.plots import figure as _axes
-from lossexp.plots import save
+from lossexp.figure_files import save
 from lossexp.tasks.regression import line, noise_std
 
 TRUTH_STYLE = {"color": "black", "ls": "--", "lw": 1.5}

@@ -8,25 +8,19 @@ accuracy for classification), gradients.png (the mean output delta |dC/dz_L|), l
 output layer's pre-activations at the first and last epoch).
 
 Like every figure module (sweep_plots, demo_plots, compare) it imports matplotlib only
-when a plot is drawn. It uses the
-object-oriented API (``Figure``) rather than pyplot: no global state, no GUI backend.
-Each figure is saved as PNG and SVG; SVGs carry no date and a fixed id salt, so they are
-reproducible too.
+when a plot is drawn, and uses the object-oriented API (``Figure``) rather than pyplot: no
+global state, no GUI backend. ``lossexp.figure_files`` writes the figures to disk.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from lossexp import atomic
+from lossexp.figure_files import save_all
 
-FORMATS = ("png", "svg")
 PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"
 
@@ -43,25 +37,6 @@ def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
     fig.subplots_adjust(left=0.11, right=0.96, bottom=bottom, top=1 - 0.6 / height, hspace=0.12)
     axes = fig.subplots(rows, 1, sharex=True) if rows > 1 else fig.add_subplot()
     return fig, axes
-
-
-def save(fig, directory: Path, stem: str, formats=FORMATS) -> list[Path]:
-    """Save ``fig`` as directory/stem.{png,svg}, each file written atomically."""
-    return [_save_as(fig, directory, stem, fmt) for fmt in formats]
-
-
-def _save_as(fig, directory: Path, stem: str, fmt: str) -> Path:
-    import io
-
-    import matplotlib
-
-    buf = io.BytesIO()
-    meta = {"Date": None} if fmt == "svg" else {"Software": None}
-    with matplotlib.rc_context({"svg.hashsalt": "lossexp", "svg.fonttype": "none"}):
-        fig.savefig(buf, format=fmt, dpi=110, metadata=meta)
-    path = Path(directory) / f"{stem}.{fmt}"
-    atomic.write_bytes(path, buf.getvalue())
-    return path
 
 
 def _log_y(ax) -> None:
@@ -285,47 +260,3 @@ def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
     with np.errstate(over="ignore", invalid="ignore"):
         return save_all([(make(cfg, metrics, summary), stem) for stem, make in figures.items()],
                         directory)
-
-
-def _can_fork() -> bool:
-    # fork() copies only the calling thread: with other threads alive (a progress bar, a
-    # Dask worker) their locks could be copied held, so it is used only when alone.
-    return sys.platform.startswith("linux") and threading.active_count() == 1
-
-
-def save_all(figures: list, directory: Path) -> list[Path]:
-    """Save (figure, stem) pairs as PNG and SVG; on Linux half the files in a forked child.
-
-    Rendering is pure-Python work that threads cannot overlap. A forked child shares the
-    imported matplotlib and the figures already built (copy-on-write), so on two cores the
-    saving takes about half the wall time. Every file is still written atomically, and a
-    failure or Ctrl-C in either process fails the whole call.
-    """
-    jobs = [(fig, stem, fmt) for fig, stem in figures for fmt in FORMATS]
-    if len(jobs) < 2 or not _can_fork():
-        return [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in jobs]
-    mine, theirs = jobs[: (len(jobs) + 1) // 2], jobs[(len(jobs) + 1) // 2:]
-    reader, writer = os.pipe()  # the child's error message, if it has one
-    pid = os.fork()
-    if pid == 0:  # the child: save its share, then leave without running any cleanup
-        status = 1
-        try:
-            os.close(reader)
-            for fig, stem, fmt in theirs:
-                _save_as(fig, directory, stem, fmt)
-            status = 0
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
-            os.write(writer, f"{type(exc).__name__}: {exc}".encode()[:4000])
-        finally:
-            os._exit(status)
-    os.close(writer)
-    try:
-        paths = [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in mine]
-    finally:
-        _, status = os.waitpid(pid, 0)
-        with os.fdopen(reader, "rb") as pipe:
-            why = pipe.read().decode(errors="replace")
-    if status != 0:
-        names = ", ".join(f"{s}.{f}" for _, s, f in theirs)
-        raise RuntimeError(f"saving {names} failed: {why or 'the process was interrupted'}")
-    return paths + [Path(directory) / f"{stem}.{fmt}" for _, stem, fmt in theirs]

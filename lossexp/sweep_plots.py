@@ -6,7 +6,7 @@
 - curves.png (when ``sweep.curves`` > 0): the sampled loss curves, one panel per series.
 
 matplotlib is imported only here and only when a figure is drawn (object-oriented API, no
-pyplot); files are saved through ``lossexp.plots.save``.
+pyplot); files are saved through ``lossexp.figure_files.save``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.plots import save
+from lossexp.figure_files import save
 
 NEVER_COLOR = "#6d6875"
 OUTLINE_COLOR = "#e63946"

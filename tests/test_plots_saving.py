@@ -5,7 +5,7 @@ import sys
 import pytest
 from conftest import CONFIGS
 
-from lossexp import plots
+from lossexp import figure_files, plots
 from lossexp.config import load_config
 from lossexp.experiment import run_experiment
 
@@ -21,7 +21,7 @@ def unlucky():
 def draw(unlucky, directory, *, fork):
     cfg, result = unlucky
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plots, "_can_fork", lambda: fork)
+        patch.setattr(figure_files, "_can_fork", lambda: fork)
         return plots.plot_run(cfg, result.metrics, result.summary, directory)
 
 
@@ -38,13 +38,13 @@ def test_forked_and_serial_saving_write_the_same_files(unlucky, tmp_path):
 
 
 def test_a_failure_in_the_child_fails_the_call(unlucky, tmp_path, monkeypatch):
-    real = plots._save_as
+    real = figure_files._save_as
 
     def broken(fig, directory, stem, fmt):
         if (stem, fmt) == ("saturation", "svg"):  # the last file: always the child's share
             raise OSError("disk full")
         return real(fig, directory, stem, fmt)
 
-    monkeypatch.setattr(plots, "_save_as", broken)
+    monkeypatch.setattr(figure_files, "_save_as", broken)
     with pytest.raises(RuntimeError, match="saturation.svg failed: OSError: disk full"):
         draw(unlucky, tmp_path, fork=True)
