@@ -34,7 +34,7 @@ class Activation(hyperparams.Parameterised):
     kind = "activation"
     formula = ""
     derivative = ""
-    saturates = "never"
+    saturation_region = "never"
     output_range = "all reals"
     output_bounds = (-math.inf, math.inf)
     elementwise = True
@@ -64,7 +64,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
     formula = "1 / (1 + exp(-z))"
     derivative = "sigma(z) (1 - sigma(z))"
-    saturates = "|z| > 3.6: slope < 0.025"
+    saturation_region = "|z| > 3.6: slope < 0.025"
     output_range = "(0, 1)"
     output_bounds = (0.0, 1.0)
     peak_slope = 0.25
@@ -100,7 +100,7 @@ class Tanh(Activation):
     name = "tanh"
     formula = "tanh(z)"
     derivative = "1 - tanh(z)^2"
-    saturates = "|z| > 1.8: slope < 0.1"
+    saturation_region = "|z| > 1.8: slope < 0.1"
     output_range = "(-1, 1)"
     output_bounds = (-1.0, 1.0)
 
@@ -117,7 +117,7 @@ class ReLU(Activation):
     name = "relu"
     formula = "max(z, 0)"
     derivative = "1 if z > 0 else 0"
-    saturates = "z <= 0: slope 0, a dead unit"
+    saturation_region = "z <= 0: slope 0, a dead unit"
     output_range = "[0, inf)"
     output_bounds = (0.0, math.inf)
 
@@ -137,9 +137,9 @@ class LeakyReLU(Activation):
     def __init__(self, *, alpha: float = 0.01):
         self._set_params({"alpha": alpha})
         if self.alpha < SATURATION_FRACTION:
-            self.saturates = f"z < 0: slope alpha = {self.alpha:g}"
+            self.saturation_region = f"z < 0: slope alpha = {self.alpha:g}"
         else:
-            self.saturates = f"never: slope alpha = {self.alpha:g} for z < 0"
+            self.saturation_region = f"never: slope alpha = {self.alpha:g} for z < 0"
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
@@ -153,7 +153,7 @@ class Softplus(Activation):
     name = "softplus"
     formula = "log(1 + exp(z))"
     derivative = "sigma(z)"
-    saturates = "z < -2.2: slope < 0.1"
+    saturation_region = "z < -2.2: slope < 0.1"
     output_range = "(0, inf)"
     output_bounds = (0.0, math.inf)
 
@@ -181,7 +181,7 @@ class Softmax(Activation):
     name = "softmax"
     formula = "exp(z_k) / sum_j exp(z_j)   (over the last axis)"
     derivative = "p_k (delta_kj - p_j)   (a Jacobian, not elementwise)"
-    saturates = "max p_k -> 1: every p_k (1 - p_k) < 0.025"
+    saturation_region = "max p_k -> 1: every p_k (1 - p_k) < 0.025"
     output_range = "(0, 1), summing to 1"
     output_bounds = (0.0, 1.0)
     elementwise = False

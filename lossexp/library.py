@@ -32,7 +32,7 @@ class ActivationRow:
     formula: str
     derivative: str
     output_range: str
-    saturates: str
+    saturation_region: str
     params: tuple[str, ...]
 
 
@@ -50,7 +50,7 @@ def activation_rows() -> list[ActivationRow]:
     for name, cls in activations.ACTIVATIONS.items():
         act = cls()
         rows.append(ActivationRow(name, act.formula, act.derivative, act.output_range,
-                                  act.saturates, _params(cls)))
+                                  act.saturation_region, _params(cls)))
     return rows
 
 
@@ -89,7 +89,7 @@ class Explanation:
     delta: str           # dC/dz
     fused: bool
     vanishing: str | None  # the factor of delta that goes to 0 when the activation saturates
-    saturates: str       # where the activation saturates
+    saturation_region: str  # where the activation saturates
     summary: str         # one sentence: what this means for learning
     warning: str | None  # the pair makes no sense (e.g. cross_entropy after tanh)
     example: Example | None
@@ -141,7 +141,7 @@ def explain(loss_name: str, activation_name: str) -> Explanation:
     if fused:
         return Explanation(
             loss.name, act.name, f"C = {fused.formula}", output, fused.delta_formula, True, None,
-            act.saturates,
+            act.saturation_region,
             f"Fused: {fused.cancels}, so delta keeps the whole error however saturated "
             f"the unit is. Nothing vanishes: no plateau.", warning, example)
     if act.elementwise:
@@ -156,7 +156,7 @@ def explain(loss_name: str, activation_name: str) -> Explanation:
                    f"so the step follows the error.")
     else:
         summary = (f"The factor {_operand(vanishing)} goes to 0 where {act.name} saturates "
-                   f"({act.saturates}), however wrong the output is: learning stalls there "
+                   f"({act.saturation_region}), however wrong the output is: learning stalls there "
                    f"(the plateau).")
     return Explanation(loss.name, act.name, f"C = {loss.formula}", output, delta, False,
-                       vanishing, act.saturates, summary, warning, example)
+                       vanishing, act.saturation_region, summary, warning, example)

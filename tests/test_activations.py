@@ -46,7 +46,7 @@ def test_identity_and_a_gentle_leaky_relu_never_saturate():
     assert not activations.get("identity").saturated(z).any()
     gentle = activations.get("leaky_relu", alpha=0.3)
     assert not gentle.saturated(z).any()
-    assert gentle.saturates.startswith("never")
+    assert gentle.saturation_region.startswith("never")
 
 
 def test_tanh_is_odd_and_its_slope_keeps_relative_precision():

@@ -24,7 +24,7 @@ def test_list_rows_carry_formulas_gradients_defaults_and_saturation():
     assert rows["quadratic"].params == ("convention = half (half | plain)",
                                         "weights = none (one per output)")
     acts = {r.name: r for r in library.activation_rows()}
-    assert (acts["sigmoid"].derivative, acts["sigmoid"].saturates) == (
+    assert (acts["sigmoid"].derivative, acts["sigmoid"].saturation_region) == (
         "sigma(z) (1 - sigma(z))", "|z| > 3.6: slope < 0.025")
     assert acts["leaky_relu"].params == ("alpha = 0.01 (> 0, < 1)",)
 

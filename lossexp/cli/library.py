@@ -104,7 +104,7 @@ def _activation_table(rows):
     table = _table("Activations (z: the pre-activation)",
                    ["name", "a(z)", "da / dz", "range", "saturates where", "parameters (default)"])
     for row in rows:
-        table.add_row(row.name, row.formula, row.derivative, row.output_range, row.saturates,
+        table.add_row(row.name, row.formula, row.derivative, row.output_range, row.saturation_region,
                       "\n".join(row.params) or "-")
     return table
 
