@@ -104,17 +104,12 @@ def _check_mlp(model: dict, path, loc: s.Locator) -> None:
         _check_explicit_shapes(init, layers, path + ("init",), loc)
 
 
-def _with_default(spec: s.OneOf, default: dict) -> s.OneOf:
-    return s.OneOf(spec.tag, spec._variants, what=spec.what, default=default,
-                   shorthand=spec.shorthand, doc=spec.doc)
-
-
 def _mlp_schema(activation_spec) -> s.Section:
     number = s.Number()
     return s.Section({
         "layers": s.ListOf(s.Number(integer=True, ge=1), min_len=2,
                            doc="[n_in, h1, ..., n_out]: units per layer, input first"),
-        "hidden_activation": _with_default(activation_spec, {"name": "sigmoid"}),
+        "hidden_activation": activation_spec.with_default({"name": "sigmoid"}),
         "output_activation": activation_spec,
         "init": s.Section({
             "scheme": s.Text(default="normal", choices=INIT_SCHEMES),

@@ -270,6 +270,11 @@ class OneOf(Spec):
     def variants(self) -> Mapping[str, Section]:
         return self._variants() if callable(self._variants) else self._variants
 
+    def with_default(self, default) -> OneOf:
+        """The same choice, made optional: ``default`` stands in when the key is left out."""
+        return OneOf(self.tag, self._variants, what=self.what, default=default,
+                     shorthand=self.shorthand, doc=self.doc)
+
     def expand(self, value):
         return {self.tag: value} if self.shorthand and isinstance(value, str) else value
 
