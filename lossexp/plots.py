@@ -248,7 +248,7 @@ def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
     saturation.png; without it that figure is left out.
     """
     figures = {"loss": loss_figure}
-    if "grad_w" in metrics:
+    if "z" in metrics:  # a single neuron on a single sample: its z has one path
         figures.update(gradients=gradients_figure, saturation=saturation_figure)
     else:
         figures.update(gradients=output_delta_figure, layers=layers_figure)

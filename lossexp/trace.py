@@ -2,7 +2,8 @@
 
 A trace keeps one column per quantity, each preallocated as (epochs + 1, R), so memory is
 known before training starts (the config check refuses epochs whose trace would not fit).
-A single neuron (one unit, one sample) records its scalars: z, w, b and both gradients.
+A single neuron (one unit, one sample) records its scalars: z, w, b and both gradients; a
+single unit on many samples (a line fit) still records w, b and their gradients.
 Every other model records, per epoch:
 
 - ``accuracy`` (classification tasks only): the fraction of samples whose predicted class
@@ -23,6 +24,7 @@ import numpy as np
 from lossexp.engine import Network, Step
 
 NEURON_COLUMNS = ("z", "w", "b", "grad_w", "grad_b", "activation_grad", "delta")
+UNIT_COLUMNS = ("w", "b", "grad_w", "grad_b")  # a single unit's parameters, any sample count
 
 
 def is_single_neuron(layers: list[int], samples: int) -> bool:
@@ -35,6 +37,7 @@ def trace_columns(layers: list[int], samples: int, classification: bool = False)
         return cols + list(NEURON_COLUMNS)
     depth = len(layers) - 1
     cols += ["accuracy"] if classification else []
+    cols += list(UNIT_COLUMNS) if layers == [1, 1] else []  # a line fit's slope and intercept
     cols += ["mean_abs_delta"]
     cols += [f"grad_norm_{l + 1}" for l in range(depth)]
     cols += [f"saturated_{l + 1}" for l in range(depth)]
@@ -76,6 +79,9 @@ class Trace:
                        activation_grad=self.network.output_activation.grad(z),
                        delta=step.delta[:, 0, 0])
         else:
+            if "w" in self.data:
+                row.update(w=step.params.weights[0][:, 0, 0], b=step.params.biases[0][:, 0],
+                           grad_w=step.grads_w[0][:, 0, 0], grad_b=step.grads_b[0][:, 0])
             if "accuracy" in self.data:
                 row["accuracy"] = accuracy(step.activations[-1], self.y)
             row["mean_abs_delta"] = self._per_sample * np.abs(step.delta).mean(axis=(1, 2))

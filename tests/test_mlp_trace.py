@@ -127,3 +127,20 @@ def test_blobs_without_one_hot_label_by_parity():
     data = make_data(params, 0)
     assert task_shape(params) == (2, 1)
     assert data.y[:, 0].tolist() == [0, 0, 1, 1, 0, 0, 1, 1]
+
+
+def test_a_single_unit_on_many_samples_records_its_slope_and_intercept():
+    """A line fit (the neuron model on a regression task) keeps w, b and their gradients."""
+    from conftest import CONFIGS
+
+    from lossexp.config import load_config
+    from lossexp.experiment import run_experiment
+
+    result = run_experiment(load_config(CONFIGS / "outliers.yaml", ["train.epochs=50"]))
+    m = result.metrics
+    assert {"w", "b", "grad_w", "grad_b", "grad_norm_1"} <= set(m) and "z" not in m
+    assert m["w"][-1] == result.params.weights[0][0, 0, 0]
+    assert m["b"][-1] == result.params.biases[0][0, 0]
+    lr = result.config["train"]["lr"]
+    np.testing.assert_allclose(m["w"][1:], m["w"][:-1] - lr * m["grad_w"][:-1], rtol=1e-14)
+    np.testing.assert_allclose(np.hypot(m["grad_w"], m["grad_b"]), m["grad_norm_1"], rtol=1e-14)
