@@ -202,13 +202,12 @@ class Network:
                     grads_w, grads_b, delta, self.loss_param_grads(acts[-1], y, learned))
 
 
-def apply_update(params: Params, grads_w, grads_b, lr: float, grads_loss=()) -> None:
-    """Plain gradient descent, in place (``grads_loss`` for ``params.loss_params``)."""
-    for w, b, gw, gb in zip(params.weights, params.biases, grads_w, grads_b):
-        w -= lr * gw
-        b -= lr * gb
-    for p, gp in zip(params.loss_params, grads_loss):
-        p -= lr * gp
+def apply_update(params: Params, step: Step, lr: float) -> None:
+    """Plain gradient descent on every parameter, in place, with ``step``'s gradients."""
+    pairs = zip((*params.weights, *params.biases, *params.loss_params),
+                (*step.grads_w, *step.grads_b, *step.grads_loss))
+    for p, g in pairs:
+        p -= lr * g
 
 
 Recorder = Callable[[Step], None]
@@ -239,14 +238,10 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
             if epoch == epochs:
                 break
             if batches is None:
-                apply_update(params, step.grads_w, step.grads_b, lr, step.grads_loss)
+                apply_update(params, step, lr)
             else:
-                for idx in batches(epoch):
-                    xb, yb = x[idx], y[idx]
-                    zs, acts, slopes = network.forward_with_slopes(params, xb)
-                    gw, gb, _ = network.backward(params, xb, yb, zs, acts, slopes)
-                    gl = network.loss_param_grads(acts[-1], yb, params.loss_params)
-                    apply_update(params, gw, gb, lr, gl)
+                for idx in batches(epoch):  # (a batch's cost is never read, so never computed)
+                    apply_update(params, network.evaluate(params, x[idx], y[idx], epoch), lr)
             if on_epoch:
                 on_epoch(epoch + 1)
     return params
