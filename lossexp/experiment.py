@@ -17,6 +17,7 @@ from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
 from lossexp.tasks import Data, make_data
 from lossexp.trace import Trace
+from lossexp.writers import plain
 
 
 @dataclass
@@ -33,16 +34,8 @@ class RunResult:
     data: Data | None = None
 
 
-def _plain(value):
-    """A numpy scalar as a JSON-friendly Python value (non-finite floats become None)."""
-    value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
 def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
-    row = {k: _plain(v[index]) for k, v in outcome.as_dict().items()}
+    row = {k: plain(v[index]) for k, v in outcome.as_dict().items()}
     if row["epochs_to_target"] == NEVER:
         row["epochs_to_target"] = None
     return row
@@ -83,8 +76,8 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None,
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
     metrics, summary = trace.columns_of(0), summarise(outcome)
     if "accuracy" in metrics:
-        summary.update(initial_accuracy=_plain(metrics["accuracy"][0]),
-                       final_accuracy=_plain(metrics["accuracy"][-1]))
+        summary.update(initial_accuracy=plain(metrics["accuracy"][0]),
+                       final_accuracy=plain(metrics["accuracy"][-1]))
     summary.update(shape_features(metrics, summary, network.output_activation))
     snapshots = {} if trace.neuron else trace.output_preactivations(0)
     return RunResult(cfg, metrics, summary, snapshots, network, params, data)

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from lossexp.activations import Activation
+from lossexp.writers import plain
 
 RISE_TOLERANCE = 1e-9
 CHECKPOINTS = {"loss_at_10pct": 0.10, "loss_at_25pct": 0.25, "loss_at_50pct": 0.50,
@@ -33,16 +34,6 @@ CHECKPOINTS = {"loss_at_10pct": 0.10, "loss_at_25pct": 0.25, "loss_at_50pct": 0.
 FROM_OUTCOME = ("initial_loss", "final_loss", "epochs_to_target", "plateau_epochs")
 FEATURES = (*FROM_OUTCOME, "steepest_descent_epoch", "loss_rises", *CHECKPOINTS,
             "max_grad_norm", "saturated_fraction")
-
-
-def _number(value):
-    """A Python float or int; None for a non-finite or missing value."""
-    if value is None:
-        return None
-    value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def checkpoint_epoch(fraction: float, epochs: int) -> int:
@@ -117,7 +108,7 @@ def shape_features(metrics: dict, summary: dict, output_activation: Activation |
         out["steepest_descent_epoch"] = _steepest_descent_epoch(-steps)
         out["loss_rises"] = rises
         for name, fraction in CHECKPOINTS.items():
-            out[name] = _number(loss[checkpoint_epoch(fraction, epochs)])
+            out[name] = plain(loss[checkpoint_epoch(fraction, epochs)])
         out["max_grad_norm"] = _finite_max(gradient_norm(metrics))
     out["saturated_fraction"] = saturated_fraction(metrics, output_activation)
     return out

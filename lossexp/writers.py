@@ -48,13 +48,15 @@ def csv_text(columns: dict[str, np.ndarray] | dict[str, list]) -> str:
     return ",".join(columns) + "\n" + csv_rows([format_column(v) for v in columns.values()])
 
 
-def _jsonable(value):
+def plain(value):
+    """``value`` as JSON writes it: NumPy numbers and arrays as Python ones, non-finite
+    floats as None, recursively through dicts, lists and tuples."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return plain(value.tolist())
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, np.integer):
@@ -66,4 +68,4 @@ def _jsonable(value):
 
 
 def json_text(data) -> str:
-    return json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n"
+    return json.dumps(plain(data), indent=2, allow_nan=False) + "\n"
