@@ -146,7 +146,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _output_activation_key(model: dict) -> str:
+def output_activation_key(model: dict) -> str:
+    """Where a model section names its output activation: ``activation`` for a neuron."""
     return "activation" if model["kind"] == "neuron" else "output_activation"
 
 
@@ -179,7 +180,7 @@ def _check_widths(cfg: dict, loss, blame, loc: s.Locator) -> None:
 def _check_output_range(model: dict, units: int, loss, loss_path, loc: s.Locator) -> None:
     """The output activation's values lie where the loss is defined (no cross_entropy after
     identity: an infinite loss and a gradient pushing the output the wrong way)."""
-    key = _output_activation_key(model)
+    key = output_activation_key(model)
     problem = loss.range_problem(build_activation(model[key]))
     if problem:
         fits = [name for name, cls in activations.ACTIVATIONS.items()

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.figure_files import save_all
+from lossexp.models import build_activation, output_activation_key
 
 PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"
@@ -48,9 +49,8 @@ def _log_y(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def output_activation(model: dict) -> dict:
-    """The named output activation of a model section, whatever its kind."""
-    return model["activation"] if model["kind"] == "neuron" else model["output_activation"]
+def _output_activation(cfg: dict) -> dict:
+    return cfg["model"][output_activation_key(cfg["model"])]
 
 
 def run_label(cfg: dict) -> str:
@@ -133,7 +133,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     epochs = metrics["epoch"]
     ax.plot(epochs, positive_or_nan(metrics["grad_w"]), lw=2, label="|dC/dw|")
     ax.plot(epochs, positive_or_nan(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
-    act = output_activation(cfg["model"])["name"]
+    act = _output_activation(cfg)["name"]
     ax.plot(epochs, positive_or_nan(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
     _shade_plateau(ax, summary)
@@ -148,9 +148,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
 
 
 def saturation_figure(cfg: dict, metrics: dict, summary: dict):
-    from lossexp.models import build_activation
-
-    act = build_activation(output_activation(cfg["model"]))
+    act = build_activation(_output_activation(cfg))
     fig, ax = figure()
     z_path = np.asarray(metrics["z"], dtype=float)
     span = _z_span(z_path)
@@ -179,7 +177,7 @@ def _layer_count(metrics: dict) -> int:
 def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
     fig, ax = figure()
     epochs = metrics["epoch"]
-    act = output_activation(cfg["model"])["name"]
+    act = _output_activation(cfg)["name"]
     ax.plot(epochs, positive_or_nan(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
             label="mean |dC/dz_L| over samples and output units")
     ax.plot(epochs, positive_or_nan(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
@@ -219,9 +217,7 @@ def layers_figure(cfg: dict, metrics: dict, summary: dict):
 
 def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
                                    preactivations: dict):
-    from lossexp.models import build_activation
-
-    act = build_activation(output_activation(cfg["model"]))
+    act = build_activation(_output_activation(cfg))
     fig, ax = figure()
     start = np.asarray(preactivations["z_start"], dtype=float)
     end = np.asarray(preactivations["z_end"], dtype=float)
