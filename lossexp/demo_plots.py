@@ -98,7 +98,7 @@ def sse_vs_mse_figure(report):
     fig, ax = _axes()
     for f in report.fits:
         n = f.data.samples
-        per_sample = f.history["loss"] / (n if f.cfg["train"]["reduction"] == "sum" else 1)
+        per_sample = f.metrics["loss"] / (n if f.cfg["train"]["reduction"] == "sum" else 1)
         finite = np.isfinite(per_sample) & (per_sample < 1e6)
         epochs = np.arange(per_sample.size)
         ax.plot(epochs[finite], per_sample[finite], lw=1.8, label=f.label,
@@ -112,7 +112,7 @@ def sse_vs_mse_figure(report):
 def signed_error_figure(report):
     fig, ax = _axes()
     for f in report.fits:
-        ax.plot(f.history["output"], lw=2 if f.label == "signed_error" else 1.5,
+        ax.plot(f.metrics["output"], lw=2 if f.label == "signed_error" else 1.5,
                 ls=":" if f.label == "mae" else "-", label=f.label)
     ax.axhline(report.fits[0].data.y[0, 0], **TRUTH_STYLE, label="target")
     _finish(ax, "The 1 -> 0 neuron: the naive rule (= mae) keeps oscillating; quadratic settles",

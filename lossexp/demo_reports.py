@@ -168,12 +168,12 @@ def sse_vs_mse_report(fits: list[Fit]) -> Report:
     rows = []
     for f in fits:
         n, tr = f.data.samples, f.cfg["train"]
-        per_sample = f.history["loss"] / (n if tr["reduction"] == "sum" else 1)
+        per_sample = f.metrics["loss"] / (n if tr["reduction"] == "sum" else 1)
         twin = by.get(f"N={n}, mean, lr {tr['lr'] * n:g}") if tr["reduction"] == "sum" else None
         gap = None
         if twin is not None:
-            gap = float(max(np.max(np.abs(f.history["w"] - twin.history["w"])),
-                            np.max(np.abs(f.history["b"] - twin.history["b"]))))
+            gap = float(max(np.max(np.abs(f.metrics["w"] - twin.metrics["w"])),
+                            np.max(np.abs(f.metrics["b"] - twin.metrics["b"]))))
         finite = bool(np.isfinite(per_sample[-1]))
         rows.append([f.label, n, tr["reduction"], tr["lr"],
                      float(per_sample[-1]) if finite else None, not finite, gap])
@@ -198,12 +198,12 @@ def signed_error_report(fits: list[Fit]) -> Report:
     by = _by_label(fits)
     rows = []
     for f in fits:
-        error = f.history["output"] - f.data.y[0, 0]
+        error = f.metrics["output"] - f.data.y[0, 0]
         tail = error[-SETTLE_WINDOW:]
         flips = int(np.sum(np.sign(tail[1:]) != np.sign(tail[:-1])))
         same = None
         if f.label != "mae" and "mae" in by:
-            same = float(np.max(np.abs(f.history["output"] - by["mae"].history["output"])))
+            same = float(np.max(np.abs(f.metrics["output"] - by["mae"].metrics["output"])))
         rows.append([f.label, float(error[-1]), float(np.max(np.abs(tail))), flips, same])
     r = {row[0]: row for row in rows}
     lr = fits[0].cfg["train"]["lr"]

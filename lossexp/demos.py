@@ -21,7 +21,7 @@ from lossexp.config import load_config
 from lossexp.demo_reports import (Report, heteroscedastic_report, multi_output_report,
                                   outlier_factor_report, outliers_report, quantiles_report,
                                   signed_error_report, sse_vs_mse_report)
-from lossexp.engine import Network, Params, Step
+from lossexp.engine import Network, Params
 from lossexp.errors import LossexpError
 from lossexp.experiment import run_experiment
 from lossexp.registry import unknown_name
@@ -32,33 +32,16 @@ from lossexp.text import markdown_table as _markdown
 
 # --- running the variants -------------------------------------------------------------------
 
-class History:
-    """A recorder: run 0's loss, first output and (for a neuron) w and b at every epoch."""
-
-    def __init__(self):
-        self.columns: dict[str, list] = {"loss": [], "output": []}
-
-    def __call__(self, step: Step) -> None:
-        self.columns["loss"].append(step.loss[0])
-        self.columns["output"].append(step.activations[-1][0, 0, 0])
-        if step.params.weights[0].shape[1:] == (1, 1) and len(step.params.weights) == 1:
-            self.columns.setdefault("w", []).append(step.params.weights[0][0, 0, 0])
-            self.columns.setdefault("b", []).append(step.params.biases[0][0, 0])
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.array(v) for k, v in self.columns.items()}
-
-
 @dataclass
 class Fit:
-    """One trained variant: its config, data, final parameters and per-epoch history."""
+    """One trained variant: its config, data, final parameters and metrics.csv columns."""
 
     label: str
     cfg: dict
     data: Data
     network: Network
     params: Params
-    history: dict[str, np.ndarray]
+    metrics: dict[str, np.ndarray]
 
     def predict(self, x) -> np.ndarray:
         """Run 0's outputs at inputs x (M, n_in): (M, n_out)."""
@@ -68,9 +51,8 @@ class Fit:
 
 def fit(label: str, cfg: dict) -> Fit:
     """Train ``cfg`` exactly as ``lossexp run`` does and keep the fitted model."""
-    history = History()
-    result = run_experiment(cfg, recorders=[history])
-    return Fit(label, cfg, result.data, result.network, result.params, history.arrays())
+    result = run_experiment(cfg)
+    return Fit(label, cfg, result.data, result.network, result.params, result.metrics)
 
 
 # --- the demos ------------------------------------------------------------------------------

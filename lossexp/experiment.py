@@ -6,12 +6,12 @@ CLI's ``run`` command is these two calls plus printing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lossexp.engine import Network, Params, Recorder, train
+from lossexp.engine import Network, Params, train
 from lossexp.features import shape_features
 from lossexp.models import build_model
 from lossexp.outcome import NEVER, OutcomeTracker
@@ -60,9 +60,8 @@ def minibatches(samples: int, batch_size: int | None, seed: int) -> Callable[[in
     return batches
 
 
-def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None,
-                   recorders: Sequence[Recorder] = ()) -> RunResult:
-    """Train the model of a resolved config; ``recorders`` see every epoch too."""
+def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
+    """Train the model of a resolved config and gather what a run reports."""
     data = make_data(cfg["task"], cfg["train"]["seed"])
     network, params, layers = build_model(cfg)
     tr, target = cfg["train"], cfg["target"]
@@ -72,7 +71,7 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None,
                              tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-          recorders=[trace, outcome, *recorders], on_epoch=on_epoch,
+          recorders=[trace, outcome], on_epoch=on_epoch,
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
     metrics, summary = trace.columns_of(0), summarise(outcome)
     if "accuracy" in metrics:
