@@ -135,7 +135,7 @@ def measure_speed(starts: int, workers: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run_sweep(cfg, Path(tmp), workers=workers, plots=False)
+        run_sweep(cfg, Path(tmp), workers=workers)
         t_files = time.perf_counter() - t0
         size = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
     print(f"  run_sweep with files (no figures) : {rate(work, t_files)}  "
@@ -173,7 +173,7 @@ def writing(*args, **kwargs):
     return write_outputs(*args, **kwargs)
 output.write_outputs = writing
 with tempfile.TemporaryDirectory() as tmp:
-    run_sweep(sweep_config({starts}, {epochs}), Path(tmp), workers={workers}, plots=False)
+    run_sweep(sweep_config({starts}, {epochs}), Path(tmp), workers={workers})
     csv = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
 me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

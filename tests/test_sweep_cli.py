@@ -57,6 +57,22 @@ def test_scheduler_needs_the_dask_executor(tmp_path):
     assert result.exit_code == 2 and "--scheduler needs --executor dask" in result.stderr
 
 
+def test_no_plots_draws_none_and_config_yaml_says_so(tmp_path):
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
+                     "--workers", 1, "--no-plots", "-q")
+    assert result.exit_code == 0, result.output
+    run_dir = tmp_path / "out" / "sw"
+    assert not list(run_dir.glob("*.png"))
+    assert "plots: false" in (run_dir / "config.yaml").read_text()
+
+
+def test_run_sweep_refuses_a_scheduler_without_the_dask_executor(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    with pytest.raises(LossexpError, match="needs --executor dask"):
+        run_sweep(cfg, tmp_path / "out", executor="threads", scheduler="tcp://127.0.0.1:1")
+    assert not (tmp_path / "out").exists()
+
+
 def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch):
     path = write_config(tmp_path, GRID)
     whole = lossexp("sweep", path, "--outputs", tmp_path / "whole", "--workers", 1, "--quiet")

@@ -152,17 +152,15 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
                              plots=plots, quiet=quiet, debug=debug)
     with guarded(debug):
-        from lossexp.errors import LossexpError
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
-        if scheduler and executor is not Executor.dask:
-            raise LossexpError("--scheduler needs --executor dask")
         cfg = load_sweep_config(config, sets)
+        cfg["plots"] = cfg["plots"] and plots  # config.yaml records what was drawn
         chosen = {"executor": executor.value} if executor else {}  # else run_sweep's default
         progress = SweepProgress(quiet)
         try:
             result = run_sweep(cfg, outputs, **chosen, workers=workers, scheduler=scheduler,
-                               chunk_size=chunk_size, resume=resume, plots=plots and cfg["plots"],
+                               chunk_size=chunk_size, resume=resume,
                                on_start=progress.start, on_chunk=progress.advance)
         except KeyboardInterrupt:
             progress.stop()

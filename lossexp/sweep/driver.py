@@ -95,7 +95,7 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
 
 def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
               workers: int | None = None, scheduler: str | None = None, client=None,
-              chunk_size: int | None = None, resume: bool = False, plots: bool | None = None,
+              chunk_size: int | None = None, resume: bool = False,
               on_start: Callable[[Plan, frozenset[int]], None] | None = None,
               on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
     """Train every start of the sweep config ``cfg`` and write its run directory.
@@ -110,6 +110,9 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     SweepIncomplete when chunks fail (after the others have finished).
     """
     check_executor(executor)
+    if (scheduler or client) and executor != "dask":
+        raise LossexpError("--scheduler needs --executor dask (a scheduler or a client is "
+                           f"only used by the dask executor, not {executor!r})")
     if chunk_size is not None and chunk_size < 1:
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
     run_dir = run_directory(outputs, cfg["name"])
@@ -131,5 +134,5 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         raise SweepIncomplete(run_dir, failures, plan.total_chunks)
     from lossexp.sweep.output import write_outputs
 
-    summary = write_outputs(plan, store, run_dir, plots=cfg["plots"] if plots is None else plots)
+    summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
     return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))

@@ -127,8 +127,7 @@ class DaskPool:
 
 @contextlib.contextmanager
 def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None):
-    """The executor ``kind`` (one of EXECUTORS), closed on the way out."""
-    check_executor(kind)
+    """The executor ``kind`` (one of EXECUTORS, checked by the caller), closed on the way out."""
     workers = workers or default_workers()
     if kind == "local":
         kind = local_kind(workers)
