@@ -102,17 +102,6 @@ class Comparison:
 
 # --- configs and paths ---------------------------------------------------------------------
 
-def is_sweep_config(path: Path) -> bool:
-    """True for a config with a top-level ``sweep:`` section: input to ``lossexp sweep``."""
-    from lossexp.config import parse_yaml
-
-    try:
-        data, _ = parse_yaml(Path(path).read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, LossexpError):
-        return False  # not readable as YAML: load_config reports the problem properly
-    return isinstance(data, dict) and "sweep" in data
-
-
 def baseline_path(config_path: Path, directory: Path) -> Path:
     return Path(directory) / f"{Path(config_path).stem}.json"
 
@@ -149,14 +138,16 @@ def collect(config_paths, directory: Path) -> tuple[list[Case], list[Path]]:
     A bad config raises ConfigError before anything runs; a sweep config (with a
     ``sweep:`` section) is not a run and is returned separately, to be reported as skipped.
     """
-    from lossexp.config import load_config
+    from lossexp import config
 
     cases, sweeps = [], []
     for path in map(Path, config_paths):
-        if is_sweep_config(path):
+        data, lines = config.parse_yaml(config.read_text(path), str(path))
+        if isinstance(data, dict) and "sweep" in data:
             sweeps.append(path)
             continue
-        cases.append(Case(path, load_config(path), baseline_path(path, directory), Path(directory)))
+        cfg = config.resolve(data, lines, str(path), default_name=path.stem)
+        cases.append(Case(path, cfg, baseline_path(path, directory), Path(directory)))
     return cases, sweeps
 
 
@@ -175,7 +166,7 @@ def measure(cfg: dict) -> Measurement:
 
     result = run_experiment(cfg)
     features = {name: result.summary[name] for name in FEATURES}
-    loss = [v if math.isfinite(v) else None for v in result.metrics["loss"].tolist()]
+    loss = writers.plain(result.metrics["loss"])
     return Measurement(features, loss)
 
 
