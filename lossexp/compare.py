@@ -178,12 +178,12 @@ def compare_figure(runs: list[Run]):
 
 def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     """Write compare.png, compare.svg and compare.md into ``out``; return the table."""
-    from lossexp.figure_files import save
+    from lossexp.figure_files import save_all
 
     if not runs:
         raise LossexpError("give at least one run directory")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = save(compare_figure(runs), out, "compare")
+    paths = save_all([(compare_figure(runs), "compare")], out)
     atomic.write_text(out / "compare.md", markdown_document(runs))
     return markdown_table(runs), [*paths, out / "compare.md"]

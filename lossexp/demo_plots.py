@@ -1,7 +1,7 @@
 """Figures of the loss library's demos (``lossexp demo``): one per demo, from its Report.
 
 A plot module: matplotlib is imported only when a figure is drawn (through
-``lossexp.plots``), and every figure is saved as PNG and SVG by ``figure_files.save``.
+``lossexp.plots``), and every figure is saved as PNG and SVG by ``figure_files.save_all``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.plots import figure as _axes
-from lossexp.figure_files import save
+from lossexp.figure_files import save_all
 from lossexp.tasks.regression import line, noise_std
 
 TRUTH_STYLE = {"color": "black", "ls": "--", "lw": 1.5}
@@ -145,4 +145,4 @@ FIGURES = {
 
 def plot_demo(report, directory: Path) -> list[Path]:
     """Draw the demo's figure into directory/figure.{png,svg}."""
-    return save(FIGURES[report.name](report), directory, "figure")
+    return save_all([(FIGURES[report.name](report), "figure")], directory)

@@ -50,12 +50,7 @@ def _by_label(fits: list[Fit]) -> dict[str, Fit]:
 NOTES_TARGETS = (1.0, 2.0, 3.0, 4.0, 5.0)
 NOTES_PREDICTIONS = (1.1, 2.2, 2.9, 3.8, 5.1)
 NOTES_OUTLIER = 50.0
-FACTOR_LOSSES = (("quadratic", {}), ("mae", {}), ("huber", {}),
-                 ("smooth_l1", {}), ("log_cosh", {}), ("quantile", {}))
-
-
-def _loss_label(name: str, params: dict) -> str:
-    return name + "".join(f" {k}={v}" for k, v in params.items())
+FACTOR_LOSSES = ("quadratic", "mae", "huber", "smooth_l1", "log_cosh", "quantile")
 
 
 def outlier_factor_report(_fits=None) -> Report:
@@ -65,12 +60,12 @@ def outlier_factor_report(_fits=None) -> Report:
     dirty = clean.copy()
     dirty[-1] = NOTES_OUTLIER
     rows = []
-    for name, params in FACTOR_LOSSES:
-        loss = losses.get(name, **params)
+    for name in FACTOR_LOSSES:
+        loss = losses.get(name)  # at its default parameters
         before = float(losses.reduce(loss.value(pred, clean), "mean"))
         after = float(losses.reduce(loss.value(pred, dirty), "mean"))
         pull = float(abs(loss.grad(pred, dirty)[-1]))
-        rows.append([_loss_label(name, params), before, after, after / before, pull])
+        rows.append([name, before, after, after / before, pull])
     factors = {row[0]: row[3] for row in rows}
     mse, mae = factors["quadratic"], factors["mae"]
     findings = [

@@ -108,6 +108,7 @@ def report(summary: dict, run_dir: Path) -> None:
 
     from lossexp.console import out
     from lossexp.sweep.summary import LEGEND
+    from lossexp.text import cell
 
     first = summary["series"][0]
     out.print(f"{summary['name']}: {first['starts']} starts x {len(summary['series'])} series, "
@@ -119,7 +120,7 @@ def report(summary: dict, run_dir: Path) -> None:
     for row in summary["series"]:
         ett = row["epochs_to_target"]
         cells = [ett[k] for k in ("median", "p90", "p99", "max")]
-        table.add_row(row["series"], *("never" if v is None else str(v) for v in cells),
+        table.add_row(row["series"], *(cell(v, none="never") for v in cells),
                       str(row["never_reached"]), str(row["diverged"]))
     out.print(table)
     for row in summary["series"]:

@@ -8,7 +8,6 @@ family; ``TASKS`` merges their registries.
 
 from __future__ import annotations
 
-import numpy as np
 # Imported now, not lazily on first use mid-run, where a Ctrl-C could land inside the
 # compiled module's initialisation and be lost.
 from numpy.random import default_rng
