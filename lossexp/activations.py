@@ -20,7 +20,7 @@ from lossexp.registry import lookup
 from lossexp.schema import Number
 
 SATURATION_FRACTION = 0.1
-_EXP_CLIP = 700.0
+EXP_CLIP = 700.0
 
 
 def _exp_neg_abs(z):
@@ -85,7 +85,7 @@ class Sigmoid(Activation):
             return a[0], slope[0]
         # In place on fresh arrays: in a sweep this is the hottest code there is.
         e = np.negative(z)
-        np.minimum(e, _EXP_CLIP, out=e)
+        np.minimum(e, EXP_CLIP, out=e)
         np.exp(e, out=e)
         a = e + 1.0
         np.divide(1.0, a, out=a)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossexp import neuron_kernel
 from lossexp.engine import Step, train
 from lossexp.experiment import minibatches
 from lossexp.features import thin_epochs
@@ -36,13 +37,14 @@ class FirstPreactivation:
 
 
 class CurveSampler:
-    """Keeps the loss of a few runs of the batch at a thinned set of epochs."""
+    """Keeps the loss of ``count`` runs at a thinned set of epochs: runs ``runs`` of each
+    Step it is given or, with ``runs`` None, every run of Steps of those runs alone."""
 
-    def __init__(self, runs: np.ndarray, epochs: int):
-        self.runs = runs
+    def __init__(self, count: int, epochs: int, runs: np.ndarray | None = None):
+        self.runs = slice(None) if runs is None else runs
         self.epochs = thinned_epochs(epochs)
         self._row = {int(e): i for i, e in enumerate(self.epochs)}
-        self.losses = np.empty((runs.size, self.epochs.size))
+        self.losses = np.empty((count, self.epochs.size))
 
     def __call__(self, step: Step) -> None:
         row = self._row.get(step.epoch)
@@ -73,24 +75,31 @@ class TrainedChunk:
 
 
 def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
-    """Train the chunk's starts with the engine, as ``lossexp run`` trains one start."""
+    """Train the chunk's starts as ``lossexp run`` trains one start: with the engine or,
+    where it applies and ``plan.kernel`` allows, its bitwise-equal compiled fast path."""
     series = plan.series[chunk.series]
     cfg, tr, target = series.config, series.config["train"], series.config["target"]
     w0, b0 = plan.starts.values(chunk.lo, chunk.hi)
     data = make_data(cfg["task"], tr["seed"])
     network, _, _ = build_model(cfg)
+    params = neuron_params(w0, b0)
     outcome = OutcomeTracker(chunk.size, data.y, lr=tr["lr"], epochs=tr["epochs"],
                              tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     first = FirstPreactivation()
-    recorders = [outcome, first]
     picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])
     picked = picked[(picked >= chunk.lo) & (picked < chunk.hi)]
-    curves = CurveSampler(picked - chunk.lo, tr["epochs"]) if picked.size else None
-    if curves is not None:
-        recorders.append(curves)
-    train(network, neuron_params(w0, b0), data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-          recorders=recorders, batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
+    batches = minibatches(data.samples, tr["batch_size"], tr["seed"])
+    how = neuron_kernel.kernel_loss(network, data.x, data.y, batches) if plan.kernel else None
+    if how is not None:
+        curves = CurveSampler(picked.size, tr["epochs"]) if picked.size else None
+        neuron_kernel.train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
+                            tracker=outcome, how=how, recorders=[first],
+                            watch=(picked - chunk.lo, curves) if curves else None)
+    else:
+        curves = CurveSampler(picked.size, tr["epochs"], picked - chunk.lo) if picked.size else None
+        train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
+              recorders=[outcome, first, *([curves] if curves else [])], batches=batches)
     return TrainedChunk(w0, b0, first.z0, outcome.as_dict(), picked,
                         curves.losses if curves is not None else np.empty((0, 0)))
 

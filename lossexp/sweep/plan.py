@@ -35,6 +35,9 @@ class Plan:
 
     config: dict
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    # Train with the compiled fast path where it applies (lossexp.neuron_kernel); False
+    # forces the engine, for comparisons: the results are the same bits either way.
+    kernel: bool = True
 
     @cached_property
     def series(self) -> list[Series]:

@@ -1,0 +1,162 @@
+/*
+ * One epoch of a sweep's hot loop, fused: a batch of single sigmoid neurons on one sample.
+ *
+ * The NumPy engine (lossexp/engine.py) spends an epoch in about 25 passes over the batch;
+ * this does the same arithmetic in one pass, leaving only exp() to NumPy (the caller runs
+ * np.exp over the batch between calls). Every other operation is +, -, *, / or a compare,
+ * done in the engine's order, so IEEE 754 makes each result bitwise equal to the engine's:
+ * that is why the file must be built without floating-point contraction (no FMA) and
+ * without -ffast-math, and why tests/test_neuron_kernel.py compares the two bit for bit.
+ *
+ * Per neuron i, on entry e[i] = exp(min(-z, 700)) for z = x w + b (the engine's sigmoid):
+ *     a = 1 / (e + 1)
+ *     delta = (g1 (a - y)) g2 (e a) a    quadratic: g1 = 1 (half) or 2 (plain), g2 a weight
+ *           = a - y                      sigmoid + cross-entropy, fused
+ *     grad_w = delta x,  grad_b = delta
+ * then the outcome tracker's bookkeeping (lossexp/outcome.py) and the update
+ *     w -= lr grad_w,  b -= lr grad_b,
+ * and on exit e[i] = min(-z, 700) of the new z, ready for the next np.exp.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+
+#ifdef _MSC_VER
+#pragma fp_contract(off)
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
+
+#define EXP_CLIP 700.0 /* lossexp.activations.EXP_CLIP */
+
+/* Several builds of the loop for x86-64, the best one picked at load time (GCC/Clang). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+typedef struct {
+    double x, y, lr, tolerance, g1, g2;
+    int loss;
+} Settings;
+
+/* The loop body for neuron i; `cross_entropy` is a constant in each caller below, so each
+ * loop is straight-line code the compiler can vectorise. */
+static inline void update_neuron(Py_ssize_t i, const Settings *s, const int cross_entropy,
+                                 double *restrict w, double *restrict b, double *restrict e,
+                                 uint8_t *restrict unreached, int64_t *restrict epochs_unreached,
+                                 uint8_t *restrict on_plateau, int64_t *restrict plateau_epochs,
+                                 const double *restrict bound)
+{
+    const double x = s->x, lr = s->lr;
+    const double ex = e[i];
+    const double a = 1.0 / (ex + 1.0);
+    const double r = a - s->y;
+    const double delta = cross_entropy ? r : ((s->g1 * r) * s->g2) * ((ex * a) * a);
+    const double grad_w = delta * x, grad_b = delta;
+
+    /* |a - y| < tolerance is false for NaN: a NaN output never reaches the target. */
+    const uint8_t still_unreached = unreached[i] & !(fabs(r) < s->tolerance);
+    unreached[i] = still_unreached;
+    epochs_unreached[i] += still_unreached;
+    /* On the plateau while the first-order drop of the loss, lr |grad C|^2, stays under
+     * rho |C(0)| (the bound) and the target is not reached. */
+    const double gain = (grad_w * grad_w + grad_b * grad_b) * lr;
+    const uint8_t still_flat = on_plateau[i] & (gain < bound[i]) & still_unreached;
+    on_plateau[i] = still_flat;
+    plateau_epochs[i] += still_flat;
+
+    const double wi = w[i] - lr * grad_w, bi = b[i] - lr * grad_b;
+    w[i] = wi;
+    b[i] = bi;
+    const double minus_z = -(x * wi + bi);
+    /* As np.minimum(-z, 700): a NaN stays NaN (NaN > 700 is false). */
+    e[i] = minus_z > EXP_CLIP ? EXP_CLIP : minus_z;
+}
+
+#define EPOCH_LOOP(name, cross_entropy)                                                       \
+    VECTOR_CLONES static void name(Py_ssize_t n, const Settings *s, double *restrict w,       \
+                                   double *restrict b, double *restrict e,                   \
+                                   uint8_t *restrict unreached,                              \
+                                   int64_t *restrict epochs_unreached,                       \
+                                   uint8_t *restrict on_plateau,                             \
+                                   int64_t *restrict plateau_epochs,                         \
+                                   const double *restrict bound)                             \
+    {                                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            update_neuron(i, s, cross_entropy, w, b, e, unreached, epochs_unreached,          \
+                          on_plateau, plateau_epochs, bound);                                 \
+    }
+
+EPOCH_LOOP(quadratic_epoch, 0)
+EPOCH_LOOP(cross_entropy_epoch, 1)
+
+static int take(Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t n, const char *name)
+{
+    if (view->len != n * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes", name, n, itemsize);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *epoch(PyObject *self, PyObject *args)
+{
+    Settings s;
+    Py_buffer w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound;
+    if (!PyArg_ParseTuple(args, "w*w*w*w*w*w*w*y*ddddddi:epoch", &w, &b, &e, &unreached,
+                          &epochs_unreached, &on_plateau, &plateau_epochs, &bound, &s.x, &s.y,
+                          &s.lr, &s.tolerance, &s.g1, &s.g2, &s.loss))
+        return NULL;
+    const Py_ssize_t n = w.len / (Py_ssize_t)sizeof(double);
+    PyObject *result = NULL;
+    if (take(&w, 8, n, "w") && take(&b, 8, n, "b") && take(&e, 8, n, "e")
+        && take(&unreached, 1, n, "unreached") && take(&epochs_unreached, 8, n, "epochs_unreached")
+        && take(&on_plateau, 1, n, "on_plateau") && take(&plateau_epochs, 8, n, "plateau_epochs")
+        && take(&bound, 8, n, "bound")) {
+        Py_BEGIN_ALLOW_THREADS
+        (s.loss == CROSS_ENTROPY ? cross_entropy_epoch : quadratic_epoch)(
+            n, &s, w.buf, b.buf, e.buf, unreached.buf, epochs_unreached.buf, on_plateau.buf,
+            plateau_epochs.buf, bound.buf);
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    PyBuffer_Release(&w);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&e);
+    PyBuffer_Release(&unreached);
+    PyBuffer_Release(&epochs_unreached);
+    PyBuffer_Release(&on_plateau);
+    PyBuffer_Release(&plateau_epochs);
+    PyBuffer_Release(&bound);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"epoch", epoch, METH_VARARGS,
+     "epoch(w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound,\n"
+     "      x, y, lr, tolerance, g1, g2, loss)\n"
+     "One fused epoch, in place; see lossexp/neuron_kernel.py."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_neuron_kernel",
+    "A fused epoch for a batch of sigmoid neurons (see lossexp/neuron_kernel.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__neuron_kernel(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && (PyModule_AddIntConstant(m, "QUADRATIC", QUADRATIC) < 0
+                      || PyModule_AddIntConstant(m, "CROSS_ENTROPY", CROSS_ENTROPY) < 0)) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

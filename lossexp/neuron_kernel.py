@@ -1,0 +1,119 @@
+"""A sweep's fast path: the sigmoid neuron's epochs fused into one compiled loop.
+
+A sweep trains a million copies of the same one-sample sigmoid neuron. The engine spends
+an epoch of that in about 25 NumPy passes over the batch; the C loop in _neuron_kernel.c
+does everything but exp() in one pass, and NumPy's exp() takes the other (so both paths
+share the one function whose last bit could differ between libraries). The results are
+bitwise those of ``lossexp.engine.train`` with an ``OutcomeTracker``: the loop performs the
+engine's IEEE operations in the engine's order, the first and the last epoch are the
+engine's own, and tests/test_neuron_kernel.py holds the two paths to identical bits.
+
+It covers a sigmoid neuron on one sample with the quadratic cost (either convention, any
+weight) or cross-entropy; ``kernel_loss`` says whether a setup is one of those, and other
+setups train with the engine. The kernel is an optional part of the build: without a C
+compiler at install time it is missing, and sweeps use the engine, only more slowly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lossexp.activations import EXP_CLIP
+from lossexp.engine import Network, Params, Recorder, Step, apply_update
+from lossexp.models import neuron_params
+from lossexp.outcome import OutcomeTracker
+
+try:
+    from lossexp import _neuron_kernel
+except ImportError:  # built without a C compiler
+    _neuron_kernel = None
+
+def available() -> bool:
+    return _neuron_kernel is not None
+
+
+@dataclass(frozen=True)
+class KernelLoss:
+    """The loss as the kernel takes it: which delta, and the quadratic's two factors,
+    dC/da = (g1 (a - y)) g2 (g1 = 1 for the half convention, 2 for the plain one; g2 the
+    output's weight, 1 for none; a factor of 1 leaves every bit as it was)."""
+
+    code: int
+    g1: float = 1.0
+    g2: float = 1.0
+
+
+def kernel_loss(network: Network, x, y, batches) -> KernelLoss | None:
+    """How the kernel trains this setup, or None when only the engine can."""
+    if _neuron_kernel is None or batches is not None:
+        return None
+    if len(network.activations) != 1 or network.output_activation.name != "sigmoid":
+        return None
+    if np.shape(x) != (1, 1) or np.shape(y) != (1, 1):
+        return None
+    loss = network.loss
+    if network.fused is not None and loss.name == "cross_entropy":
+        return KernelLoss(_neuron_kernel.CROSS_ENTROPY)
+    if loss.name == "quadratic":
+        return KernelLoss(_neuron_kernel.QUADRATIC, 1.0 if loss.convention == "half" else 2.0,
+                          1.0 if loss.weights is None else float(loss.weights[0]))
+    return None
+
+
+def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
+          tracker: OutcomeTracker, how: KernelLoss, recorders: Sequence[Recorder] = (),
+          watch: tuple[np.ndarray, Recorder] | None = None) -> Params:
+    """Train a batch of neurons in place as ``lossexp.engine.train`` would, with ``tracker``
+    (whose lr must be ``lr``) recording.
+
+    The engine evaluates the first and the last epoch, and those Steps go to the tracker
+    and to ``recorders``; the kernel runs the epochs between, advancing the tracker's
+    state itself. ``watch = (runs, record)`` calls ``record`` at every epoch with the Step
+    of those runs alone, evaluated by the engine (a few runs' loss curves, say).
+    """
+    if tracker.lr != lr:
+        raise ValueError(f"the tracker's lr {tracker.lr} is not the training lr {lr}")
+    if not (params.weights[0].flags.c_contiguous and params.biases[0].flags.c_contiguous):
+        raise ValueError("the kernel trains contiguous parameter arrays in place")
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w, b = params.weights[0].reshape(-1), params.biases[0].reshape(-1)  # views
+
+    def look(epoch: int) -> None:
+        if watch is not None:
+            runs, record = watch
+            record(network.evaluate(neuron_params(w[runs], b[runs]), x, y, epoch))
+
+    def evaluate(epoch: int) -> Step:
+        step = network.evaluate(params, x, y, epoch)
+        for record in (tracker, *recorders):
+            record(step)
+        look(epoch)
+        return step
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = evaluate(0)
+        if epochs == 0:
+            return params
+        apply_update(params, step, lr)
+        on_plateau = np.zeros(w.size, dtype=np.uint8)
+        on_plateau[tracker.on_plateau] = 1
+        # The argument of the sigmoid's exp, min(-z, 700), formed as the engine forms it;
+        # each kernel call leaves the next epoch's in place.
+        e = x[0, 0] * w
+        e += b
+        np.negative(e, out=e)
+        np.minimum(e, EXP_CLIP, out=e)
+        for epoch in range(1, epochs):
+            look(epoch)
+            np.exp(e, out=e)
+            _neuron_kernel.epoch(w, b, e, tracker.unreached, tracker.epochs_unreached,
+                                 on_plateau, tracker.plateau_epochs, tracker.plateau_bound,
+                                 x[0, 0], y[0, 0], lr, tracker.tolerance, how.g1, how.g2,
+                                 how.code)
+        tracker.on_plateau = np.flatnonzero(on_plateau)
+        evaluate(epochs)
+    return params

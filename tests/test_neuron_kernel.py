@@ -1,0 +1,136 @@
+"""The compiled fast path of sweeps gives the engine's results bit for bit, or is not used."""
+
+import numpy as np
+import pytest
+
+from lossexp import neuron_kernel
+from lossexp.activations import get as get_activation
+from lossexp.engine import Network, train
+from lossexp.losses import get as get_loss
+from lossexp.models import neuron_params
+from lossexp.outcome import OutcomeTracker
+from lossexp.sweep.chunk import train_starts
+from lossexp.sweep.plan import Plan
+from lossexp.sweep import load_sweep_config
+from test_sweep_support import GRID, write_config
+
+LOSSES = [
+    ("quadratic", {}),
+    ("quadratic", {"convention": "plain"}),
+    ("quadratic", {"weights": [0.3]}),
+    ("quadratic", {"convention": "plain", "weights": [2.5]}),
+    ("cross_entropy", {}),
+]
+
+
+def starts(count=3000, seed=7):
+    """Ordinary, saturated and absurd starts, with the non-finite ones a sweep never draws."""
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0.0, 4.0, count)
+    b = rng.normal(0.0, 4.0, count)
+    w[:8] = [0.6, 2.0, 800.0, -800.0, np.inf, -np.inf, np.nan, 1e300]
+    b[:8] = [0.9, 2.0, 5.0, -5.0, 1.0, 1.0, 0.0, 1e300]
+    return w, b
+
+
+def train_both(loss, loss_params, *, lr=0.15, epochs=40, x=1.0, y=0.0, tolerance=0.1):
+    """(engine outcome, engine params, kernel outcome, kernel params) for the same starts."""
+    network = Network([get_activation("sigmoid")], get_loss(loss, **loss_params))
+    xs, ys = np.array([[x]]), np.array([[y]])
+    how = neuron_kernel.kernel_loss(network, xs, ys, None)
+    assert how is not None
+    w, b = starts()
+    results = []
+    for use_kernel in (False, True):
+        params = neuron_params(w, b)
+        tracker = OutcomeTracker(w.size, ys, lr=lr, epochs=epochs, tolerance=tolerance,
+                                 plateau_threshold=1e-3)
+        if use_kernel:
+            neuron_kernel.train(network, params, xs, ys, lr=lr, epochs=epochs, tracker=tracker,
+                                how=how)
+        else:
+            train(network, params, xs, ys, lr=lr, epochs=epochs, recorders=[tracker])
+        results += [tracker.as_dict(), params]
+    return results
+
+
+def assert_same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    if a.dtype.kind == "f":
+        a, b = a.view(np.int64), b.view(np.int64)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_the_kernel_is_built():
+    # The build makes it wherever a C compiler is; CI must not lose the fast path unnoticed.
+    assert neuron_kernel.available()
+
+
+@pytest.mark.parametrize("loss, loss_params", LOSSES)
+@pytest.mark.parametrize("lr, x, y", [(0.15, 1.0, 0.0), (3.0, 1.0, 0.0), (0.5, -0.7, 0.35),
+                                      (1e308, 1.0, 1.0)])
+def test_outcomes_and_parameters_are_the_engines_bit_for_bit(loss, loss_params, lr, x, y):
+    engine, engine_params, kernel, kernel_params = train_both(loss, loss_params, lr=lr, x=x, y=y)
+    for key in engine:
+        assert_same_bits(kernel[key], engine[key])
+    assert_same_bits(kernel_params.weights[0], engine_params.weights[0])
+    assert_same_bits(kernel_params.biases[0], engine_params.biases[0])
+
+
+def test_the_comparison_covers_every_outcome():
+    engine, _, _, _ = train_both("quadratic", {}, lr=0.15, epochs=150)
+    reached = engine["epochs_to_target"]
+    assert (reached > 0).any() and (reached == -1).any()  # reached late, and never
+    assert (engine["plateau_epochs"] > 20).any()
+    assert engine["diverged"].any() and not engine["diverged"].all()
+    _, _, wild, _ = train_both("quadratic", {}, lr=1e308, y=1.0)
+    assert np.isnan(wild["final_output"]).any()
+
+
+@pytest.mark.parametrize("epochs", [0, 1, 2])
+def test_the_shortest_trainings_too(epochs):
+    engine, engine_params, kernel, kernel_params = train_both("cross_entropy", {}, epochs=epochs)
+    for key in engine:
+        assert_same_bits(kernel[key], engine[key])
+    assert_same_bits(kernel_params.weights[0], engine_params.weights[0])
+
+
+@pytest.mark.parametrize("loss, activation, x", [
+    ("mae", "sigmoid", [[1.0]]),
+    ("quadratic", "tanh", [[1.0]]),
+    ("quadratic", "sigmoid", [[1.0], [2.0]]),  # two samples
+])
+def test_other_setups_are_left_to_the_engine(loss, activation, x):
+    network = Network([get_activation(activation)], get_loss(loss))
+    y = np.zeros((len(x), 1))
+    assert neuron_kernel.kernel_loss(network, np.array(x), y, None) is None
+
+
+def test_mini_batches_and_deeper_networks_are_left_to_the_engine():
+    sigmoid, quadratic = get_activation("sigmoid"), get_loss("quadratic")
+    x, y = np.ones((1, 1)), np.zeros((1, 1))
+    assert neuron_kernel.kernel_loss(Network([sigmoid, sigmoid], quadratic), x, y, None) is None
+    assert neuron_kernel.kernel_loss(Network([sigmoid], quadratic), x, y, lambda e: []) is None
+
+
+def test_a_sweep_chunk_with_sampled_curves_is_the_same_either_way(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, {**GRID, "curves": 5}))
+    fast, slow = Plan(cfg, chunk_size=8), Plan(cfg, chunk_size=8, kernel=False)
+    for index in range(fast.total_chunks):
+        got, want = train_starts(fast, fast.chunk(index)), train_starts(slow, slow.chunk(index))
+        for key in want.outcome:
+            assert_same_bits(got.outcome[key], want.outcome[key])
+        assert_same_bits(got.z0, want.z0)
+        assert_same_bits(got.curve_starts, want.curve_starts)
+        assert_same_bits(got.curve_losses, want.curve_losses)
+    assert fast.total_chunks == 10 and fast.config["sweep"]["curves"] == 5
+
+
+def test_the_tracker_must_run_at_the_training_rate():
+    network = Network([get_activation("sigmoid")], get_loss("quadratic"))
+    x, y = np.ones((1, 1)), np.zeros((1, 1))
+    tracker = OutcomeTracker(1, y, lr=0.1, epochs=3, tolerance=0.1, plateau_threshold=1e-3)
+    with pytest.raises(ValueError, match="lr"):
+        neuron_kernel.train(network, neuron_params(1.0, 1.0), x, y, lr=0.2, epochs=3,
+                            tracker=tracker, how=neuron_kernel.kernel_loss(network, x, y, None))
