@@ -9,11 +9,37 @@ from conftest import NEURON_CONFIG
 from lossexp import activations, library, losses
 
 
-def test_list_shows_every_loss_and_activation(cli):
+@pytest.fixture
+def console_width(monkeypatch):
+    """console_width(n): lossexp's stdout console is n columns wide for this test."""
+    from lossexp import console
+
+    def set_width(columns):
+        monkeypatch.setattr(console._console("out"), "width", columns)
+    return set_width
+
+
+def test_list_on_a_wide_terminal_is_two_tables(cli, console_width):
+    console_width(140)
     done = cli("list")
     assert done.exit_code == 0, done.output
     for name in losses.names() + activations.names():
         assert f"│ {name} " in done.stdout
+    assert "│ huber " in done.stdout and "clip(a - y, -delta, delta)" in done.stdout
+
+
+def test_list_on_80_columns_gives_each_name_its_own_lines(cli, console_width):
+    console_width(80)
+    done = cli("list")
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert "│" not in done.stdout and max(len(line.rstrip()) for line in lines) <= 80
+    for name in losses.names() + activations.names():
+        assert name in lines  # the name alone on its line, its fields indented below
+    huber = lines[lines.index("huber"):lines.index("smooth_l1")]
+    assert "  d loss / da  clip(a - y, -delta, delta)" in [line.rstrip() for line in huber]
+    sigmoid = lines[lines.index("sigmoid"):lines.index("tanh")]
+    assert "  saturates where  |z| > 3.6: slope < 0.025" in [line.rstrip() for line in sigmoid]
 
 
 def test_list_rows_carry_formulas_gradients_defaults_and_saturation():

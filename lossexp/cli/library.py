@@ -18,8 +18,13 @@ def list_library(debug: DebugOpt = False) -> None:
         from lossexp import library
         from lossexp.console import out
 
-        out.print(_loss_table(library.loss_rows()))
-        out.print(_activation_table(library.activation_rows()))
+        if out.width >= WIDE_LIST:
+            out.print(_loss_table(library.loss_rows()))
+            out.print(_activation_table(library.activation_rows()))
+        else:  # a table of five columns folds every cell into a tall thin strip
+            out.print(_entries(LOSSES_TITLE, [_loss_fields(row) for row in library.loss_rows()]))
+            out.print(_entries(ACTIVATIONS_TITLE,
+                               [_activation_fields(row) for row in library.activation_rows()]))
 
 
 @app.command()
@@ -87,11 +92,27 @@ def _table(title: str, columns: list[str]):
     return table
 
 
+# Narrower terminals than this get `lossexp list` as one entry per name, not as tables.
+WIDE_LIST = 110
+LOSSES_TITLE = "Losses (a: the output, y: the target)"
+ACTIVATIONS_TITLE = "Activations (z: the pre-activation)"
+
+
+def _loss_fields(row) -> tuple[str, dict[str, str]]:
+    return row.name, {"loss": row.formula, "d loss / da": row.gradient,
+                      "parameters": "; ".join(row.params) or "-", "note": row.note or "-"}
+
+
+def _activation_fields(row) -> tuple[str, dict[str, str]]:
+    return row.name, {"a(z)": row.formula, "da / dz": row.derivative,
+                      "range": row.output_range, "saturates where": row.saturation_region,
+                      "parameters": "; ".join(row.params) or "-"}
+
+
 def _loss_table(rows):
     from rich.text import Text
 
-    table = _table("Losses (a: the output, y: the target)",
-                   ["name", "loss", "d loss / da", "parameters (default)"])
+    table = _table(LOSSES_TITLE, ["name", "loss", "d loss / da", "parameters (default)"])
     for row in rows:
         formula = Text(row.formula)
         if row.note:
@@ -101,12 +122,30 @@ def _loss_table(rows):
 
 
 def _activation_table(rows):
-    table = _table("Activations (z: the pre-activation)",
+    table = _table(ACTIVATIONS_TITLE,
                    ["name", "a(z)", "da / dz", "range", "saturates where", "parameters (default)"])
     for row in rows:
         table.add_row(row.name, row.formula, row.derivative, row.output_range, row.saturation_region,
                       "\n".join(row.params) or "-")
     return table
+
+
+def _entries(title: str, entries: list[tuple[str, dict[str, str]]]):
+    """A titled list of names, each followed by its labelled fields, indented."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    parts = [Text(title, style="bold underline")]
+    for name, fields in entries:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, text in fields.items():
+            grid.add_row(label, text)
+        parts += [Text(name, style="bold"), Padding(grid, (0, 0, 1, 2))]
+    return Group(*parts)
 
 
 def _numbers(values) -> str:
