@@ -5,42 +5,55 @@
  * this does the same arithmetic in one pass, leaving only exp() to NumPy (the caller runs
  * np.exp over the batch between calls). Every other operation is +, -, *, / or a compare,
  * done in the engine's order, so IEEE 754 makes each result bitwise equal to the engine's:
- * that is why the file must be built without floating-point contraction (no FMA) and
- * without -ffast-math, and why tests/test_neuron_kernel.py compares the two bit for bit.
+ * that is why it must be built without floating-point contraction (no FMA) and without
+ * -ffast-math, and why tests/test_neuron_kernel.py compares the two bit for bit.
  *
- * Per neuron i, on entry e[i] = exp(min(-z, 700)) for z = x w + b (the engine's sigmoid):
+ * Per neuron i, on entry e[i] = exp(min(-z, clip)) for z = x w + b (the engine's sigmoid):
  *     a = 1 / (e + 1)
  *     delta = (g1 (a - y)) g2 (e a) a    quadratic: g1 = 1 (half) or 2 (plain), g2 a weight
  *           = a - y                      sigmoid + cross-entropy, fused
  *     grad_w = delta x,  grad_b = delta
  * then the outcome tracker's bookkeeping (lossexp/outcome.py) and the update
  *     w -= lr grad_w,  b -= lr grad_b,
- * and on exit e[i] = min(-z, 700) of the new z, ready for the next np.exp.
+ * and on exit e[i] = min(-z, clip) of the new z, ready for the next np.exp.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
-#ifdef _MSC_VER
+/* No a*b+c contracted into one fused multiply-add, whatever the build flags: GCC ignores
+ * the standard pragma and needs its own. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#elif defined(_MSC_VER)
 #pragma fp_contract(off)
 #else
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* Doubles must be rounded as doubles after every operation (not so on the x87 FPU); where
+ * they are not, the build fails, and as an optional extension it is simply left out. */
+#if FLT_EVAL_METHOD != 0
+#error "the kernel needs FLT_EVAL_METHOD == 0 to round as NumPy does"
+#endif
+
+#ifdef _MSC_VER
+#define restrict __restrict
+#endif
+
 enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 
-#define EXP_CLIP 700.0 /* lossexp.activations.EXP_CLIP */
-
-/* Several builds of the loop for x86-64, the best one picked at load time (GCC/Clang). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+/* Several builds of the loop for x86-64, the best one picked at load time (GCC, glibc). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__GLIBC__)
 #define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define VECTOR_CLONES
 #endif
 
 typedef struct {
-    double x, y, lr, tolerance, g1, g2;
+    double x, y, lr, tolerance, g1, g2, exp_clip;
     int loss;
 } Settings;
 
@@ -74,8 +87,8 @@ static inline void update_neuron(Py_ssize_t i, const Settings *s, const int cros
     w[i] = wi;
     b[i] = bi;
     const double minus_z = -(x * wi + bi);
-    /* As np.minimum(-z, 700): a NaN stays NaN (NaN > 700 is false). */
-    e[i] = minus_z > EXP_CLIP ? EXP_CLIP : minus_z;
+    /* As np.minimum(-z, clip): a NaN stays NaN (NaN > clip is false). */
+    e[i] = minus_z > s->exp_clip ? s->exp_clip : minus_z;
 }
 
 #define EPOCH_LOOP(name, cross_entropy)                                                       \
@@ -104,17 +117,19 @@ static int take(Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t n, const char *
     return 1;
 }
 
-static PyObject *epoch(PyObject *self, PyObject *args)
+static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Settings s;
     Py_buffer w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound;
-    if (!PyArg_ParseTuple(args, "w*w*w*w*w*w*w*y*ddddddi:epoch", &w, &b, &e, &unreached,
+    if (!PyArg_ParseTuple(args, "w*w*w*w*w*w*w*y*dddddddi:epoch", &w, &b, &e, &unreached,
                           &epochs_unreached, &on_plateau, &plateau_epochs, &bound, &s.x, &s.y,
-                          &s.lr, &s.tolerance, &s.g1, &s.g2, &s.loss))
+                          &s.lr, &s.tolerance, &s.g1, &s.g2, &s.exp_clip, &s.loss))
         return NULL;
     const Py_ssize_t n = w.len / (Py_ssize_t)sizeof(double);
     PyObject *result = NULL;
-    if (take(&w, 8, n, "w") && take(&b, 8, n, "b") && take(&e, 8, n, "e")
+    if (s.loss != QUADRATIC && s.loss != CROSS_ENTROPY)
+        PyErr_Format(PyExc_ValueError, "loss: unknown code %d", s.loss);
+    else if (take(&w, 8, n, "w") && take(&b, 8, n, "b") && take(&e, 8, n, "e")
         && take(&unreached, 1, n, "unreached") && take(&epochs_unreached, 8, n, "epochs_unreached")
         && take(&on_plateau, 1, n, "on_plateau") && take(&plateau_epochs, 8, n, "plateau_epochs")
         && take(&bound, 8, n, "bound")) {
@@ -140,8 +155,10 @@ static PyObject *epoch(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"epoch", epoch, METH_VARARGS,
      "epoch(w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound,\n"
-     "      x, y, lr, tolerance, g1, g2, loss)\n"
-     "One fused epoch, in place; see lossexp/neuron_kernel.py."},
+     "      x, y, lr, tolerance, g1, g2, exp_clip, loss)\n"
+     "One fused epoch, in place, over distinct contiguous arrays of float64 (w, b, e,\n"
+     "bound), bool (unreached), uint8 (on_plateau) and int64 (the counts); see\n"
+     "lossexp/neuron_kernel.py."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -158,5 +175,8 @@ PyMODINIT_FUNC PyInit__neuron_kernel(void)
         Py_DECREF(m);
         return NULL;
     }
+#ifdef Py_GIL_DISABLED
+    PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED); /* it keeps no state of its own */
+#endif
     return m;
 }

@@ -16,6 +16,7 @@ compiler at install time it is missing, and sweeps use the engine, only more slo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ try:
     from lossexp import _neuron_kernel
 except ImportError:  # built without a C compiler
     _neuron_kernel = None
+
 
 def available() -> bool:
     return _neuron_kernel is not None
@@ -46,46 +48,61 @@ class KernelLoss:
     g2: float = 1.0
 
 
+# The quadratic's hyperparameters, all of which the kernel takes. A loss or activation with
+# others (cross-entropy and the sigmoid have none) would need the kernel taught them first.
+_QUADRATIC_PARAMS = {"convention", "weights"}
+
+
 def kernel_loss(network: Network, x, y, batches) -> KernelLoss | None:
     """How the kernel trains this setup, or None when only the engine can."""
     if _neuron_kernel is None or batches is not None:
         return None
-    if len(network.activations) != 1 or network.output_activation.name != "sigmoid":
+    if len(network.activations) != 1 or np.shape(x) != (1, 1) or np.shape(y) != (1, 1):
         return None
-    if np.shape(x) != (1, 1) or np.shape(y) != (1, 1):
+    act, loss = network.output_activation, network.loss
+    if act.name != "sigmoid" or act.params:
         return None
-    loss = network.loss
-    if network.fused is not None and loss.name == "cross_entropy":
+    if loss.name == "cross_entropy" and network.fused is not None and not loss.params:
         return KernelLoss(_neuron_kernel.CROSS_ENTROPY)
-    if loss.name == "quadratic":
+    if loss.name == "quadratic" and set(loss.params) == _QUADRATIC_PARAMS:
         return KernelLoss(_neuron_kernel.QUADRATIC, 1.0 if loss.convention == "half" else 2.0,
                           1.0 if loss.weights is None else float(loss.weights[0]))
     return None
 
 
+@dataclass(frozen=True)
+class Watch:
+    """Some runs to look at closely: at each of ``epochs``, ``record`` gets their Step."""
+
+    runs: np.ndarray
+    epochs: frozenset[int]
+    record: Recorder
+
+
 def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
           tracker: OutcomeTracker, how: KernelLoss, recorders: Sequence[Recorder] = (),
-          watch: tuple[np.ndarray, Recorder] | None = None) -> Params:
+          watch: Watch | None = None) -> Params:
     """Train a batch of neurons in place as ``lossexp.engine.train`` would, with ``tracker``
-    (whose lr must be ``lr``) recording.
+    recording (set up for the same lr and epochs).
 
     The engine evaluates the first and the last epoch, and those Steps go to the tracker
     and to ``recorders``; the kernel runs the epochs between, advancing the tracker's
-    state itself. ``watch = (runs, record)`` calls ``record`` at every epoch with the Step
-    of those runs alone, evaluated by the engine (a few runs' loss curves, say).
+    state itself. ``watch`` gets the Steps of a few runs alone, evaluated by the engine.
     """
-    if tracker.lr != lr:
-        raise ValueError(f"the tracker's lr {tracker.lr} is not the training lr {lr}")
-    if not (params.weights[0].flags.c_contiguous and params.biases[0].flags.c_contiguous):
-        raise ValueError("the kernel trains contiguous parameter arrays in place")
+    if not (_same(tracker.lr, lr) and tracker.epochs == epochs):
+        raise ValueError(f"the tracker counts {tracker.epochs} epochs at lr {tracker.lr}, "
+                         f"not {epochs} at {lr}")
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    w, b = params.weights[0].reshape(-1), params.biases[0].reshape(-1)  # views
+    weights, biases = params.weights[0], params.biases[0]
+    if not all(p.flags.c_contiguous and p.dtype == np.float64 for p in (weights, biases)):
+        raise ValueError("the kernel trains contiguous float64 parameter arrays in place")
+    w, b = weights.reshape(-1), biases.reshape(-1)  # views
 
     def look(epoch: int) -> None:
-        if watch is not None:
-            runs, record = watch
-            record(network.evaluate(neuron_params(w[runs], b[runs]), x, y, epoch))
+        if watch is not None and epoch in watch.epochs:
+            watch.record(network.evaluate(neuron_params(w[watch.runs], b[watch.runs]), x, y,
+                                          epoch))
 
     def evaluate(epoch: int) -> Step:
         step = network.evaluate(params, x, y, epoch)
@@ -99,9 +116,8 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         if epochs == 0:
             return params
         apply_update(params, step, lr)
-        on_plateau = np.zeros(w.size, dtype=np.uint8)
-        on_plateau[tracker.on_plateau] = 1
-        # The argument of the sigmoid's exp, min(-z, 700), formed as the engine forms it;
+        state = tracker.kernel_state()
+        # The argument of the sigmoid's exp, min(-z, clip), formed as the engine forms it;
         # each kernel call leaves the next epoch's in place.
         e = x[0, 0] * w
         e += b
@@ -110,10 +126,12 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         for epoch in range(1, epochs):
             look(epoch)
             np.exp(e, out=e)
-            _neuron_kernel.epoch(w, b, e, tracker.unreached, tracker.epochs_unreached,
-                                 on_plateau, tracker.plateau_epochs, tracker.plateau_bound,
-                                 x[0, 0], y[0, 0], lr, tracker.tolerance, how.g1, how.g2,
-                                 how.code)
-        tracker.on_plateau = np.flatnonzero(on_plateau)
+            _neuron_kernel.epoch(w, b, e, *state, x[0, 0], y[0, 0], lr, tracker.tolerance,
+                                 how.g1, how.g2, EXP_CLIP, how.code)
+        tracker.end_kernel_state(state)
         evaluate(epochs)
     return params
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))

@@ -9,7 +9,7 @@ from lossexp.engine import Network, train
 from lossexp.losses import get as get_loss
 from lossexp.models import neuron_params
 from lossexp.outcome import OutcomeTracker
-from lossexp.sweep.chunk import train_starts
+from lossexp.sweep.chunk import CurveSampler, train_starts
 from lossexp.sweep.plan import Plan
 from lossexp.sweep import load_sweep_config
 from test_sweep_support import GRID, write_config
@@ -127,10 +127,52 @@ def test_a_sweep_chunk_with_sampled_curves_is_the_same_either_way(tmp_path):
     assert fast.total_chunks == 10 and fast.config["sweep"]["curves"] == 5
 
 
-def test_the_tracker_must_run_at_the_training_rate():
+def test_the_watched_runs_are_evaluated_at_their_epochs_only():
+    network = Network([get_activation("sigmoid")], get_loss("quadratic"))
+    x, y = np.ones((1, 1)), np.zeros((1, 1))
+    w, b = starts(50)
+    seen = []
+    watch = neuron_kernel.Watch(np.array([3, 17]), frozenset({0, 5, 6, 12}),
+                                lambda step: seen.append((step.epoch, step.loss)))
+    tracker = OutcomeTracker(w.size, y, lr=0.15, epochs=12, tolerance=0.1, plateau_threshold=1e-3)
+    neuron_kernel.train(network, neuron_params(w, b), x, y, lr=0.15, epochs=12, tracker=tracker,
+                        how=neuron_kernel.kernel_loss(network, x, y, None), watch=watch)
+    losses = []
+    train(network, neuron_params(w, b), x, y, lr=0.15, epochs=12,
+          recorders=[lambda step: losses.append(step.loss[[3, 17]])])
+    assert [epoch for epoch, _ in seen] == [0, 5, 6, 12]
+    for epoch, loss in seen:
+        assert_same_bits(loss, losses[epoch])
+
+
+def test_a_sampled_curve_keeps_one_kind_of_nan():
+    curves = CurveSampler(2, 10)
+    curves.keep(0, np.array([-np.nan, 0.25]))
+    assert_same_bits(curves.losses[:, 0], np.array([np.nan, 0.25]))
+
+
+@pytest.mark.parametrize("lr, epochs", [(0.2, 3), (0.1, 4)])
+def test_the_tracker_must_count_the_same_training(lr, epochs):
     network = Network([get_activation("sigmoid")], get_loss("quadratic"))
     x, y = np.ones((1, 1)), np.zeros((1, 1))
     tracker = OutcomeTracker(1, y, lr=0.1, epochs=3, tolerance=0.1, plateau_threshold=1e-3)
-    with pytest.raises(ValueError, match="lr"):
-        neuron_kernel.train(network, neuron_params(1.0, 1.0), x, y, lr=0.2, epochs=3,
+    with pytest.raises(ValueError, match="the tracker counts 3 epochs at lr 0.1"):
+        neuron_kernel.train(network, neuron_params(1.0, 1.0), x, y, lr=lr, epochs=epochs,
                             tracker=tracker, how=neuron_kernel.kernel_loss(network, x, y, None))
+
+
+def test_the_compiled_epoch_refuses_what_it_cannot_take():
+    from lossexp import _neuron_kernel
+
+    n = 4  # w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound:
+    arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool), np.zeros(n, np.int64),
+              np.ones(n, np.uint8), np.zeros(n, np.int64), np.zeros(n)]
+    settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0)
+    with pytest.raises(ValueError, match="loss: unknown code 7"):
+        _neuron_kernel.epoch(*arrays, *settings, 7)
+    short = list(arrays)
+    short[4] = np.zeros(n - 1, np.int64)
+    with pytest.raises(ValueError, match="epochs_unreached: expected 4 items of 8 bytes"):
+        _neuron_kernel.epoch(*short, *settings, _neuron_kernel.QUADRATIC)
+    with pytest.raises(TypeError):  # a read-only buffer where the kernel writes
+        _neuron_kernel.epoch(b"\0" * 8 * n, *arrays[1:], *settings, _neuron_kernel.QUADRATIC)

@@ -51,6 +51,18 @@ def test_a_bad_range_names_its_key_and_line(tmp_path):
     assert err.where.endswith(f":{line_of(tmp_path / 'sw.yaml', 'to: -1')}")
 
 
+@pytest.mark.parametrize("sweep, key", [
+    ({"grid": {"w": {"from": -1e308, "to": 1e308, "steps": 2},
+               "b": {"from": 0, "to": 1, "steps": 2}}}, "sweep.grid.w.to"),
+    ({"random": {"count": 10, "distribution": {"name": "uniform", "low": -1e308, "high": 1e308}}},
+     "sweep.random.distribution.high"),
+])
+def test_a_range_too_wide_for_float64_is_refused(tmp_path, sweep, key):
+    # 1e308 - (-1e308) overflows: the grid's steps would be NaN starts.
+    err = error_of(tmp_path, sweep)
+    assert err.key == key and "too wide for float64" in err.problem
+
+
 def test_a_single_step_range_must_be_one_value(tmp_path):
     sweep = {"grid": {"w": {"from": 1, "to": 2, "steps": 1}, "b": {"from": 0, "to": 1, "steps": 2}}}
     assert error_of(tmp_path, sweep).key == "sweep.grid.w.to"

@@ -37,19 +37,18 @@ class FirstPreactivation:
 
 
 class CurveSampler:
-    """Keeps the loss of ``count`` runs at a thinned set of epochs: runs ``runs`` of each
-    Step it is given or, with ``runs`` None, every run of Steps of those runs alone."""
+    """Keeps the losses of ``count`` runs at a thinned set of epochs."""
 
-    def __init__(self, count: int, epochs: int, runs: np.ndarray | None = None):
-        self.runs = slice(None) if runs is None else runs
+    def __init__(self, count: int, epochs: int):
         self.epochs = thinned_epochs(epochs)
         self._row = {int(e): i for i, e in enumerate(self.epochs)}
         self.losses = np.empty((count, self.epochs.size))
 
-    def __call__(self, step: Step) -> None:
-        row = self._row.get(step.epoch)
+    def keep(self, epoch: int, losses: np.ndarray) -> None:
+        row = self._row.get(epoch)
         if row is not None:
-            self.losses[:, row] = step.loss[self.runs]
+            # Every NaN the same NaN: NumPy may give one sign or the other, by batch size.
+            self.losses[:, row] = np.where(np.isnan(losses), np.nan, losses)
 
 
 def thinned_epochs(epochs: int) -> np.ndarray:
@@ -90,16 +89,22 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])
     picked = picked[(picked >= chunk.lo) & (picked < chunk.hi)]
     batches = minibatches(data.samples, tr["batch_size"], tr["seed"])
+    curves = CurveSampler(picked.size, tr["epochs"]) if picked.size else None
+    runs = picked - chunk.lo  # the sampled starts' rows in the chunk
     how = neuron_kernel.kernel_loss(network, data.x, data.y, batches) if plan.kernel else None
     if how is not None:
-        curves = CurveSampler(picked.size, tr["epochs"]) if picked.size else None
+        watch = None
+        if curves is not None:
+            watch = neuron_kernel.Watch(runs, frozenset(curves.epochs.tolist()),
+                                        lambda step: curves.keep(step.epoch, step.loss))
         neuron_kernel.train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-                            tracker=outcome, how=how, recorders=[first],
-                            watch=(picked - chunk.lo, curves) if curves else None)
+                            tracker=outcome, how=how, recorders=[first], watch=watch)
     else:
-        curves = CurveSampler(picked.size, tr["epochs"], picked - chunk.lo) if picked.size else None
+        recorders = [outcome, first]
+        if curves is not None:
+            recorders.append(lambda step: curves.keep(step.epoch, step.loss[runs]))
         train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
-              recorders=[outcome, first, *([curves] if curves else [])], batches=batches)
+              recorders=recorders, batches=batches)
     return TrainedChunk(w0, b0, first.z0, outcome.as_dict(), picked,
                         curves.losses if curves is not None else np.empty((0, 0)))
 

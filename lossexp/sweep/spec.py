@@ -20,6 +20,8 @@ it by each of its starts.
 
 from __future__ import annotations
 
+import math
+
 from lossexp import schema as s
 
 
@@ -30,6 +32,16 @@ def _check_range(rng: dict, path, loc) -> None:
     if rng["steps"] > 1 and not rng["to"] > rng["from"]:
         raise loc.fail(path + ("to",), f"must be greater than from ({rng['from']!r}), "
                                        f"got {rng['to']!r}")
+    _check_span(rng["from"], rng["to"], path + ("to",), loc)
+
+
+def _check_span(low: float, high: float, path, loc) -> None:
+    """The steps between low and high, and the heatmap's cells around them, need
+    high - low and a margin of that much on either side to stay finite."""
+    span = high - low
+    if not all(math.isfinite(v) for v in (span, low - span, high + span)):
+        raise loc.fail(path, f"the range {low!r} .. {high!r} is too wide for float64 (its "
+                             "width, and that again on either side, must be finite)")
 
 
 def _range() -> s.Section:
@@ -44,6 +56,7 @@ def _check_uniform(dist: dict, path, loc) -> None:
     if not dist["high"] > dist["low"]:
         raise loc.fail(path + ("high",), f"must be greater than low ({dist['low']!r}), "
                                          f"got {dist['high']!r}")
+    _check_span(dist["low"], dist["high"], path + ("high",), loc)
 
 
 DISTRIBUTIONS = {
