@@ -42,6 +42,20 @@ def test_sweep_prints_the_sentence_filled_from_summary_json(tmp_path):
     assert ce["sentence"] == (f"usually reaches the target in under {ce['usually_under']} epochs, "
                               f"but some starts take more than {ce['some_more_than']}")
     assert "usually: 90% of starts; some: the slowest 1%" in printed
+    assert "compiled sweep kernel" not in printed
+
+
+def test_a_sweep_without_the_compiled_kernel_says_so_and_gives_the_same_files(tmp_path,
+                                                                             monkeypatch):
+    from lossexp import neuron_kernel
+
+    path = write_config(tmp_path, GRID)
+    fast = lossexp("sweep", path, "--outputs", tmp_path / "fast", "--workers", 1, "--no-plots")
+    monkeypatch.setattr(neuron_kernel, "_neuron_kernel", None)
+    slow = lossexp("sweep", path, "--outputs", tmp_path / "slow", "--workers", 1, "--no-plots")
+    assert fast.exit_code == slow.exit_code == 0, slow.output
+    assert "without its compiled sweep kernel" in one_line(slow.stdout)
+    assert run_files(tmp_path / "fast" / "sw") == run_files(tmp_path / "slow" / "sw")
 
 
 def test_a_config_error_exits_2_and_writes_nothing(tmp_path):

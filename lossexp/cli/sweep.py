@@ -102,6 +102,16 @@ class SweepProgress:
             self.bar.stop()
 
 
+def _note_a_missing_kernel() -> None:
+    from lossexp import neuron_kernel
+    from lossexp.console import out
+
+    if not neuron_kernel.available():
+        out.print("(lossexp was installed without its compiled sweep kernel, for want of a C "
+                  "compiler: the sigmoid neuron trained on the NumPy engine, with the same "
+                  "results, about 3x slower)", markup=False)
+
+
 def report(summary: dict, run_dir: Path) -> None:
     """The notes' sentence per series, filled in, and the percentiles behind it."""
     from rich.table import Table
@@ -179,3 +189,4 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         progress.stop()
         if not quiet:
             report(result.summary, result.run_dir)
+            _note_a_missing_kernel()
