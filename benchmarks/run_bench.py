@@ -46,7 +46,9 @@ fig.savefig(sys.argv[1] + "/loss.png")
 
 
 def lossexp_command() -> list[str]:
-    exe = shutil.which("lossexp")
+    """The lossexp script of this interpreter's environment (not another one on PATH)."""
+    beside = Path(sys.executable).with_name("lossexp")
+    exe = str(beside) if beside.exists() else shutil.which("lossexp")
     return [exe] if exe else [sys.executable, "-m", "lossexp"]
 
 
