@@ -8,7 +8,8 @@ Times, in one process:
      threads and in worker processes, twice: with the compiled kernel that sweeps use by
      default (lossexp.neuron_kernel), and forced onto the NumPy engine that `run` uses;
   3. both on one core, to separate chunking from parallelism;
-  4. lossexp.sweep.run_sweep end to end (every file but the figures), for reference;
+  4. lossexp.sweep.run_sweep end to end (every file but the figures), with sweep.csv and
+     without it (rows: false), for reference;
 and, in a subprocess, the peak memory of run_sweep over 1e7 starts. run_sweep and the
 memory run use the default executor (lossexp.sweep.executors.DEFAULT_EXECUTOR).
 
@@ -151,6 +152,12 @@ def measure_speed(starts: int, workers: int) -> None:
         size = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
     print(f"  {'run_sweep with files (no figures)':35s}: {rate(work, t_files)}  "
           f"[{DEFAULT_EXECUTOR}, sweep.csv {size / 1e6:.0f} MB, worker start-up included]")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        run_sweep({**cfg, "sweep": {**cfg["sweep"], "rows": False}}, Path(tmp), workers=workers)
+        t_lean = time.perf_counter() - t0
+    print(f"  {'run_sweep, rows: false (no csv)':35s}: {rate(work, t_lean)}  "
+          f"[summary.json only, worker start-up included]")
 
     same = np.mean(ours["epochs_to_target"] == plain["epochs_to_target"])
     close = np.allclose(ours["final_loss"], plain["final_loss"], rtol=1e-9, atol=1e-300)

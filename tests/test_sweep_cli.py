@@ -7,6 +7,7 @@ import shlex
 import shutil
 
 import pytest
+import yaml
 import typer.main
 from rich.console import Console
 from typer.testing import CliRunner
@@ -121,6 +122,18 @@ def parameters(args):
     return command, command.make_context("sweep", [str(a) for a in args]).params
 
 
+def test_no_rows_writes_no_sweep_csv_and_the_same_summary(tmp_path):
+    path = write_config(tmp_path, GRID)
+    full = lossexp("sweep", path, "--outputs", tmp_path / "full", "--workers", 1, "--no-plots")
+    lean = lossexp("sweep", path, "--outputs", tmp_path / "lean", "--workers", 1, "--no-plots",
+                   "--no-rows")
+    assert full.exit_code == lean.exit_code == 0, lean.output
+    files = run_files(tmp_path / "lean" / "sw")
+    assert sorted(files) == ["config.yaml", "summary.json"]
+    assert files["summary.json"] == run_files(tmp_path / "full" / "sw")["summary.json"]
+    assert yaml.safe_load(files["config.yaml"])["sweep"]["rows"] is False
+
+
 def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -128,8 +141,8 @@ def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     monkeypatch.setattr("lossexp.sweep.run_sweep", interrupted)
     original = [write_config(tmp_path, GRID), "--set", "train.epochs=20", "--set", "description=two words",
                 "--outputs", tmp_path / "my out", "--executor", "dask", "--scheduler",
-                "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "-q",
-                "--debug"]
+                "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "--no-rows",
+                "-q", "--debug"]
     command, given = parameters(original)
     unset = [p.name for p in command.params if given[p.name] == p.default]
     assert unset == ["resume"]  # the test gives every other option, so none can be dropped

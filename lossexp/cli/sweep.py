@@ -23,7 +23,8 @@ class Executor(str, Enum):
 
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
-                   chunk_size: int | None, plots: bool, quiet: bool, debug: bool) -> str:
+                   chunk_size: int | None, plots: bool, rows: bool, quiet: bool,
+                   debug: bool) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.text import shell_command
 
@@ -39,7 +40,7 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
         args += ["--workers", workers]
     if chunk_size:
         args += ["--chunk-size", chunk_size]
-    flags = {"--no-plots": not plots, "--quiet": quiet, "--debug": debug}
+    flags = {"--no-plots": not plots, "--no-rows": not rows, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
 
 
@@ -155,18 +156,22 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: Annotated[bool, typer.Option(help="Draw the PNG figures.")] = True,
+          rows: Annotated[bool, typer.Option(
+              help="Write sweep.csv, a row per start (--no-rows: only summary.json and the "
+                   "figures; much faster for millions of starts).")] = True,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
-                             plots=plots, quiet=quiet, debug=debug)
+                             plots=plots, rows=rows, quiet=quiet, debug=debug)
     with guarded(debug):
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
         cfg = load_sweep_config(config, sets)
         cfg["plots"] = cfg["plots"] and plots  # config.yaml records what was drawn
+        cfg["sweep"]["rows"] = cfg["sweep"]["rows"] and rows  # ... and what was written
         chosen = {"executor": executor.value} if executor else {}  # else run_sweep's default
         progress = SweepProgress(quiet)
         try:

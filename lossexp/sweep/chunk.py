@@ -112,7 +112,9 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
 def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
     """Train the chunk's starts and reduce their outcomes; runs in any worker."""
     done = train_starts(plan, chunk)
-    rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
+    rows = ""
+    if plan.config["sweep"]["rows"]:
+        rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
     return tally_chunk(rows.encode("utf-8"), done.outcome,
                        plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0), plan.epochs,
                        done.curve_starts, done.curve_losses)

@@ -8,6 +8,7 @@ and the chunks/ folder disappears only once the new files are all in place.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from lossexp import atomic, config, writers
@@ -20,15 +21,20 @@ from lossexp.sweep.tally import ChunkTally, SeriesTally
 
 
 def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) -> dict:
-    """Write config.yaml, sweep.csv, summary.json and the figures; return the summary."""
+    """Write config.yaml, sweep.csv (unless the config says rows: false), summary.json and
+    the figures; return the summary."""
     tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape) for _ in plan.series]
     with atomic.building_directory(run_dir) as tmp:
         atomic.write_text(tmp / "config.yaml", config.dump({**plan.config, "versions": versions()}))
-        with open(tmp / "sweep.csv", "wb") as csv:
-            csv.write(HEADER.encode("utf-8"))
+        with contextlib.ExitStack() as stack:
+            csv = None
+            if plan.config["sweep"]["rows"]:
+                csv = stack.enter_context(open(tmp / "sweep.csv", "wb"))
+                csv.write(HEADER.encode("utf-8"))
             for index in range(plan.total_chunks):
                 tally = ChunkTally.from_bytes(store.load(index))
-                csv.write(tally.rows)
+                if csv is not None:
+                    csv.write(tally.rows)
                 tallies[plan.chunk(index).series].add(tally)
         summary = sweep_summary(plan.config, plan.series, tallies)
         atomic.write_text(tmp / "summary.json", writers.json_text(summary))

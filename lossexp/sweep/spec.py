@@ -98,6 +98,9 @@ def sweep_section() -> s.Section:
                         doc="one series per learning rate (default: train.lr)"),
         "curves": s.Number(integer=True, ge=0, le=1000, default=0,
                            doc="loss curves kept per series for curves.png (0: none)"),
+        "rows": s.Boolean(default=True,
+                          doc="write sweep.csv, a row per start (false: only the summary and "
+                              "figures, much faster for millions of starts)"),
     }, validate=_check_sweep)
 
 
