@@ -13,6 +13,7 @@ A sweep config is a run config plus::
       losses: [quadratic, cross_entropy]   # optional: one series per loss ...
       lrs: [0.15]                          # ... and per learning rate
       curves: 0                            # loss curves kept per series, for curves.png
+      rows: true                           # sweep.csv, a row per start (false: none)
 
 The run config's ``model.init`` is the start ``lossexp run`` would train; the sweep replaces
 it by each of its starts.
