@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from lossexp.cli import app
 from lossexp.cli.sweep import Executor, SweepProgress
 from lossexp.errors import LossexpError
-from lossexp.sweep import driver, load_sweep_config, run_sweep
+from lossexp import neuron_kernel
+from lossexp.sweep import driver, executors, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
@@ -43,15 +44,11 @@ def test_sweep_prints_the_sentence_filled_from_summary_json(tmp_path):
     assert ce["sentence"] == (f"usually reaches the target in under {ce['usually_under']} epochs, "
                               f"but some starts take more than {ce['some_more_than']}")
     assert "usually: 90% of starts; some: the slowest 1%" in printed
-    from lossexp import neuron_kernel
-
     assert ("compiled sweep kernel" in printed) is not neuron_kernel.available()
 
 
 def test_a_sweep_without_the_compiled_kernel_says_so_and_gives_the_same_files(tmp_path,
                                                                              monkeypatch):
-    from lossexp import neuron_kernel
-
     path = write_config(tmp_path, GRID)
     fast = lossexp("sweep", path, "--outputs", tmp_path / "fast", "--workers", 1, "--no-plots")
     monkeypatch.setattr(neuron_kernel, "_neuron_kernel", None)
@@ -242,8 +239,8 @@ def test_the_command_and_the_library_run_chunks_on_the_same_default_executor(tmp
     real = driver.open_pool
 
     @contextlib.contextmanager
-    def recording(*args):
-        with real(*args) as pool:
+    def recording(*args, **kwargs):
+        with real(*args, **kwargs) as pool:
             pools.append((args[:2], type(pool.pool).__name__))
             yield pool
 
@@ -256,6 +253,27 @@ def test_the_command_and_the_library_run_chunks_on_the_same_default_executor(tmp
     local = (DEFAULT_EXECUTOR, 2), (DEFAULT_EXECUTOR, 1)
     assert pools == [(local[0], "ProcessPoolExecutor")] * 2 + [(local[1], "ThreadPoolExecutor")] * 2
     assert f"{DEFAULT_EXECUTOR} (the default)" in one_line(lossexp("sweep", "--help").stdout)
+
+
+@pytest.mark.skipif(not neuron_kernel.available(), reason="the compiled kernel is not built")
+@pytest.mark.parametrize("losses, kind", [(["quadratic", "cross_entropy"], "threads"),
+                                          (["quadratic", "mae"], "processes")])
+def test_local_trains_in_threads_when_no_python_holds_them_back(tmp_path, monkeypatch, losses,
+                                                                kind):
+    # With --no-rows and every series on the compiled kernel (mae is not), chunks release
+    # the interpreter lock throughout: threads scale as processes do, and start at once.
+    kinds = []
+    real = executors.LocalPool.__init__
+
+    def recording(self, kind, workers):
+        kinds.append(kind)
+        real(self, kind, workers)
+
+    monkeypatch.setattr(executors.LocalPool, "__init__", recording)
+    path = write_config(tmp_path, {**GRID, "losses": losses})
+    done = lossexp("sweep", path, "--outputs", tmp_path / "out", "--workers", 2, "--no-rows", "-q")
+    assert done.exit_code == 0, done.output
+    assert kinds == [kind]
 
 
 def test_the_command_offers_every_executor_of_the_library():

@@ -73,14 +73,29 @@ class TrainedChunk:
     curve_losses: np.ndarray
 
 
+def _training_setup(cfg: dict):
+    """A series' data, network and mini-batches, and how the kernel trains it (None: the
+    kernel cannot, and the engine does)."""
+    tr = cfg["train"]
+    data = make_data(cfg["task"], tr["seed"])
+    network, _, _ = build_model(cfg)
+    batches = minibatches(data.samples, tr["batch_size"], tr["seed"])
+    return data, network, batches, neuron_kernel.kernel_loss(network, data.x, data.y, batches)
+
+
+def trains_on_the_kernel(cfg: dict) -> bool:
+    return _training_setup(cfg)[3] is not None
+
+
 def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     """Train the chunk's starts as ``lossexp run`` trains one start: with the engine or,
     where it applies and ``plan.kernel`` allows, its bitwise-equal compiled fast path."""
     series = plan.series[chunk.series]
     cfg, tr, target = series.config, series.config["train"], series.config["target"]
     w0, b0 = plan.starts.values(chunk.lo, chunk.hi)
-    data = make_data(cfg["task"], tr["seed"])
-    network, _, _ = build_model(cfg)
+    data, network, batches, how = _training_setup(cfg)
+    if not plan.kernel:
+        how = None
     params = neuron_params(w0, b0)
     outcome = OutcomeTracker(chunk.size, data.y, lr=tr["lr"], epochs=tr["epochs"],
                              tolerance=target["tolerance"],
@@ -88,10 +103,8 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     first = FirstPreactivation()
     picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])
     picked = picked[(picked >= chunk.lo) & (picked < chunk.hi)]
-    batches = minibatches(data.samples, tr["batch_size"], tr["seed"])
     curves = CurveSampler(picked.size, tr["epochs"]) if picked.size else None
     runs = picked - chunk.lo  # the sampled starts' rows in the chunk
-    how = neuron_kernel.kernel_loss(network, data.x, data.y, batches) if plan.kernel else None
     if how is not None:
         watch = None
         if curves is not None:

@@ -100,8 +100,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
               on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
     """Train every start of the sweep config ``cfg`` and write its run directory.
 
-    ``executor`` is "local" (the default: worker processes, one per core, or a thread when
-    ``workers`` is 1), "threads", "processes" or "dask" (``scheduler``: the address of an
+    ``executor`` is "local" (the default: worker processes, one per core, or threads where
+    they do as well, see executors.local_kind), "threads", "processes" or "dask" (``scheduler``: the address of an
     existing cluster, or ``client``: a connected distributed.Client; neither starts a
     LocalCluster). With ``resume``, chunks finished by an earlier call are kept.
     The files are the same whatever the executor, worker count and chunk size. Before any
@@ -128,7 +128,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         on_start(plan, frozenset(done))
     failures = []
     if todo:
-        with open_pool(executor, workers, scheduler, client) as pool:
+        with open_pool(executor, workers, scheduler, client,
+                       threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
             failures = compute_chunks(pool, plan, todo, store, on_chunk)
     if failures:
         raise SweepIncomplete(run_dir, failures, plan.total_chunks)

@@ -17,15 +17,17 @@ EXECUTORS = ("local", "threads", "processes", "dask")
 DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
 
 
-def local_kind(workers: int) -> str:
-    """What the "local" executor runs: worker processes, or one thread for one worker.
+def local_kind(workers: int, threads_suffice: bool = False) -> str:
+    """What the "local" executor runs: worker processes, or threads where they do as well.
 
-    The engine makes many short NumPy calls per epoch and the Python around them runs
-    under the interpreter lock, so two threads train at best a little faster than one
-    (docs/sweeps.md, Speed); processes scale with the cores. A single worker gains nothing from being a process
-    and would pay its start-up and the pickling of every result.
+    Threads share one interpreter lock. Formatting the rows of sweep.csv is Python, and
+    so is much of an epoch on the NumPy engine, so in general only processes scale with
+    the cores. But when the chunks train in the compiled kernel and write no rows
+    (``threads_suffice``, see Plan.free_of_the_interpreter_lock), two threads train in
+    parallel as well as two processes, without their start-up or the pickling of every
+    result; and a single worker gains nothing from being a process either.
     """
-    return "processes" if workers > 1 else "threads"
+    return "threads" if workers == 1 or threads_suffice else "processes"
 
 
 # A LocalCluster without a dashboard; the scheduler's HTTP server (metrics) still starts,
@@ -126,11 +128,13 @@ class DaskPool:
 
 
 @contextlib.contextmanager
-def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None):
-    """The executor ``kind`` (one of EXECUTORS, checked by the caller), closed on the way out."""
+def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None,
+              *, threads_suffice: bool = False):
+    """The executor ``kind`` (one of EXECUTORS, checked by the caller), closed on the way out;
+    ``threads_suffice`` as for ``local_kind``."""
     workers = workers or default_workers()
     if kind == "local":
-        kind = local_kind(workers)
+        kind = local_kind(workers, threads_suffice)
     pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
     try:
         yield pool

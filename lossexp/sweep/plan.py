@@ -64,6 +64,14 @@ class Plan:
     def total_chunks(self) -> int:
         return len(self.series) * self.chunks_per_series
 
+    def free_of_the_interpreter_lock(self) -> bool:
+        """Whether chunks spend their time in code that releases Python's interpreter lock:
+        every series trains in the compiled kernel, and no rows of sweep.csv are formatted."""
+        from lossexp.sweep.chunk import trains_on_the_kernel
+
+        return (self.kernel and not self.config["sweep"]["rows"]
+                and all(trains_on_the_kernel(s.config) for s in self.series))
+
     def neuron_epochs(self, chunk: Chunk) -> int:
         """Neurons trained times epochs: the unit of a sweep's throughput."""
         return chunk.size * self.epochs
