@@ -101,9 +101,10 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     """Train every start of the sweep config ``cfg`` and write its run directory.
 
     ``executor`` is "local" (the default: worker processes, one per core, or threads where
-    they do as well, see executors.local_kind), "threads", "processes" or "dask" (``scheduler``: the address of an
-    existing cluster, or ``client``: a connected distributed.Client; neither starts a
-    LocalCluster). With ``resume``, chunks finished by an earlier call are kept.
+    they do as well, see executors.local_kind), "threads", "processes" or "dask"
+    (``scheduler``: the address of an existing cluster, or ``client``: a connected
+    distributed.Client; neither starts a LocalCluster). With ``resume``, chunks finished
+    by an earlier call are kept.
     The files are the same whatever the executor, worker count and chunk size. Before any
     training, ``on_start`` receives the plan and the indices of the chunks already finished;
     ``on_chunk`` then receives each chunk as it finishes and its neuron-epochs. Raises
