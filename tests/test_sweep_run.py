@@ -1,6 +1,7 @@
 """Whole sweeps: a grid point is `lossexp run` from that start, bit for bit; the files do not
 depend on executor, worker count or chunk size; resume, refusal and failure reporting."""
 
+import contextlib
 import copy
 import json
 import re
@@ -174,6 +175,38 @@ def test_an_unfinished_sweep_is_not_overwritten_without_resume(tmp_path, monkeyp
     interrupted_sweep(tmp_path, monkeypatch, cfg)
     with pytest.raises(LossexpError, match=r"unfinished sweep \(3 of 14 chunks done\): add --resume"):
         run_sweep(cfg, tmp_path / "out")
+
+
+def test_an_executor_that_cannot_start_writes_nothing(tmp_path, monkeypatch):
+    # As with dask missing or a scheduler out of reach: the next sweep must not find
+    # "an unfinished sweep" it has to --resume.
+    @contextlib.contextmanager
+    def no_executor(*args, **kwargs):
+        raise LossexpError("the dask executor needs dask.distributed")
+        yield
+
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "open_pool", no_executor)
+        with pytest.raises(LossexpError, match="needs dask"):
+            run_sweep(cfg, tmp_path / "out", executor="dask")
+    assert not (tmp_path / "out").exists()
+    assert run_sweep(cfg, tmp_path / "out").computed == 2
+
+
+def test_a_sweep_stopped_before_its_first_chunk_leaves_nothing_to_resume(tmp_path, monkeypatch):
+    def ctrl_c(store, index, data):
+        raise KeyboardInterrupt
+
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    with monkeypatch.context() as patch:
+        patch.setattr(ChunkStore, "save", ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1)
+    run_dir = tmp_path / "out" / cfg["name"]
+    assert ChunkStore(run_dir).recorded_manifest() and not ChunkStore(run_dir).finished()
+    whole = run_files(run_sweep(cfg, tmp_path / "whole").run_dir)
+    assert run_files(run_sweep(cfg, tmp_path / "out").run_dir) == whole  # no --resume needed
 
 
 def test_a_failing_chunk_is_reported_with_its_starts_and_the_others_finish(tmp_path, monkeypatch):

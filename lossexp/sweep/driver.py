@@ -123,7 +123,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         recorded = store.recorded_manifest() if resume else None
         chunk_size = recorded["chunk_size"] if recorded else DEFAULT_CHUNK_SIZE
     plan = Plan(cfg, chunk_size)
-    done = store.begin(manifest_of(plan), resume=resume)
+    manifest = manifest_of(plan)
+    done = store.check(manifest, resume=resume)
     todo = [i for i in range(plan.total_chunks) if i not in done]
     if on_start:
         on_start(plan, frozenset(done))
@@ -131,6 +132,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     if todo:
         with open_pool(executor, workers, scheduler, client,
                        threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
+            # Only now: an executor that cannot start (no dask, no scheduler) writes nothing.
+            store.record(manifest)
             failures = compute_chunks(pool, plan, todo, store, on_chunk)
     if failures:
         raise SweepIncomplete(run_dir, failures, plan.total_chunks)

@@ -105,7 +105,13 @@ class DaskPool:
                                             processes=True, silence_logs=logging.ERROR,
                                             **QUIET_HTTP)
                 scheduler = self.cluster
-            self.client, self._own_client = Client(scheduler), True
+            try:
+                self.client, self._own_client = Client(scheduler), True
+            except OSError as exc:  # no scheduler at that address, or it does not answer
+                from lossexp.errors import LossexpError
+
+                raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}: "
+                                   f"{exc}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn, *args):

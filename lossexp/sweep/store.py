@@ -64,25 +64,35 @@ class ChunkStore:
             return None
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
 
-    def begin(self, manifest: dict, *, resume: bool) -> set[int]:
-        """Record ``manifest`` for a new sweep, or check it against the one being resumed;
-        return the chunks already finished."""
-        manifest = {**manifest, "format": FORMAT}
-        manifest["fingerprint"] = fingerprint(manifest)
-        old = self.recorded_manifest()
-        if old is not None:
-            done = self.finished()
-            if not resume:
-                raise LossexpError(
-                    f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
-                    f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
-                    f"delete {self.dir} to start over")
-            if old.get("fingerprint") != manifest["fingerprint"]:
-                raise LossexpError(self._mismatch(old, manifest))
-            return done
+    def check(self, manifest: dict, *, resume: bool) -> set[int]:
+        """The chunks already finished for this sweep (none for a new one); writes nothing.
+
+        Finished chunks of another sweep, or of this one without ``resume``, are refused:
+        a manifest with no chunk beside it (a sweep stopped before its first chunk) is no
+        unfinished work, and a new sweep may take its place.
+        """
+        old, done = self.recorded_manifest(), self.finished()
+        if old is None or not done:
+            return set()
+        if not resume:
+            raise LossexpError(
+                f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
+                f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
+                f"delete {self.dir} to start over")
+        if old.get("fingerprint") != self._stamped(manifest)["fingerprint"]:
+            raise LossexpError(self._mismatch(old, self._stamped(manifest)))
+        return done
+
+    def record(self, manifest: dict) -> None:
+        """Write ``manifest`` (see ``check``) before the first chunk is saved."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        return set()
+        text = json.dumps(self._stamped(manifest), indent=2, sort_keys=True) + "\n"
+        atomic.write_text(self.manifest_path, text)
+
+    @staticmethod
+    def _stamped(manifest: dict) -> dict:
+        manifest = {**manifest, "format": FORMAT}
+        return {**manifest, "fingerprint": fingerprint(manifest)}
 
     def _mismatch(self, old: dict, new: dict) -> str:
         head = f"cannot resume the sweep in {self.run_dir}: "
