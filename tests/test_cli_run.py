@@ -69,6 +69,14 @@ def test_config_yaml_is_the_resolved_config_with_versions(cli, write_config, tmp
     assert saved["plots"] is False  # --no-plots: the run drew none, and says so
 
 
+@pytest.mark.parametrize("flag, drawn", [((), False), (("--plots",), True)])
+def test_the_plots_flag_overrides_the_config_either_way(cli, write_config, tmp_path, flag, drawn):
+    run_ok(cli, write_config(BASE + "plots: false\n"), "--outputs", tmp_path / "out", "-q", *flag)
+    assert (tmp_path / "out" / "probe" / "loss.png").exists() is drawn
+    saved = yaml.safe_load((tmp_path / "out" / "probe" / "config.yaml").read_text())
+    assert saved["plots"] is drawn
+
+
 def test_a_run_directory_config_runs_again_to_the_same_metrics(cli, write_config, tmp_path):
     run_ok(cli, write_config(BASE), "--outputs", tmp_path / "a", "-q", "--no-plots",
            "--set", "train.lr=0.4")

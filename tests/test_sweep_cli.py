@@ -131,6 +131,16 @@ def test_no_rows_writes_no_sweep_csv_and_the_same_summary(tmp_path):
     assert yaml.safe_load(files["config.yaml"])["sweep"]["rows"] is False
 
 
+def test_rows_turns_them_back_on_where_the_config_turns_them_off(tmp_path):
+    path = write_config(tmp_path, {**GRID, "rows": False})
+    lean = lossexp("sweep", path, "--outputs", tmp_path / "lean", "--workers", 1, "--no-plots")
+    full = lossexp("sweep", path, "--outputs", tmp_path / "full", "--workers", 1, "--no-plots",
+                   "--rows")
+    assert lean.exit_code == full.exit_code == 0, full.output
+    assert "sweep.csv" not in run_files(tmp_path / "lean" / "sw")
+    assert "sweep.csv" in run_files(tmp_path / "full" / "sw")
+
+
 def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -72,6 +72,15 @@ OutputsOpt = Annotated[Path, typer.Option(
     "--outputs", help="Root directory for results; a run goes to OUTPUTS/<name>/.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+PlotsOpt = Annotated[Optional[bool], typer.Option(
+    "--plots/--no-plots", show_default=False,
+    help="Draw the figures, or not, whatever the config's plots: key says [default: as it "
+         "says, true unless set].")]
+
+
+def chosen(flag: bool | None, configured: bool) -> bool:
+    """A --x/--no-x flag over a config value: the flag when given, else the config."""
+    return configured if flag is None else flag
 
 
 @contextlib.contextmanager

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from lossexp.cli._app import ConfigArg, DebugOpt, OutputsOpt, QuietOpt, SetOpt, app, guarded
+from lossexp.cli._app import (ConfigArg, DebugOpt, OutputsOpt, PlotsOpt, QuietOpt, SetOpt, app,
+                              chosen, guarded)
 
 
 @app.command()
 def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
         quiet: QuietOpt = False, debug: DebugOpt = False,
-        plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figures.")] = True) -> None:
+        plots: PlotsOpt = None) -> None:
     """Train one model from CONFIG and save metrics, summary and plots under OUTPUTS/<name>/."""
     with guarded(debug):
         from lossexp import console
@@ -22,7 +20,7 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         from lossexp.results import check_outputs_root, save_run
 
         cfg = load_config(config, set_ or ())
-        cfg["plots"] = cfg["plots"] and plots  # config.yaml records what was drawn
+        cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         check_outputs_root(outputs)
         with console.epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)

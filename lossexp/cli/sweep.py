@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, QuietOpt,
-                              SetOpt, app, guarded, print_error)
+from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
+                              QuietOpt, SetOpt, app, chosen, guarded, print_error)
 
 
 class Executor(str, Enum):
@@ -23,8 +23,8 @@ class Executor(str, Enum):
 
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
-                   chunk_size: int | None, plots: bool, rows: bool, quiet: bool,
-                   debug: bool) -> str:
+                   chunk_size: int | None, plots: bool | None, rows: bool | None,
+                   quiet: bool, debug: bool) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.text import shell_command
 
@@ -40,7 +40,8 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
         args += ["--workers", workers]
     if chunk_size:
         args += ["--chunk-size", chunk_size]
-    flags = {"--no-plots": not plots, "--no-rows": not rows, "--quiet": quiet, "--debug": debug}
+    flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
+             "--no-rows": rows is False, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
 
 
@@ -156,10 +157,12 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                           "not depend on it).")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
-          plots: Annotated[bool, typer.Option(help="Draw the PNG figures.")] = True,
-          rows: Annotated[bool, typer.Option(
-              help="Write sweep.csv, a row per start (--no-rows: only summary.json and the "
-                   "figures; much faster for millions of starts).")] = True,
+          plots: PlotsOpt = None,
+          rows: Annotated[Optional[bool], typer.Option(
+              "--rows/--no-rows", show_default=False,
+              help="Write sweep.csv, a row per start, or not (only summary.json and the "
+                   "figures; much faster for millions of starts) [default: as the config's "
+                   "sweep.rows says, true unless set].")] = None,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
@@ -171,12 +174,12 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
         cfg = load_sweep_config(config, sets)
-        cfg["plots"] = cfg["plots"] and plots  # config.yaml records what was drawn
-        cfg["sweep"]["rows"] = cfg["sweep"]["rows"] and rows  # ... and what was written
-        chosen = {"executor": executor.value} if executor else {}  # else run_sweep's default
+        cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
+        cfg["sweep"]["rows"] = chosen(rows, cfg["sweep"]["rows"])  # ... and what was written
+        where = {"executor": executor.value} if executor else {}  # else run_sweep's default
         progress = SweepProgress(quiet)
         try:
-            result = run_sweep(cfg, outputs, **chosen, workers=workers, scheduler=scheduler,
+            result = run_sweep(cfg, outputs, **where, workers=workers, scheduler=scheduler,
                                chunk_size=chunk_size, resume=resume,
                                on_start=progress.start, on_chunk=progress.advance)
         except KeyboardInterrupt:
