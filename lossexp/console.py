@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import sys
 import time
 
@@ -22,11 +23,19 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
+# Output to a file or a pipe has no terminal to fit: rather than rich's 80 columns, lines
+# there wrap at this width (COLUMNS, when set, still decides).
+PIPED_WIDTH = 120
+
+
 @functools.cache
 def _console(stream: str) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stream == "err", highlight=False)
+    console = Console(stderr=stream == "err", highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPED_WIDTH
+    return console
 
 
 def __getattr__(name: str):

@@ -393,7 +393,7 @@ class UncertaintyWeighted(Loss):
 
 
 class SignedError(Loss):
-    """The "naive" rule of seed 000: Cost = y - a, descended with its sign flipped by the
+    """The notes' "naive" rule: Cost = y - a, descended with its sign flipped by the
     sign of the error, so it moves the output towards y from either side.
 
     Not a distance (the value is negative when a > y). ``grad`` is the step the rule
@@ -404,8 +404,8 @@ class SignedError(Loss):
     name = "signed_error"
     formula = "y - a"
     gradient = "sign(a - y)"
-    note = ("the naive rule of seed 000: its step is sign(y - a) d(y - a)/da, not d value/da; "
-            "the same steps as mae")
+    note = ("the course notes' naive rule, the error itself as the cost: its step is "
+            "sign(y - a) d(y - a)/da, not d value/da; the same steps as mae")
     grad_is_derivative = False
 
     def value(self, pred, target):

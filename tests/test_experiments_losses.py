@@ -19,7 +19,7 @@ from lossexp.models import neuron_params
 
 
 def naive_rule_by_hand(w, b, lr, epochs, x=1.0, t=0.0):
-    """The notes' rule, eq. (7) of seed 000, in plain Python: Cost = t - o with
+    """The notes' rule (their eq. 7), in plain Python: Cost = t - o with
     dCost/dw = -sigma'(z) x, and the step's sign flipped by the sign of the error:
     w <- w - sign(t - o) * lr * dCost/dw."""
     path = [(w, b)]

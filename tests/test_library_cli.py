@@ -42,6 +42,42 @@ def test_list_on_80_columns_gives_each_name_its_own_lines(cli, console_width):
     assert "  saturates where  |z| > 3.6: slope < 0.025" in [line.rstrip() for line in sigmoid]
 
 
+def test_a_demo_table_too_wide_for_the_console_becomes_one_entry_per_variant():
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from lossexp.cli.library import _report
+
+    report = SimpleNamespace(title="t", columns=["run", "final loss per sample", "max |w - w'|"],
+                             rows=[["N=1000, sum, lr 0.0001", 0.0013094, 4.4409e-16]])
+
+    def shown(width):
+        console = Console(width=width, record=True)
+        console.print(_report(report, console))
+        return console.export_text()
+
+    wide, narrow = shown(100), shown(40)
+    assert "┃ run " in wide and "0.001309" in wide and "4.441e-16" in wide
+    assert "┃" not in narrow and max(len(line.rstrip()) for line in narrow.splitlines()) <= 40
+    assert "N=1000, sum, lr 0.0001" in narrow.splitlines()
+    assert any(line.split() == ["max", "|w", "-", "w'|", "4.441e-16"] for line in narrow.splitlines())
+
+
+def test_output_to_a_pipe_wraps_at_120_columns_unless_columns_says(monkeypatch):
+    from lossexp import console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    console._console.cache_clear()
+    try:
+        assert console._console("out").width == console.PIPED_WIDTH == 120
+        console._console.cache_clear()
+        monkeypatch.setenv("COLUMNS", "90")
+        assert console._console("out").width == 90
+    finally:
+        console._console.cache_clear()
+
+
 def test_list_rows_carry_formulas_gradients_defaults_and_saturation():
     rows = {r.name: r for r in library.loss_rows()}
     assert (rows["huber"].gradient, rows["huber"].params) == (

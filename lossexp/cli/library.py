@@ -69,31 +69,43 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             report = demos.run_demo(name, configs)
         where = demos.save_demo(report, outputs, plots=plots)
         if not quiet:
-            out.print(_report_table(report))
+            out.print(_report(report, out))
             for line in [*report.findings, f"written to {where}", *report.commands]:
                 out.print(line, markup=False, soft_wrap=True)
 
 
-def _report_table(report):
+def _report(report, console):
+    """The demo's table, or one entry per variant where the table would not fit."""
     from lossexp.text import cell
 
-    table = _table(report.title, report.columns)
-    for row in report.rows:
-        table.add_row(*(cell(v, none="-") for v in row))
-    return table
+    rows = [[cell(v, none="-") for v in row] for row in report.rows]
+    table = _table(report.title, report.columns, rows)
+    # Each column: its cells, a space either side and a rule; and the rule at the end.
+    if sum(c.min_width + 3 for c in table.columns) + 1 <= console.width:
+        return table
+    return _entries(report.title, [(row[0], dict(zip(report.columns[1:], row[1:])))
+                                   for row in rows])
 
 
-def _table(title: str, columns: list[str]):
+def _table(title: str, columns: list[str], rows: list[list]):
+    """A titled table whose columns are at least as wide as their longest word, so that
+    a narrow terminal wraps cells between words, never inside a number or a formula."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=True)
     for i, name in enumerate(columns):
-        table.add_column(name, overflow="fold", no_wrap=i == 0)
+        texts = [name, *(str(row[i]) for row in rows)]
+        # The first column names the row and never wraps; the others wrap between words.
+        pieces = texts if i == 0 else [word for text in texts for word in text.split()]
+        table.add_column(name, overflow="fold", no_wrap=i == 0,
+                         min_width=max(len(line) for p in pieces for line in p.splitlines()))
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
-# Narrower terminals than this get `lossexp list` as one entry per name, not as tables.
-WIDE_LIST = 110
+# Narrower consoles than this get `lossexp list` as one entry per name, not as tables.
+WIDE_LIST = 140
 LOSSES_TITLE = "Losses (a: the output, y: the target)"
 ACTIVATIONS_TITLE = "Activations (z: the pre-activation)"
 
@@ -112,22 +124,20 @@ def _activation_fields(row) -> tuple[str, dict[str, str]]:
 def _loss_table(rows):
     from rich.text import Text
 
-    table = _table(LOSSES_TITLE, ["name", "loss", "d loss / da", "parameters (default)"])
+    cells = []
     for row in rows:
         formula = Text(row.formula)
         if row.note:
-            formula.append(f"\n{row.note}", style="dim")
-        table.add_row(row.name, formula, row.gradient, "\n".join(row.params) or "-")
-    return table
+            formula.append(f"\nnote: {row.note}", style="dim")
+        cells.append([row.name, formula, row.gradient, "\n".join(row.params) or "-"])
+    return _table(LOSSES_TITLE, ["name", "loss", "d loss / da", "parameters (default)"], cells)
 
 
 def _activation_table(rows):
-    table = _table(ACTIVATIONS_TITLE,
-                   ["name", "a(z)", "da / dz", "range", "saturates where", "parameters (default)"])
-    for row in rows:
-        table.add_row(row.name, row.formula, row.derivative, row.output_range, row.saturation_region,
-                      "\n".join(row.params) or "-")
-    return table
+    return _table(ACTIVATIONS_TITLE,
+                  ["name", "a(z)", "da / dz", "range", "saturates where", "parameters (default)"],
+                  [[row.name, row.formula, row.derivative, row.output_range,
+                    row.saturation_region, "\n".join(row.params) or "-"] for row in rows])
 
 
 def _entries(title: str, entries: list[tuple[str, dict[str, str]]]):
@@ -144,7 +154,7 @@ def _entries(title: str, entries: list[tuple[str, dict[str, str]]]):
         grid.add_column(overflow="fold")
         for label, text in fields.items():
             grid.add_row(label, text)
-        parts += [Text(name, style="bold"), Padding(grid, (0, 0, 1, 2))]
+        parts += [Text(name, style="bold"), Padding(grid, (0, 0, 1, 2), expand=False)]
     return Group(*parts)
 
 
