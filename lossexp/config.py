@@ -395,6 +395,10 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str,
     data = {k: copy.deepcopy(v) for k, v in data.items()
             if k != "versions" and not (isinstance(k, str) and k.startswith(ANCHOR_PREFIX))}
     schema = build_schema(extra, extra_check)
+    if "sweep" in data and "sweep" not in schema.fields:
+        raise ConfigError(f"{source}:{lines.get(('sweep',), 1)}", "sweep",
+                          f"this is a sweep config: run it with `lossexp sweep {source}` "
+                          "(`lossexp run` trains the single start of model.init)")
     override_where = {}
     for text in overrides:
         path, value = parse_override(text)

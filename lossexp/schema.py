@@ -44,14 +44,18 @@ class Locator:
         return None
 
     def where(self, path: Path) -> str:
-        """The --set that gave the value at ``path`` or above it, else the nearest known line."""
+        """The --set that gave the value at ``path`` or above it, else the nearest known line,
+        naming any --set that changed something inside ``path`` (it may be what broke it)."""
         given = self._set_of(path)
         if given is not None:
             return f"--set {given}"
+        place = self.source
         for n in range(len(path), -1, -1):
             if tuple(path[:n]) in self.lines:
-                return f"{self.source}:{self.lines[tuple(path[:n])]}"
-        return self.source
+                place = f"{self.source}:{self.lines[tuple(path[:n])]}"
+                break
+        inside = [text for p, text in self.overrides.items() if p[:len(path)] == tuple(path)]
+        return f"{place} (with --set {', --set '.join(dict.fromkeys(inside))})" if inside else place
 
     def directory(self, path: Path) -> str:
         """Where a relative file name at ``path`` is taken from: the config file's directory,

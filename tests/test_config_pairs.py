@@ -262,7 +262,8 @@ def test_a_set_reaches_into_a_shorthand_in_a_list(cli, write_config, tmp_path):
     text = SWEEP.replace("{name: gaussian_nll, heteroscedastic: true}", "gaussian_nll")
     message = refused(cli, tmp_path, "sweep", write_config(text),
                       "sweep.losses.1.heteroscedastic=true")
-    assert message.startswith(f"{tmp_path / 'cfg.yaml'}:{line_of(text, '- gaussian_nll')}: "
+    assert message.startswith(f"{tmp_path / 'cfg.yaml'}:{line_of(text, '- gaussian_nll')} "
+                              "(with --set sweep.losses.1.heteroscedastic=true): "
                               "sweep.losses.1: a neuron has one input and one output"), message
     message = refused(cli, tmp_path, "sweep", write_config(text),
                       "sweep.losses.1.variance=-2")

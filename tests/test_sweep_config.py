@@ -88,6 +88,25 @@ def test_override_errors_point_at_the_set(tmp_path):
     assert err.where == "--set sweep.grid.b.steps=0"
 
 
+def test_a_set_that_breaks_a_section_is_named_beside_the_section_line(tmp_path):
+    # The file's grid is fine; the --set adds random starts beside it.
+    err = error_of(tmp_path, GRID, ["sweep.random.count=10"])
+    path = tmp_path / "sw.yaml"
+    assert err.where == f"{path}:{line_of(path, 'sweep:')} (with --set sweep.random.count=10)"
+    assert err.key == "sweep" and "exactly one of grid" in err.problem
+
+
+def test_a_sweep_config_given_to_run_is_sent_to_sweep(tmp_path):
+    from lossexp.config import load_config
+
+    path = write_config(tmp_path, GRID)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.where == f"{path}:{line_of(path, 'sweep:')}"
+    assert info.value.problem.startswith(f"this is a sweep config: run it with `lossexp sweep "
+                                         f"{path}`")
+
+
 def test_missing_sweep_section_is_reported(tmp_path):
     path = tmp_path / "plain.yaml"
     path.write_text("task: {kind: one_to_zero}\nmodel: {kind: neuron, activation: sigmoid, "
