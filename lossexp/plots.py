@@ -41,12 +41,15 @@ def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
 
 
 def _log_y(ax) -> None:
-    """A log y axis labelled in plain text (1e-2), skipping mathtext's slow parser."""
-    from matplotlib.ticker import LogFormatter, NullFormatter
+    """A log y axis labelled in plain text (1e-2), skipping mathtext's slow parser. Axes
+    spanning two decades or less also label their 2x and 5x ticks (0.02, 0.05), so a
+    curve that stays inside one decade still has values to read against."""
+    from matplotlib.ticker import LogFormatter, LogLocator
 
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 2)))
 
 
 def _output_activation(cfg: dict) -> dict:
