@@ -156,5 +156,10 @@ def test_the_sentence_when_many_never_arrive_or_all_arrive_together():
     assert sentence(histogram([4] * 100, 20), 20) == (
         "usually reaches the target in under 5 epochs, and over 99% of starts need no more than 4")
     assert sentence(histogram([0] * 100, 20), 20).endswith("on target from epoch 0")
+    # 90% in under 15 and 1% over 15, but no tail: "more than 15" would read as a contradiction
+    even = histogram([14] * 90 + [15] * 9 + [16] * 1, 20)
+    assert sentence_numbers(even) == (15, 15)
+    assert sentence(even, 20) == ("usually reaches the target in under 15 epochs, and over 99% "
+                                  "of starts need no more than 16")
     tail = sentence(histogram([1] * 95 + [None] * 5, 20), 20)
     assert tail.endswith("more than 20 (the whole budget: 5 of 100 never reach it)")

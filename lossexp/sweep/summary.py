@@ -55,7 +55,7 @@ def sentence(hist: np.ndarray, epochs: int) -> str:
     if m_some is None:
         return (f"usually reaches the target in under {n_usual} epochs, and over "
                 f"{100 - SOME_PERCENT}% of starts are on target from epoch 0")
-    if m_some < n_usual:
+    if m_some <= n_usual:  # no tail to speak of: "more than N" would read as a contradiction
         return (f"usually reaches the target in under {n_usual} epochs, and over "
                 f"{100 - SOME_PERCENT}% of starts need no more than {m_some + 1}")
     text = f"usually reaches the target in under {n_usual} epochs, but some starts take more than {m_some}"
