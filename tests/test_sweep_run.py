@@ -209,6 +209,21 @@ def test_a_sweep_stopped_before_its_first_chunk_leaves_nothing_to_resume(tmp_pat
     assert run_files(run_sweep(cfg, tmp_path / "out").run_dir) == whole  # no --resume needed
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_a_second_sweep_into_a_directory_being_written_is_refused(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    other = {**cfg, "train": {**cfg["train"], "lr": 0.5}}
+    writer = ChunkStore(tmp_path / "out" / cfg["name"])
+    writer.record(driver.manifest_of(driver.Plan(other)))  # a sweep that has just started
+    try:
+        for resume in (False, True):
+            with pytest.raises(LossexpError, match="another sweep is writing to .* right now"):
+                run_sweep(cfg, tmp_path / "out", resume=resume)
+    finally:
+        writer.release()
+    assert run_sweep(cfg, tmp_path / "out").computed == 2  # a manifest with no chunks: stale
+
+
 def test_a_failing_chunk_is_reported_with_its_starts_and_the_others_finish(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     whole = run_files(run_sweep(cfg, tmp_path / "whole", chunk_size=5).run_dir)

@@ -129,15 +129,19 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     if on_start:
         on_start(plan, frozenset(done))
     failures = []
-    if todo:
-        with open_pool(executor, workers, scheduler, client,
-                       threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
-            # Only now: an executor that cannot start (no dask, no scheduler) writes nothing.
-            store.record(manifest)
-            failures = compute_chunks(pool, plan, todo, store, on_chunk)
-    if failures:
-        raise SweepIncomplete(run_dir, failures, plan.total_chunks)
-    from lossexp.sweep.output import write_outputs
+    try:
+        if todo:
+            with open_pool(executor, workers, scheduler, client,
+                           threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
+                # Only now: an executor that cannot start (no dask, no scheduler) writes
+                # nothing. From here the store holds the directory's lock.
+                store.record(manifest)
+                failures = compute_chunks(pool, plan, todo, store, on_chunk)
+        if failures:
+            raise SweepIncomplete(run_dir, failures, plan.total_chunks)
+        from lossexp.sweep.output import write_outputs
 
-    summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
+        summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
+    finally:
+        store.release()
     return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))

@@ -4,20 +4,29 @@ While a sweep runs, ``<run dir>/chunks/`` holds ``manifest.json`` (the resolved 
 chunk size and library versions, and their fingerprint) and one file per finished chunk,
 each written atomically: a chunk file is either whole or absent, whatever kills the
 process. A resumed sweep trains only the missing chunks, and only if its config, chunk
-size and versions are those of the manifest: anything else would mix two sweeps.
+size and versions are those of the manifest: anything else would mix two sweeps. So
+would two sweeps writing at once: the one that writes holds an advisory lock on
+``chunks/lock`` (flock, where the platform has it), and a second is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so two sweeps into one directory go unnoticed
+    fcntl = None
 
 from lossexp import atomic
 from lossexp.errors import LossexpError
 
 FORMAT = 1
+LOCK_FILE = "lock"
 _CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npz")
 
 
@@ -47,6 +56,7 @@ class ChunkStore:
     """The chunks/ folder of one run directory."""
 
     def __init__(self, run_dir: Path):
+        self._lock = None  # the descriptor holding chunks/lock while this sweep writes
         self.run_dir = Path(run_dir)
         self.dir = self.run_dir / "chunks"
         self.manifest_path = self.dir / "manifest.json"
@@ -67,10 +77,13 @@ class ChunkStore:
     def check(self, manifest: dict, *, resume: bool) -> set[int]:
         """The chunks already finished for this sweep (none for a new one); writes nothing.
 
-        Finished chunks of another sweep, or of this one without ``resume``, are refused:
-        a manifest with no chunk beside it (a sweep stopped before its first chunk) is no
-        unfinished work, and a new sweep may take its place.
+        A sweep still writing here is refused; so are finished chunks of another sweep, or
+        of this one without ``resume``. A manifest with no chunk beside it and no sweep
+        writing (one stopped before its first chunk) is no unfinished work, and a new
+        sweep may take its place.
         """
+        if self._locked_elsewhere():
+            raise self._busy()
         old, done = self.recorded_manifest(), self.finished()
         if old is None or not done:
             return set()
@@ -84,10 +97,43 @@ class ChunkStore:
         return done
 
     def record(self, manifest: dict) -> None:
-        """Write ``manifest`` (see ``check``) before the first chunk is saved."""
+        """Take the directory's lock and write ``manifest`` (see ``check``), before the
+        first chunk is saved; ``release`` lets the lock go."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        if fcntl is not None and self._lock is None:
+            fd = os.open(self.dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self._busy() from None
+            self._lock = fd
         text = json.dumps(self._stamped(manifest), indent=2, sort_keys=True) + "\n"
         atomic.write_text(self.manifest_path, text)
+
+    def release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor drops the flock
+            self._lock = None
+
+    def _locked_elsewhere(self) -> bool:
+        if fcntl is None or self._lock is not None:
+            return False
+        try:
+            fd = os.open(self.dir / LOCK_FILE, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+
+    def _busy(self) -> LossexpError:
+        return LossexpError(f"another sweep is writing to {self.run_dir} right now: let it "
+                            "finish, or stop it, before starting this one")
 
     @staticmethod
     def _stamped(manifest: dict) -> dict:
