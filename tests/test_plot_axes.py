@@ -1,0 +1,23 @@
+"""Axis labelling shared by the figures."""
+
+import pytest
+
+from lossexp.plots import _log_y
+
+
+@pytest.mark.parametrize("low, high, labels", [
+    (0.018, 0.25, ["2e-02", "5e-02", "2e-01"]),  # inside about one decade: read off 2x and 5x
+    (1e-5, 1.0, []),                               # five decades: the majors are enough
+])
+def test_a_log_axis_labels_its_2x_and_5x_ticks_only_when_it_spans_two_decades_or_less(
+        low, high, labels):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([0, 1], [low, high])
+    _log_y(ax)
+    fig.canvas.draw()  # the labels are decided with the final limits
+    minor = [t.get_text() for t in ax.yaxis.get_minorticklabels() if t.get_text()]
+    lo, hi = ax.get_ylim()
+    assert [m for m in minor if lo <= float(m) <= hi] == labels
