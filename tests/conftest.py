@@ -23,6 +23,14 @@ target: {tolerance: 0.1}
 """
 
 
+@pytest.fixture(autouse=True)
+def no_terminal_settings(monkeypatch):
+    """The tests see output as a pipe sees it, whatever terminal runs them: no forced
+    colour or terminal mode, no COLUMNS (tests that need a width set one)."""
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def write_config(tmp_path):
     """write_config(text, name="cfg.yaml") -> the path of a new file under tmp_path."""

@@ -65,9 +65,11 @@ def test_a_demo_table_too_wide_for_the_console_becomes_one_entry_per_variant():
 
 
 def test_output_to_a_pipe_wraps_at_120_columns_unless_columns_says(monkeypatch):
+    import io
+
     from lossexp import console
 
-    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr("sys.stdout", io.StringIO())  # a pipe, even under pytest -s
     console._console.cache_clear()
     try:
         assert console._console("out").width == console.PIPED_WIDTH == 120

@@ -22,9 +22,11 @@ def list_library(debug: DebugOpt = False) -> None:
             out.print(_loss_table(library.loss_rows()))
             out.print(_activation_table(library.activation_rows()))
         else:  # a table of five columns folds every cell into a tall thin strip
-            out.print(_entries(LOSSES_TITLE, [_loss_fields(row) for row in library.loss_rows()]))
+            out.print(_entries(LOSSES_TITLE, [_loss_fields(row) for row in library.loss_rows()],
+                               out.width))
             out.print(_entries(ACTIVATIONS_TITLE,
-                               [_activation_fields(row) for row in library.activation_rows()]))
+                               [_activation_fields(row) for row in library.activation_rows()],
+                               out.width))
 
 
 @app.command()
@@ -84,7 +86,7 @@ def _report(report, console):
     if sum(c.min_width + 3 for c in table.columns) + 1 <= console.width:
         return table
     return _entries(report.title, [(row[0], dict(zip(report.columns[1:], row[1:])))
-                                   for row in rows])
+                                   for row in rows], console.width)
 
 
 def _table(title: str, columns: list[str], rows: list[list]):
@@ -140,22 +142,27 @@ def _activation_table(rows):
                     row.saturation_region, "\n".join(row.params) or "-"] for row in rows])
 
 
-def _entries(title: str, entries: list[tuple[str, dict[str, str]]]):
-    """A titled list of names, each followed by its labelled fields, indented."""
+def _entries(title: str, entries: list[tuple[str, dict[str, str]]], width: int):
+    """A titled list of names, each followed by its labelled fields, indented and wrapped
+    between words to ``width`` (as plain lines: nothing padded with trailing spaces)."""
+    import textwrap
+
     from rich.console import Group
-    from rich.padding import Padding
-    from rich.table import Table
     from rich.text import Text
 
-    parts = [Text(title, style="bold underline")]
+    lines = [Text(title, style="bold underline")]
     for name, fields in entries:
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")
-        for label, text in fields.items():
-            grid.add_row(label, text)
-        parts += [Text(name, style="bold"), Padding(grid, (0, 0, 1, 2), expand=False)]
-    return Group(*parts)
+        lines.append(Text(name, style="bold"))
+        label_width = max(map(len, fields))
+        room = max(20, width - label_width - 4)
+        for label, value in fields.items():
+            pieces = textwrap.wrap(str(value), room, break_long_words=False) or [""]
+            for i, piece in enumerate(pieces):
+                line = Text("  ")
+                line.append((label if i == 0 else "").ljust(label_width), style="dim")
+                lines.append(line.append(f"  {piece}"))
+        lines.append(Text(""))
+    return Group(*lines)
 
 
 def _numbers(values) -> str:
