@@ -22,6 +22,7 @@ import yaml
 
 from lossexp import schema as s
 from lossexp.errors import ConfigError
+from lossexp.text import shell_command
 
 MAX_CONFIG_BYTES = 1024**2
 MAX_DEPTH = 64
@@ -397,7 +398,8 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str,
     schema = build_schema(extra, extra_check)
     if "sweep" in data and "sweep" not in schema.fields:
         raise ConfigError(f"{source}:{lines.get(('sweep',), 1)}", "sweep",
-                          f"this is a sweep config: run it with `lossexp sweep {source}` "
+                          f"this is a sweep config: run it with "
+                          f"`{shell_command('lossexp', 'sweep', source)}` "
                           "(`lossexp run` trains the single start of model.init)")
     override_where = {}
     for text in overrides:

@@ -54,7 +54,8 @@ class Locator:
             if tuple(path[:n]) in self.lines:
                 place = f"{self.source}:{self.lines[tuple(path[:n])]}"
                 break
-        inside = [text for p, text in self.overrides.items() if p[:len(path)] == tuple(path)]
+        inside = [text for p, text in self.overrides.items()
+                  if path and p[:len(path)] == tuple(path)]  # (at the root: every --set)
         return f"{place} (with --set {', --set '.join(dict.fromkeys(inside))})" if inside else place
 
     def directory(self, path: Path) -> str:

@@ -224,15 +224,16 @@ def test_dask_executor_on_an_existing_cluster(tmp_path):
     assert run_files(tmp_path / "dask" / "sw") == run_files(tmp_path / "local" / "sw")
 
 
-def test_a_scheduler_out_of_reach_exits_2_in_one_line_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "nonsense://x"])
+def test_a_scheduler_out_of_reach_exits_2_in_one_line_and_writes_nothing(tmp_path, address):
     pytest.importorskip("distributed")
     import dask
 
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
-                         "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1")
+                         "--executor", "dask", "--scheduler", address)
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:1")
+    assert result.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
     assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
 
 

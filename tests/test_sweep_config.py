@@ -99,12 +99,12 @@ def test_a_set_that_breaks_a_section_is_named_beside_the_section_line(tmp_path):
 def test_a_sweep_config_given_to_run_is_sent_to_sweep(tmp_path):
     from lossexp.config import load_config
 
-    path = write_config(tmp_path, GRID)
+    path = write_config(tmp_path, GRID, name="my sweep")  # a name a shell must see quoted
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.where == f"{path}:{line_of(path, 'sweep:')}"
     assert info.value.problem.startswith(f"this is a sweep config: run it with `lossexp sweep "
-                                         f"{path}`")
+                                         f"'{path}'`")
 
 
 def test_missing_sweep_section_is_reported(tmp_path):

@@ -107,7 +107,7 @@ class DaskPool:
                 scheduler = self.cluster
             try:
                 self.client, self._own_client = Client(scheduler), True
-            except OSError as exc:  # no scheduler at that address, or it does not answer
+            except (OSError, ValueError) as exc:  # nobody answers there, or no such address
                 from lossexp.errors import LossexpError
 
                 raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}: "
