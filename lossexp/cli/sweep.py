@@ -145,7 +145,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           executor: Annotated[Optional[Executor], typer.Option(
               help="Where chunks run. local (the default): worker processes, one per core, "
                    "or threads where they do as well (--workers 1; --no-rows on the compiled "
-                   "kernel); threads or processes: always those; dask: a Dask cluster.",
+                   "kernel, big chunks); threads or processes: always those; dask: a Dask "
+                   "cluster.",
               show_default=False)] = None,
           scheduler: Annotated[Optional[str], typer.Option(
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
