@@ -51,6 +51,7 @@ def test_a_sweep_without_the_compiled_kernel_says_so_and_gives_the_same_files(tm
                                                                              monkeypatch):
     path = write_config(tmp_path, GRID)
     fast = lossexp("sweep", path, "--outputs", tmp_path / "fast", "--workers", 1, "--no-plots")
+    # (--workers 1 trains in this process, where the patch below reaches)
     monkeypatch.setattr(neuron_kernel, "_neuron_kernel", None)
     slow = lossexp("sweep", path, "--outputs", tmp_path / "slow", "--workers", 1, "--no-plots")
     assert fast.exit_code == slow.exit_code == 0, slow.output
