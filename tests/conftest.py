@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ def no_terminal_settings(monkeypatch):
     colour or terminal mode, no COLUMNS (tests that need a width set one)."""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_handler_restored():
+    """A command interrupted in process (CliRunner) ignores further Ctrl-C, as a real one
+    does while it exits; the next test gets Python's handler back."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
 
 
 @pytest.fixture

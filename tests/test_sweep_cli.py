@@ -3,8 +3,13 @@
 import contextlib
 import io
 import json
+import os
 import shlex
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import yaml
@@ -112,6 +117,35 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
     assert resumed.exit_code == 0, resumed.output
     assert resumed.stdout == ""  # still quiet
     assert run_files(tmp_path / "out" / "sw") == run_files(tmp_path / "whole" / "sw")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, as on Linux")
+def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
+    # Ctrl-C reaches the whole process group, and an impatient user presses it twice: the
+    # second used to land while the command waited for its workers, which then hung.
+    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
+                                                                          "epochs": 300})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
+                             str(out), "--executor", "processes", "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "sw" / "chunks").glob("chunk-*.npz")):  # training, for sure
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        for _ in range(2):
+            os.killpg(proc.pid, signal.SIGINT)
+            time.sleep(0.02)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.startswith("error: interrupted; finished chunks are kept. Resume with: ")
+    assert ChunkStore(out / "sw").finished()
 
 
 def parameters(args):

@@ -11,7 +11,7 @@ from lossexp.cli import run  # noqa: F401, I001
 from lossexp.cli import library  # noqa: F401
 from lossexp.cli import sweep  # noqa: F401
 from lossexp.cli import curves  # noqa: F401
-from lossexp.cli._app import app
+from lossexp.cli._app import app, ignore_ctrl_c
 
 
 def main() -> None:
@@ -22,6 +22,7 @@ def main() -> None:
     try:
         app(prog_name="lossexp")
     except KeyboardInterrupt:  # Ctrl-C before a command's own handler is in place
+        ignore_ctrl_c()
         sys.exit(130)
     except SystemExit as done:
         if done.code in (0, None) and _nothing_left_running():

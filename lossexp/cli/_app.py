@@ -98,6 +98,7 @@ def guarded(debug: bool):
     except LossexpError as exc:
         _fail(debug, str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
+        ignore_ctrl_c()
         _fail(debug, "interrupted; finished results are kept, nothing half-written was left",
               EXIT_INTERRUPTED)
     except OSError as exc:
@@ -114,6 +115,14 @@ def _fail(debug: bool, message: str, code: int):
         traceback.print_exc()
     print_error(message)
     raise typer.Exit(code) from None
+
+
+def ignore_ctrl_c() -> None:
+    """The command is stopping after a Ctrl-C: a second one (users press it twice, and it
+    reaches every process of the group) must not cut its clean-up short."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def print_error(message: str) -> None:

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
-                              QuietOpt, SetOpt, app, chosen, guarded, print_error)
+                              QuietOpt, SetOpt, app, chosen, guarded, ignore_ctrl_c,
+                              print_error)
 
 
 class Executor(str, Enum):
@@ -184,6 +185,7 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                                chunk_size=chunk_size, resume=resume,
                                on_start=progress.start, on_chunk=progress.advance)
         except KeyboardInterrupt:
+            ignore_ctrl_c()
             progress.stop()
             print_error(f"interrupted; finished chunks are kept. Resume with: {command}")
             raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -81,6 +81,17 @@ class LocalPool:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def abandon(self) -> None:
+        """Stop at once (Ctrl-C, a failure): cancel the queued chunks and end the worker
+        processes, whose chunks in progress are lost anyway (the finished ones are saved).
+        Waiting for them instead left the command hanging on a second Ctrl-C. Threads
+        cannot be stopped: they finish their current chunk as the interpreter exits."""
+        # (concurrent.futures has no public way to end its workers before Python 3.14.)
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+
 
 class DaskPool:
     """Chunks as tasks on a Dask distributed cluster: an existing one at ``scheduler``,
@@ -132,6 +143,8 @@ class DaskPool:
         if self.cluster is not None:
             self.cluster.close()
 
+    abandon = close
+
 
 @contextlib.contextmanager
 def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None,
@@ -144,5 +157,24 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
     pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
     try:
         yield pool
+    except BaseException:
+        with _ctrl_c_deferred():  # a second Ctrl-C must not leave workers running
+            pool.abandon()
+        raise
+    pool.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred():
+    """Ctrl-C ignored for the duration, where Python lets us (the main thread), then
+    handled as before."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
     finally:
-        pool.close()
+        signal.signal(signal.SIGINT, previous)
