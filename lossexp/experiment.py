@@ -77,6 +77,8 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
     if "accuracy" in metrics:
         summary.update(initial_accuracy=plain(metrics["accuracy"][0]),
                        final_accuracy=plain(metrics["accuracy"][-1]))
+    if params.loss_params:  # what the loss learned itself (uncertainty weighting's sigma_k)
+        summary.update(plain(network.loss.learned_summary(params.loss_params[0][0])))
     summary.update(shape_features(metrics, summary, network.output_activation))
     snapshots = {} if trace.neuron else trace.output_preactivations(0)
     return RunResult(cfg, metrics, summary, snapshots, network, params, data)

@@ -66,6 +66,11 @@ class Loss(hyperparams.Parameterised):
         """(parameter, problem) if the parameters do not fit ``n_columns`` model outputs."""
         return None
 
+    def learned_summary(self, learned: np.ndarray) -> dict:
+        """What summary.json reports of the values the loss learned for one run (the
+        ``learned_per_target`` columns per target); nothing for most losses."""
+        return {}
+
     def range_problem(self, act) -> str | None:
         """Why the outputs of activation ``act`` may fall outside the predictions this loss
         is defined on (cross-entropy after tanh), or None when they cannot."""
@@ -390,6 +395,13 @@ class UncertaintyWeighted(Loss):
     def grad(self, pred, target):
         mu, log_var = _split_mean_log_var(pred, target, "uncertainty_weighted")
         return _nll_grad(mu, log_var, target)
+
+    def learned_summary(self, learned):
+        """s_k = log sigma_k^2 as learned, and sigma_k = e^(s_k / 2), one per output."""
+        learned = np.asarray(learned, dtype=np.float64)
+        with np.errstate(over="ignore"):  # a diverged s_k: sigma_k is inf (null in JSON)
+            sigma = np.exp(learned / 2)
+        return {"learned_log_variance": learned.tolist(), "learned_sigma": sigma.tolist()}
 
 
 class SignedError(Loss):

@@ -192,6 +192,21 @@ def test_uncertainty_weighting_learns_each_outputs_error_variance(batch):
     np.testing.assert_allclose(np.exp(0.5 * s[0]), noise, rtol=0.1)
 
 
+def test_a_run_reports_the_sigma_its_loss_learned():
+    from lossexp.experiment import run_experiment
+
+    cfg = load_config(CONFIGS / "multi_output.yaml",
+                      ["loss=uncertainty_weighted", "train.epochs=200"])
+    result = run_experiment(cfg)
+    (learned,) = result.params.loss_params
+    assert result.summary["learned_log_variance"] == learned[0].tolist()
+    assert result.summary["learned_sigma"] == pytest.approx(np.exp(learned[0] / 2).tolist(),
+                                                            rel=1e-15)
+    assert len(result.summary["learned_sigma"]) == 3  # one per output
+    plain = run_experiment(load_config(CONFIGS / "multi_output.yaml", ["train.epochs=2"]))
+    assert not any(key.startswith("learned") for key in plain.summary)
+
+
 def test_losses_without_learned_parameters_leave_the_api_unchanged():
     params = neuron_params(2.0, 2.0)
     copy = params.copy()
