@@ -148,6 +148,12 @@ def collect(config_paths, directory: Path) -> tuple[list[Case], list[Path]]:
             continue
         cfg = config.resolve(data, lines, str(path), default_name=path.stem)
         cases.append(Case(path, cfg, baseline_path(path, directory), Path(directory)))
+    by_file: dict[Path, Path] = {}
+    for case in cases:  # one file per config: two that share a name would overwrite each other
+        other = by_file.setdefault(case.path, case.config_path)
+        if other != case.config_path and other.resolve() != case.config_path.resolve():
+            raise LossexpError(f"{other} and {case.config_path} would share the baseline "
+                               f"{case.path}: rename one, or give each its own --dir")
     return cases, sweeps
 
 

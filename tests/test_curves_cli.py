@@ -275,6 +275,16 @@ def test_update_rewrites_all_missing_creates_only_absent_default_rewrites_failin
     assert json.loads(unlucky.read_text())["tolerances"]["final_loss"] == {"rtol": 0.5, "atol": 0}
 
 
+@pytest.mark.parametrize("command", ["baseline", "check"])
+def test_two_configs_that_would_share_a_baseline_file_are_refused(tmp_path, command):
+    (tmp_path / "other").mkdir()
+    twin = shutil.copy(config("mse_unlucky"), tmp_path / "other" / "mse_unlucky.yaml")
+    result = lossexp(command, config("mse_unlucky"), twin, "--dir", tmp_path / "bl")
+    assert result.exit_code == 2, result.output
+    assert "would share the baseline" in result.stderr and "--dir" in result.stderr
+    assert not (tmp_path / "bl").exists()
+
+
 def test_update_and_missing_together_is_a_usage_error(made):
     result = lossexp("baseline", "--update", "--missing", config("mse_unlucky"), "--dir", made)
     assert result.exit_code == 2
