@@ -40,7 +40,7 @@ def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
     return fig, axes
 
 
-def _log_y(ax) -> None:
+def log_y(ax) -> None:
     """A log y axis labelled in plain text (1e-02), skipping mathtext's slow parser. An
     axis spanning two decades or less also labels its 2x and 5x ticks (2e-02, 5e-02), so
     a curve that stays inside one decade still has values to read against."""
@@ -144,7 +144,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     ax.plot(epochs, positive_or_nan(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
     _shade_plateau(ax, summary)
-    _log_y(ax)
+    log_y(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
     ax.set_title(f"{cfg['name']}: gradient and activation slope\n{run_label(cfg)}")
@@ -190,7 +190,7 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
     ax.plot(epochs, positive_or_nan(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
             color="#457b9d", label="|grad| of the output layer")
     _shade_plateau(ax, summary)
-    _log_y(ax)
+    log_y(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
     ax.set_title(f"{cfg['name']}: output-layer error delta_L = dC/da * {act}'(z_L)\n"
@@ -212,7 +212,7 @@ def layers_figure(cfg: dict, metrics: dict, summary: dict):
         _shade_plateau(ax, summary)
         ax.grid(alpha=0.3, which="both")
         ax.set_xlim(epochs[0], epochs[-1])
-    _log_y(norms)
+    log_y(norms)
     norms.set_ylabel("gradient norm (log scale)")
     norms.set_title(f"{cfg['name']}: gradient and saturation, layer by layer\n{run_label(cfg)}")
     norms.legend(loc="best", fontsize="small")

@@ -22,11 +22,30 @@ OUTLINE_COLOR = "#e63946"
 SERIES_COLORS = ("#1d3557", "#e76f51", "#2a9d8f", "#e9c46a", "#8338ec", "#6a994e")
 
 
+PANELS_PER_ROW = 3
+
+
 def _figure(panels: int, width=4.6, height=4.2, *, sharey=True):
+    """A figure of ``panels`` panels, one per series, at most PANELS_PER_ROW to a row; the
+    axes, in order. Every panel shows its epoch ticks, as some stand above an empty slot."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width * panels + 0.8, height), layout="constrained")
-    return fig, fig.subplots(1, panels, squeeze=False, sharex=True, sharey=sharey)[0]
+    cols = min(panels, PANELS_PER_ROW)
+    rows = -(-panels // cols)
+    fig = Figure(figsize=(width * cols + 0.8, height * rows), layout="constrained")
+    grid = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=sharey).ravel()
+    for ax in grid[panels:]:
+        fig.delaxes(ax)
+    axes = list(grid[:panels])
+    for ax in axes:
+        ax.xaxis.set_tick_params(labelbottom=True)
+    return fig, axes
+
+
+def _label_rows(axes, label: str) -> None:
+    """The y label on the first panel of each row."""
+    for ax in axes[::PANELS_PER_ROW]:
+        ax.set_ylabel(label)
 
 
 def saturated_at_start(cfg: dict, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -66,7 +85,7 @@ def heatmap_figure(plan, tallies):
                        linewidths=1.5, linestyles="--")
         ax.set_title(series.label, fontsize="medium")
         ax.set_xlabel("initial bias b0")
-    axes[0].set_ylabel("initial weight w0")
+    _label_rows(axes, "initial weight w0")
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -113,18 +132,24 @@ def cdf_figure(plan, tallies):
 
 
 def curves_figure(plan, tallies):
+    from lossexp.plots import log_y
     from lossexp.sweep.chunk import thinned_epochs
 
     epochs = thinned_epochs(plan.epochs)
     fig, axes = _figure(len(tallies), width=4.4, height=3.8, sharey=False)
     for i, (ax, series, tally) in enumerate(zip(axes, plan.series, tallies)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
-        for start in sorted(tally.curves):
-            ax.plot(epochs, tally.curves[start], color=color, lw=0.8, alpha=0.35)
+        curves = [np.where(np.isfinite(c), c, np.nan)
+                  for c in (tally.curves[start] for start in sorted(tally.curves))]
+        for curve in curves:
+            ax.plot(epochs, curve, color=color, lw=0.8, alpha=0.35)
+        if curves and np.nanmin(curves, initial=np.inf) > 0:
+            # Losses spanning decades (a plateau, a slow tail, a blow-up) all stay visible.
+            log_y(ax)
         ax.set_title(f"{series.label}\n{len(tally.curves)} sampled starts", fontsize="medium")
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("loss")
+    _label_rows(axes, "loss")
     fig.suptitle(f"{plan.config['name']}: loss curves of evenly spread starts")
     return fig
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lossexp.plots import _log_y
+from lossexp.plots import log_y
 
 
 @pytest.mark.parametrize("low, high, labels", [
@@ -16,7 +16,7 @@ def test_a_log_axis_labels_its_2x_and_5x_ticks_only_when_it_spans_two_decades_or
     fig = Figure()
     ax = fig.subplots()
     ax.plot([0, 1], [low, high])
-    _log_y(ax)
+    log_y(ax)
     fig.canvas.draw()  # the labels are decided with the final limits
     minor = [t.get_text() for t in ax.yaxis.get_minorticklabels() if t.get_text()]
     lo, hi = ax.get_ylim()

@@ -269,6 +269,24 @@ def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
     assert np.array_equal(tally.heat_epochs.ravel(), np.where(ett >= 0, ett, 0))
 
 
+def png_size(path):
+    header = path.read_bytes()[:24]  # the IHDR chunk holds width and height
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def test_many_series_wrap_into_rows(tmp_path):
+    sweep = {**GRID, "losses": ["quadratic"], "lrs": [0.1, 0.2, 0.4, 0.8, 1e3], "curves": 3}
+    cfg = load_sweep_config(write_config(tmp_path, sweep, plots=True))
+    run_dir = run_sweep(cfg, tmp_path / "out").run_dir
+    width, height = png_size(run_dir / "heatmap.png")
+    assert 1.2 < width / height < 2.5  # 3 + 2 panels in two rows, not 5 in one
+    from lossexp.sweep_plots import _figure
+
+    fig, axes = _figure(5)
+    assert len(axes) == 5 and len(fig.axes) == 5
+    assert len({round(ax.get_position().y0, 3) for ax in axes}) == 2
+
+
 # --- the documentation -------------------------------------------------------------------------
 
 def test_the_python_example_of_the_docs_runs_as_a_script(tmp_path):
