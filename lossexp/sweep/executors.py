@@ -112,9 +112,12 @@ class DaskPool:
             if scheduler is None:
                 import logging
 
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                            processes=True, silence_logs=logging.ERROR,
-                                            **QUIET_HTTP)
+                # Its processes start with Ctrl-C ignored, as ours do: the command stops
+                # them itself, and they do not each print a traceback on the way.
+                with _ctrl_c_deferred():
+                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                processes=True, silence_logs=logging.ERROR,
+                                                **QUIET_HTTP)
                 scheduler = self.cluster
             try:
                 self.client, self._own_client = Client(scheduler), True
