@@ -296,6 +296,9 @@ def test_baselines_are_byte_identical_across_runs(tmp_path):
         assert lossexp("baseline", config("mse_lucky"), "--dir", tmp_path / sub).exit_code == 0
     assert (tmp_path / "a" / "mse_lucky.json").read_bytes() == \
         (tmp_path / "b" / "mse_lucky.json").read_bytes()
+    created = (tmp_path / "a" / "mse_lucky.json").read_bytes()
+    assert lossexp("baseline", "--update", config("mse_lucky"), "--dir", tmp_path / "a").exit_code == 0
+    assert (tmp_path / "a" / "mse_lucky.json").read_bytes() == created  # no 2 -> 2.0 churn
 
 
 # --- missing baselines and CI --------------------------------------------------------------
