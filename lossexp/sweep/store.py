@@ -92,8 +92,9 @@ class ChunkStore:
                 f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
                 f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
                 f"delete {self.dir} to start over")
-        if old.get("fingerprint") != self._stamped(manifest)["fingerprint"]:
-            raise LossexpError(self._mismatch(old, self._stamped(manifest)))
+        stamped = self._stamped(manifest)
+        if old.get("fingerprint") != stamped["fingerprint"]:
+            raise LossexpError(self._mismatch(old, stamped))
         return done
 
     def record(self, manifest: dict) -> None:
