@@ -1,4 +1,4 @@
-"""Builds the optional C kernel that speeds up sweeps (lossexp/_neuron_kernel.c).
+"""Builds the optional C kernel that speeds up sweeps (lossexp/train/_neuron_kernel.c).
 
 Everything else about the package is in pyproject.toml. Without a C compiler the build
 goes on without the kernel (optional=True) and sweeps use the NumPy engine, bit for bit
@@ -13,5 +13,5 @@ from setuptools import Extension, setup
 # operation as NumPy does (see the comment at the top of the C file).
 strict_float = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-fast-math"]
 
-setup(ext_modules=[Extension("lossexp._neuron_kernel", ["lossexp/_neuron_kernel.c"],
+setup(ext_modules=[Extension("lossexp.train._neuron_kernel", ["lossexp/train/_neuron_kernel.c"],
                              extra_compile_args=strict_float, optional=True)])

@@ -7,7 +7,7 @@ the same process, interleaved, best of ``--repeat`` rounds each (the machine is 
 and noisy: only the ratio means much).
 
 A second hand-written loop uses lossexp's overflow-free formulas (sigmoid from
-exp(-|z|), the slope recomputed from z in the backward pass, as lossexp.activations
+exp(-|z|), the slope recomputed from z in the backward pass, as lossexp.library.activations
 does). The minimal loop's naive 1 / (1 + exp(-z)) overflows with a warning for z < -709;
 the gap between the two loops is the price of those numerics, the rest is the engine's.
 
@@ -30,8 +30,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from lossexp import activations, losses  # noqa: E402
-from lossexp.engine import Network, Params, train  # noqa: E402
+from lossexp.library import activations  # noqa: E402
+
+from lossexp.library import losses
+from lossexp.train.engine import Network, Params, train  # noqa: E402
 
 LAYERS = [2, 16, 16, 1]
 SAMPLES = 64

@@ -6,7 +6,7 @@ Times, in one process:
   2. sweep: lossexp's sweep path (chunks of 16384 starts spread over the cores, each
      trained with the OutcomeTracker recording, every start's outcome returned), in worker
      threads and in worker processes, twice: with the compiled kernel that sweeps use by
-     default (lossexp.neuron_kernel), and forced onto the NumPy engine that `run` uses;
+     default (lossexp.train.neuron_kernel), and forced onto the NumPy engine that `run` uses;
   3. both on one core, to separate chunking from parallelism;
   4. lossexp.sweep.run_sweep end to end (every file but the figures), with sweep.csv and
      without it (rows: false), for reference;
@@ -116,7 +116,7 @@ def measure_speed(starts: int, workers: int) -> None:
     t_plain = time.perf_counter() - t0
     print(f"  {'straightforward whole-array NumPy':35s}: {rate(work, t_plain)}")
 
-    from lossexp import neuron_kernel
+    from lossexp.train import neuron_kernel
 
     if not neuron_kernel.available():
         print("  (the compiled kernel is not built: both sweep lines below use the engine)")

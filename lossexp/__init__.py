@@ -1,8 +1,8 @@
 """lossexp: see how a loss function shapes learning.
 
 Importing the package is cheap on purpose: the command line's start-up path must not
-pull in numpy or matplotlib. Import the submodules you need (``lossexp.losses``,
-``lossexp.engine``, ``lossexp.experiment``) directly.
+pull in numpy or matplotlib. Import the submodules you need (``lossexp.library.losses``,
+``lossexp.train.engine``, ``lossexp.run.experiment``) directly.
 """
 
 __version__ = "0.1.0"

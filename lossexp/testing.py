@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lossexp.baselines import DEFAULT_DIR
+from lossexp.curves.baselines import DEFAULT_DIR
 
 
 def assert_curve_matches(config, *, baseline_dir=DEFAULT_DIR) -> None:
@@ -29,7 +29,7 @@ def assert_curve_matches(config, *, baseline_dir=DEFAULT_DIR) -> None:
         lossexp.errors.LossexpError: the config or the baseline file is malformed, or
             ``config`` is a sweep config.
     """
-    from lossexp import baselines
+    from lossexp.curves import baselines
     from lossexp.errors import LossexpError
 
     cases, sweeps = baselines.collect([config], Path(baseline_dir))

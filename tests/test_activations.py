@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from lossexp import activations
-from lossexp.activations import SATURATION_FRACTION
+from lossexp.library import activations
+from lossexp.library.activations import SATURATION_FRACTION
 
 
 def test_sigmoid_symmetry_holds_to_the_last_digits_in_both_tails():

@@ -1,4 +1,4 @@
-"""lossexp.atomic: files and run directories appear whole or not at all."""
+"""lossexp.output.atomic: files and run directories appear whole or not at all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from lossexp import atomic
+from lossexp.output import atomic
 
 
 def contents(directory) -> dict[str, bytes]:

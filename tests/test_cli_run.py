@@ -13,7 +13,9 @@ import numpy
 import pytest
 import yaml
 
-from lossexp import __version__, console
+from lossexp import __version__
+
+from lossexp.cli import console
 
 from conftest import FakeClock, NEURON_CONFIG as BASE
 
@@ -155,12 +157,12 @@ def test_a_failure_while_saving_keeps_the_previous_run(cli, write_config, tmp_pa
     run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
     before = snapshot(outputs / "probe")
 
-    import lossexp.writers
+    import lossexp.output.serialize
 
     def fail(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(lossexp.writers, "json_text", fail)
+    monkeypatch.setattr(lossexp.output.serialize, "json_text", fail)
     result = cli("run", path, "--outputs", outputs, "-q", "--no-plots", "--set", "train.lr=0.3")
     assert result.exit_code == exit_code
     assert len(result.stderr.splitlines()) == 1
@@ -172,12 +174,12 @@ def test_a_failure_while_saving_keeps_the_previous_run(cli, write_config, tmp_pa
 
 def test_ctrl_c_during_training_exits_130_and_writes_nothing(cli, write_config, tmp_path,
                                                              monkeypatch):
-    import lossexp.experiment
+    import lossexp.run.experiment
 
     def interrupted(cfg, on_epoch=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lossexp.experiment, "run_experiment", interrupted)
+    monkeypatch.setattr(lossexp.run.experiment, "run_experiment", interrupted)
     result = cli("run", write_config(BASE), "--outputs", tmp_path / "out")
     assert result.exit_code == 130
     assert result.stderr.startswith("error: interrupted") and len(result.stderr.splitlines()) == 1
@@ -186,7 +188,7 @@ def test_ctrl_c_during_training_exits_130_and_writes_nothing(cli, write_config, 
 
 ANNOUNCING_DRIVER = """
 import sys
-import lossexp.experiment as experiment
+import lossexp.run.experiment as experiment
 
 train = experiment.run_experiment
 
@@ -282,7 +284,7 @@ try:
 except SystemExit as exit:
     assert exit.code in (0, None), exit.code
 print(sorted(m for m in sys.modules
-             if m.split(".")[0] in ("numpy", "matplotlib") or m == "lossexp.engine"))
+             if m.split(".")[0] in ("numpy", "matplotlib") or m == "lossexp.train.engine"))
 """
 
 

@@ -14,7 +14,8 @@ import sys
 import pytest
 import yaml
 
-from lossexp.config import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_VALUES, load_config
+from lossexp.config import load_config
+from lossexp.config.yaml_reader import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_VALUES
 from lossexp.errors import ConfigError
 
 from conftest import NEURON_CONFIG as BASE
@@ -374,12 +375,12 @@ def test_debug_shows_the_traceback_and_still_exits_2(write_config, tmp_path):
 
 def test_an_unexpected_failure_is_one_line_pointing_at_debug(cli, write_config, tmp_path,
                                                               monkeypatch):
-    import lossexp.experiment
+    import lossexp.run.experiment
 
     def broken(cfg, on_epoch=None):
         raise ValueError("something inside\nbroke")
 
-    monkeypatch.setattr(lossexp.experiment, "run_experiment", broken)
+    monkeypatch.setattr(lossexp.run.experiment, "run_experiment", broken)
     result = cli("run", write_config(BASE), "--outputs", tmp_path / "out")
     assert result.exit_code == 1
     assert result.stderr == ("error: internal error: ValueError: something inside\\nbroke "
@@ -453,7 +454,7 @@ def test_long_values_are_shortened_in_messages(write_config):
 def test_the_reference_documents_every_core_key():
     from pathlib import Path
 
-    from lossexp.config import build_schema
+    from lossexp.config.load import build_schema
 
     reference = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
     schema = build_schema()

@@ -12,7 +12,11 @@ import pytest
 import yaml
 from conftest import NEURON_CONFIG as NEURON
 
-from lossexp import activations, library, losses
+from lossexp.library import activations
+
+from lossexp.library import catalogue
+
+from lossexp.library import losses
 from lossexp.config import load_config
 from lossexp.errors import ConfigError, LossexpError
 
@@ -116,7 +120,7 @@ def test_explain_and_the_config_check_refuse_the_same_pairs(tmp_path):
     path.write_text(MLP)
     for loss in losses.names():
         for act in activations.names():
-            warning = library.explain(loss, act).warning
+            warning = catalogue.explain(loss, act).warning
             try:
                 load_config(path, [f"loss={loss}", f"model.output_activation={act}"])
                 refusal = None

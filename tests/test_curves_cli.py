@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lossexp import baselines
+from lossexp.curves import baselines
 from lossexp.cli import app
 from lossexp.config import load_config
-from lossexp.engine import Network
-from lossexp.experiment import run_experiment
-from lossexp.results import save_run
+from lossexp.train.engine import Network
+from lossexp.run.experiment import run_experiment
+from lossexp.run.save import save_run
 from lossexp.testing import assert_curve_matches
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,7 +422,7 @@ def test_compare_refuses_a_damaged_run_and_writes_nothing(runs, tmp_path, damage
 
 
 def test_compare_keeps_a_negative_loss_on_a_linear_axis(runs):
-    from lossexp.compare import compare_figure, read_run
+    from lossexp.curves.compare import compare_figure, read_run
 
     fallen = read_run(runs["mse_unlucky"])
     fallen.metrics = {**fallen.metrics, "loss": fallen.metrics["loss"] - 0.3}  # crosses zero

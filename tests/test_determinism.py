@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from lossexp.config import load_config
-from lossexp.experiment import run_experiment
-from lossexp.results import save_run
+from lossexp.run.experiment import run_experiment
+from lossexp.run.save import save_run
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 FILES = ("metrics.csv", "summary.json")

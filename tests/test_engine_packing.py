@@ -3,10 +3,10 @@ same numbers, bit for bit, as updating array by array."""
 
 import numpy as np
 
-from lossexp.activations import get as get_activation
-from lossexp.engine import Network, Params, apply_update, train
-from lossexp.experiment import minibatches
-from lossexp.losses import get as get_loss
+from lossexp.library.activations import get as get_activation
+from lossexp.train.engine import Network, Params, apply_update, train
+from lossexp.run.experiment import minibatches
+from lossexp.library.losses import get as get_loss
 
 
 def problem(seed=4):

@@ -8,12 +8,16 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp import demo_reports, demos, losses
-from lossexp.activations import Identity, Sigmoid
+from lossexp.demos import reports
+
+from lossexp.demos import catalogue
+
+from lossexp.library import losses
+from lossexp.library.activations import Identity, Sigmoid
 from lossexp.config import load_config
-from lossexp.engine import Network, Params, train
+from lossexp.train.engine import Network, Params, train
 from lossexp.errors import LossexpError
-from lossexp.models import neuron_params
+from lossexp.train.model import neuron_params
 
 # --- the naive signed-error rule --------------------------------------------------------------
 
@@ -52,7 +56,7 @@ def test_signed_error_takes_exactly_the_steps_of_mae_subgradient_descent():
 
 
 def test_signed_error_oscillates_around_the_target_at_a_fixed_learning_rate():
-    report = demos.run_demo("signed_error", CONFIGS)
+    report = catalogue.run_demo("signed_error", CONFIGS)
     rows = {row[0]: row for row in report.rows}
     # naive_rule.yaml: identity output from 1.23, lr 0.05, so each step moves a by 0.1.
     final, amplitude, crossings, vs_mae = rows["signed_error"][1:]
@@ -69,7 +73,7 @@ def test_the_notes_outlier_factors():
     dirty = clean[:-1] + [50]
     mse = lambda y: sum((p - t) ** 2 for p, t in zip(pred, y)) / 5  # noqa: E731
     mae = lambda y: sum(abs(p - t) for p, t in zip(pred, y)) / 5   # noqa: E731
-    rows = {row[0]: row for row in demo_reports.outlier_factor_report().rows}
+    rows = {row[0]: row for row in reports.outlier_factor_report().rows}
     assert rows["quadratic"][3] == pytest.approx(mse(dirty) / mse(clean), rel=1e-12)  # 18328
     assert rows["mae"][3] == pytest.approx(mae(dirty) / mae(clean), rel=1e-12)        # 65
     assert rows["quadratic"][4] == pytest.approx(44.9)  # the outlier pulls with its residual
@@ -77,7 +81,7 @@ def test_the_notes_outlier_factors():
 
 
 def test_robust_losses_fit_the_clean_line_and_quadratic_does_not():
-    rows = {row[0]: row for row in demos.run_demo("outliers", CONFIGS).rows}
+    rows = {row[0]: row for row in catalogue.run_demo("outliers", CONFIGS).rows}
     assert rows["quadratic"][5] > 1.0
     for name in ("mae", "huber", "log_cosh"):
         assert rows[name][5] < 0.15, name
@@ -87,7 +91,7 @@ def test_robust_losses_fit_the_clean_line_and_quadratic_does_not():
 
 def test_quantile_lines_track_the_true_conditional_quantiles():
     for q, slope, intercept, true_slope, true_intercept, below in (
-            row[1:] for row in demos.run_demo("quantiles", CONFIGS).rows):
+            row[1:] for row in catalogue.run_demo("quantiles", CONFIGS).rows):
         assert below == pytest.approx(q, abs=0.005)
         assert slope == pytest.approx(true_slope, abs=0.03)
         assert intercept == pytest.approx(true_intercept, abs=0.03)
@@ -97,15 +101,15 @@ def test_true_quantile_line_by_hand():
     task = {"slope": 1.0, "intercept": 0.0, "noise_low": 0.05, "noise_high": 0.5,
             "noise_shape": "linear"}
     z90 = 1.2815515655446004  # the standard normal's 90th percentile
-    assert demo_reports.true_quantile_line(task, 0.9) == pytest.approx((1 + z90 * 0.45, z90 * 0.05))
+    assert reports.true_quantile_line(task, 0.9) == pytest.approx((1 + z90 * 0.45, z90 * 0.05))
     with pytest.raises(LossexpError, match="noise_shape linear"):
-        demo_reports.true_quantile_line({**task, "noise_shape": "exponential"}, 0.9)
+        reports.true_quantile_line({**task, "noise_shape": "exponential"}, 0.9)
 
 
 # --- SSE vs MSE -------------------------------------------------------------------------------
 
 def test_sum_needs_lr_over_n_to_match_mean():
-    rows = {row[0]: row for row in demos.run_demo("sse_vs_mse", CONFIGS).rows}
+    rows = {row[0]: row for row in catalogue.run_demo("sse_vs_mse", CONFIGS).rows}
     for n in (10, 1000):
         mean, scaled = rows[f"N={n}, mean, lr 0.1"], rows[f"N={n}, sum, lr {0.1 / n:g}"]
         assert scaled[6] < 1e-12  # the whole w, b trajectory, epoch by epoch
@@ -117,12 +121,12 @@ def test_sum_needs_lr_over_n_to_match_mean():
 # --- multi-output scales ----------------------------------------------------------------------
 
 def test_standardised_and_uncertainty_weighted_losses_balance_outputs_of_different_scales():
-    demo = demos.DEMOS["multi_output"]
-    fits = [demos.fit(label, load_config(CONFIGS / demo.config,
-                                         [*demos._overrides(demo, sets), "train.epochs=3000",
+    demo = catalogue.DEMOS["multi_output"]
+    fits = [catalogue.fit(label, load_config(CONFIGS / demo.config,
+                                         [*catalogue._overrides(demo, sets), "train.epochs=3000",
                                           "train.lr=0.01"]))
             for label, sets in demo.variants]
-    rows = {row[0]: row for row in demo_reports.multi_output_report(fits).rows}
+    rows = {row[0]: row for row in reports.multi_output_report(fits).rows}
     worst = {label: max(row[1:4]) for label, row in rows.items()}
     assert worst["raw quadratic"] > 0.6             # output 3 (scale 0.1) barely learns
     assert rows["raw quadratic"][4] > 0.5           # the big output saturates the hidden layer
@@ -193,7 +197,7 @@ def test_uncertainty_weighting_learns_each_outputs_error_variance(batch):
 
 
 def test_a_run_reports_the_sigma_its_loss_learned():
-    from lossexp.experiment import run_experiment
+    from lossexp.run.experiment import run_experiment
 
     cfg = load_config(CONFIGS / "multi_output.yaml",
                       ["loss=uncertainty_weighted", "train.epochs=200"])
@@ -256,7 +260,7 @@ def test_heteroscedastic_gaussian_nll_recovers_input_dependent_noise():
 
 def test_demo_files_are_byte_identical_across_runs(tmp_path):
     for out in ("a", "b"):
-        demos.save_demo(demos.run_demo("signed_error", CONFIGS),
+        catalogue.save_demo(catalogue.run_demo("signed_error", CONFIGS),
                         tmp_path / out, plots=False)
     a, b = (tmp_path / out / "demo_signed_error" for out in ("a", "b"))
     for name in ("summary.json", "table.md"):
@@ -287,8 +291,8 @@ train: {lr: 0.01, epochs: 5}
 
 def test_the_target_is_judged_on_the_mean_head_only():
     """epochs_to_target compares mu with y, never the log-variance column."""
-    from lossexp.engine import Step
-    from lossexp.outcome import output_residual
+    from lossexp.train.engine import Step
+    from lossexp.train.outcome import output_residual
 
     mu_and_log_var = np.array([[[0.5, -7.0]]])  # (R=1, N=1, 2 heads)
     step = Step(0, None, [], [mu_and_log_var], np.zeros(1), [], [], np.zeros((1, 1, 2)))

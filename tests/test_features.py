@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossexp.activations import Sigmoid
+from lossexp.library.activations import Sigmoid
 from lossexp.config import load_config
-from lossexp.experiment import run_experiment
-from lossexp.features import FEATURES, checkpoint_epoch, shape_features
+from lossexp.run.experiment import run_experiment
+from lossexp.train.features import FEATURES, checkpoint_epoch, shape_features
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 OUTCOME = {"initial_loss": 4.0, "final_loss": 0.5, "epochs_to_target": 7, "plateau_epochs": 2}
@@ -123,7 +123,7 @@ def test_the_plateau_shows_in_the_features():
 
 
 def test_thinned_epochs_are_even_spread_with_both_ends_and_halves_rounded_up():
-    from lossexp.features import checkpoint_epoch, thin_epochs
+    from lossexp.train.features import checkpoint_epoch, thin_epochs
 
     assert thin_epochs(5, 101) == [0, 1, 2, 3, 4, 5]
     assert thin_epochs(300, 101) == list(range(0, 301, 3))

@@ -6,13 +6,17 @@ import sys
 import pytest
 from conftest import NEURON_CONFIG
 
-from lossexp import activations, library, losses
+from lossexp.library import activations
+
+from lossexp.library import catalogue
+
+from lossexp.library import losses
 
 
 @pytest.fixture
 def console_width(monkeypatch):
     """console_width(n): lossexp's stdout console is n columns wide for this test."""
-    from lossexp import console
+    from lossexp.cli import console
 
     def set_width(columns):
         monkeypatch.setattr(console._console("out"), "width", columns)
@@ -67,7 +71,7 @@ def test_a_demo_table_too_wide_for_the_console_becomes_one_entry_per_variant():
 def test_output_to_a_pipe_wraps_at_120_columns_unless_columns_says(monkeypatch):
     import io
 
-    from lossexp import console
+    from lossexp.cli import console
 
     monkeypatch.setattr("sys.stdout", io.StringIO())  # a pipe, even under pytest -s
     console._console.cache_clear()
@@ -81,13 +85,13 @@ def test_output_to_a_pipe_wraps_at_120_columns_unless_columns_says(monkeypatch):
 
 
 def test_list_rows_carry_formulas_gradients_defaults_and_saturation():
-    rows = {r.name: r for r in library.loss_rows()}
+    rows = {r.name: r for r in catalogue.loss_rows()}
     assert (rows["huber"].gradient, rows["huber"].params) == (
         "clip(a - y, -delta, delta)", ("delta = 1 (> 0)",))
     assert rows["quantile"].params == ("q = 0.5 (> 0, < 1)",)
     assert rows["quadratic"].params == ("convention = half (half | plain)",
                                         "weights = none (one per output)")
-    acts = {r.name: r for r in library.activation_rows()}
+    acts = {r.name: r for r in catalogue.activation_rows()}
     assert (acts["sigmoid"].derivative, acts["sigmoid"].saturation_region) == (
         "sigma(z) (1 - sigma(z))", "|z| > 3.6: slope < 0.025")
     assert acts["leaky_relu"].params == ("alpha = 0.01 (> 0, < 1)",)

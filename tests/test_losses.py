@@ -18,9 +18,11 @@ import math
 import numpy as np
 import pytest
 
-from lossexp import activations, losses
+from lossexp.library import activations
+
+from lossexp.library import losses
 from lossexp.errors import LossexpError
-from lossexp.fused import FUSED
+from lossexp.library.fused import FUSED
 
 RNG_SEED = 20240611
 

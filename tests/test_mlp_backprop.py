@@ -10,8 +10,10 @@ import itertools
 import numpy as np
 import pytest
 
-from lossexp import activations, losses
-from lossexp.engine import Network, Params
+from lossexp.library import activations
+
+from lossexp.library import losses
+from lossexp.train.engine import Network, Params
 
 LAYERS = [3, 4, 3]
 SAMPLES = 5

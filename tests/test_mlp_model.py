@@ -5,8 +5,8 @@ import pytest
 
 from lossexp.config import parse_yaml, resolve
 from lossexp.errors import ConfigError
-from lossexp.experiment import run_experiment
-from lossexp.models import build_model
+from lossexp.run.experiment import run_experiment
+from lossexp.train.model import build_model
 
 MLP = """\
 task: {kind: one_to_zero}

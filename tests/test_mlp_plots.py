@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from lossexp.config import load_config
-from lossexp.experiment import run_experiment
-from lossexp.plots import plot_run
+from lossexp.run.experiment import run_experiment
+from lossexp.run.figures import plot_run
 
 XOR = Path(__file__).resolve().parents[1] / "configs" / "mlp_xor.yaml"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lossexp.config import parse_yaml, resolve
-from lossexp.experiment import run_experiment
+from lossexp.run.experiment import run_experiment
 from lossexp.tasks import make_data
 
 CONFIG = """\

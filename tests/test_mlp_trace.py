@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lossexp.config import parse_yaml, resolve
-from lossexp.experiment import run_experiment
-from lossexp.models import build_model
+from lossexp.run.experiment import run_experiment
+from lossexp.train.model import build_model
 from lossexp.tasks import make_data, task_shape
 from lossexp.tasks.classification import blob_centres
 
@@ -134,7 +134,7 @@ def test_a_single_unit_on_many_samples_records_its_slope_and_intercept():
     from conftest import CONFIGS
 
     from lossexp.config import load_config
-    from lossexp.experiment import run_experiment
+    from lossexp.run.experiment import run_experiment
 
     result = run_experiment(load_config(CONFIGS / "outliers.yaml", ["train.epochs=50"]))
     m = result.metrics

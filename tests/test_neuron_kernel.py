@@ -6,12 +6,12 @@ Skipped where the kernel is not built; tests/test_build.py fails then, to say so
 import numpy as np
 import pytest
 
-from lossexp import neuron_kernel
-from lossexp.activations import get as get_activation
-from lossexp.engine import Network, train
-from lossexp.losses import get as get_loss
-from lossexp.models import neuron_params
-from lossexp.outcome import OutcomeTracker
+from lossexp.train import neuron_kernel
+from lossexp.library.activations import get as get_activation
+from lossexp.train.engine import Network, train
+from lossexp.library.losses import get as get_loss
+from lossexp.train.model import neuron_params
+from lossexp.train.outcome import OutcomeTracker
 from lossexp.sweep.chunk import CurveSampler, train_starts
 from lossexp.sweep.plan import Plan
 from lossexp.sweep import load_sweep_config
@@ -165,7 +165,7 @@ def test_the_tracker_must_count_the_same_training(lr, epochs):
 
 
 def test_the_compiled_epoch_refuses_what_it_cannot_take():
-    from lossexp import _neuron_kernel
+    from lossexp.train import _neuron_kernel
 
     n = 4  # w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound:
     arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool), np.zeros(n, np.int64),

@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossexp.activations import Sigmoid
+from lossexp.library.activations import Sigmoid
 from lossexp.config import load_config
-from lossexp.engine import Network
-from lossexp.experiment import run_experiment
-from lossexp.fused import SigmoidCrossEntropy
-from lossexp.losses import CrossEntropy, Quadratic
-from lossexp.models import neuron_params
+from lossexp.train.engine import Network
+from lossexp.run.experiment import run_experiment
+from lossexp.library.fused import SigmoidCrossEntropy
+from lossexp.library.losses import CrossEntropy, Quadratic
+from lossexp.train.model import neuron_params
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 # Overflow, 0/0 and division by zero raise; underflow to 0 is correct rounding (exp(-800)).
@@ -154,7 +154,7 @@ def test_batch_of_starts_equals_single_runs_bitwise():
     network = Network([Sigmoid()], Quadratic())
     x, y = np.array([[1.0]]), np.array([[0.0]])
     ws, bs = np.array([2.0, 0.6, -3.0]), np.array([2.0, 0.9, 1.0])
-    from lossexp.engine import train
+    from lossexp.train.engine import train
 
     batch = train(network, neuron_params(ws, bs), x, y, lr=0.15, epochs=50)
     for i in range(3):

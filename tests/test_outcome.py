@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp.activations import Identity, Sigmoid, Softmax
+from lossexp.library.activations import Identity, Sigmoid, Softmax
 from lossexp.config import load_config
-from lossexp.engine import Network, Params, train
-from lossexp.experiment import run_experiment
-from lossexp.losses import CategoricalCrossEntropy, Quadratic
-from lossexp.models import neuron_params
-from lossexp.outcome import NEVER, OutcomeTracker
+from lossexp.train.engine import Network, Params, train
+from lossexp.run.experiment import run_experiment
+from lossexp.library.losses import CategoricalCrossEntropy, Quadratic
+from lossexp.train.model import neuron_params
+from lossexp.train.outcome import NEVER, OutcomeTracker
 
 
 def track(network, params, x, y, *, lr, epochs, tolerance=0.1):

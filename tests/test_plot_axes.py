@@ -2,7 +2,7 @@
 
 import pytest
 
-from lossexp.plots import log_y
+from lossexp.run.figures import log_y
 
 
 @pytest.mark.parametrize("low, high, labels", [

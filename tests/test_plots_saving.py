@@ -5,9 +5,11 @@ import sys
 import pytest
 from conftest import CONFIGS
 
-from lossexp import figure_files, plots
+from lossexp.output import figure_files
+
+from lossexp.run import figures
 from lossexp.config import load_config
-from lossexp.experiment import run_experiment
+from lossexp.run.experiment import run_experiment
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork path is Linux-only")
 
@@ -22,7 +24,7 @@ def draw(unlucky, directory, *, fork):
     cfg, result = unlucky
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(figure_files, "_can_fork", lambda: fork)
-        return plots.plot_run(cfg, result.metrics, result.summary, directory)
+        return figures.plot_run(cfg, result.metrics, result.summary, directory)
 
 
 def test_forked_and_serial_saving_write_the_same_files(unlucky, tmp_path):

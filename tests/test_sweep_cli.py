@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from lossexp.cli import app
 from lossexp.cli.sweep import Executor, SweepProgress
 from lossexp.errors import LossexpError
-from lossexp import neuron_kernel
+from lossexp.train import neuron_kernel
 from lossexp.sweep import driver, executors, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP
 from lossexp.sweep.plan import Plan

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from lossexp.errors import LossexpError
-from lossexp.experiment import run_experiment
+from lossexp.run.experiment import run_experiment
 from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 from lossexp.sweep import driver
 from lossexp.sweep.executors import QUIET_HTTP
@@ -280,7 +280,7 @@ def test_many_series_wrap_into_rows(tmp_path):
     run_dir = run_sweep(cfg, tmp_path / "out").run_dir
     width, height = png_size(run_dir / "heatmap.png")
     assert 1.2 < width / height < 2.5  # 3 + 2 panels in two rows, not 5 in one
-    from lossexp.sweep_plots import _figure
+    from lossexp.sweep.figures import _figure
 
     fig, axes = _figure(5)
     assert len(axes) == 5 and len(fig.axes) == 5

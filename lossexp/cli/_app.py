@@ -126,7 +126,7 @@ def ignore_ctrl_c() -> None:
 
 
 def print_error(message: str) -> None:
-    from lossexp.console import error
+    from lossexp.cli.console import error
 
     error(message)
 

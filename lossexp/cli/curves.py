@@ -24,7 +24,7 @@ MissingOpt = Annotated[bool, typer.Option(
 
 def _say(quiet: bool, message: str) -> None:
     if not quiet:
-        from lossexp import console
+        from lossexp.cli import console
 
         console.out.print(message, markup=False, soft_wrap=True)
 
@@ -42,7 +42,7 @@ def baseline(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
     editable tolerances. Without flags: create absent baselines, rewrite those the rerun
     no longer matches, and leave the others alone."""
     with guarded(debug):
-        from lossexp import baselines
+        from lossexp.curves import baselines
         from lossexp.errors import LossexpError
 
         if update and missing:
@@ -64,7 +64,7 @@ def check(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
     within tolerance, 1 when any is not (with a table of them), 2 for usage errors or an
     unreadable baseline. A missing baseline fails when CI=true and is never created."""
     with guarded(debug):
-        from lossexp import baselines
+        from lossexp.curves import baselines
 
         cases, sweeps = baselines.collect(configs, directory)
         _report_skipped(sweeps, quiet)
@@ -83,7 +83,7 @@ def check(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
 
 def _report_missing(case, ci: bool) -> bool:
     """Say that ``case`` has no baseline; True when that fails the check (under CI)."""
-    from lossexp import console
+    from lossexp.cli import console
 
     create = case.command()
     if ci:
@@ -96,7 +96,7 @@ def _report_missing(case, ci: bool) -> bool:
 
 
 def _report(case, comparison, expected: dict, quiet: bool) -> None:
-    from lossexp import baselines
+    from lossexp.curves import baselines
 
     if comparison.passed:
         count = len(expected["features"]) + 1
@@ -120,7 +120,7 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
     """Overlay the loss, output and gradient curves of several runs (compare.png) and put
     their starts and outcomes side by side in a table (compare.md)."""
     with guarded(debug):
-        from lossexp.compare import read_run, write_comparison
+        from lossexp.curves.compare import read_run, write_comparison
 
         runs = [read_run(d) for d in run_dirs]
         table, paths = write_comparison(runs, out)

@@ -15,17 +15,17 @@ from lossexp.cli._app import DebugOpt, OutputsOpt, QuietOpt, app, guarded
 def list_library(debug: DebugOpt = False) -> None:
     """List every loss (formula, gradient, parameters) and activation (derivative, saturation)."""
     with guarded(debug):
-        from lossexp import library
-        from lossexp.console import out
+        from lossexp.library import catalogue
+        from lossexp.cli.console import out
 
         if out.width >= WIDE_LIST:
-            out.print(_loss_table(library.loss_rows()))
-            out.print(_activation_table(library.activation_rows()))
+            out.print(_loss_table(catalogue.loss_rows()))
+            out.print(_activation_table(catalogue.activation_rows()))
         else:  # a table of five columns folds every cell into a tall thin strip
-            out.print(_entries(LOSSES_TITLE, [_loss_fields(row) for row in library.loss_rows()],
+            out.print(_entries(LOSSES_TITLE, [_loss_fields(row) for row in catalogue.loss_rows()],
                                out.width))
             out.print(_entries(ACTIVATIONS_TITLE,
-                               [_activation_fields(row) for row in library.activation_rows()],
+                               [_activation_fields(row) for row in catalogue.activation_rows()],
                                out.width))
 
 
@@ -37,10 +37,10 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
             debug: DebugOpt = False) -> None:
     """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes in saturation."""
     with guarded(debug):
-        from lossexp import library
-        from lossexp.console import out
+        from lossexp.library import catalogue
+        from lossexp.cli.console import out
 
-        for line in _explanation_lines(library.explain(loss, activation)):
+        for line in _explanation_lines(catalogue.explain(loss, activation)):
             out.print(line, markup=False, soft_wrap=True)
 
 
@@ -60,16 +60,16 @@ def demo(name: Annotated[Optional[str], typer.Argument(
     table, what it shows, and the `lossexp run` command of each variant.
     """
     with guarded(debug):
-        from lossexp import demos
-        from lossexp.console import err, out
+        from lossexp.demos import catalogue
+        from lossexp.cli.console import err, out
 
         if name is None:
-            for demo_name, d in demos.DEMOS.items():
+            for demo_name, d in catalogue.DEMOS.items():
                 out.print(f"{demo_name:16} {d.summary}", markup=False, soft_wrap=True)
             return
         with err.status(f"running demo {name}") if not quiet else contextlib.nullcontext():
-            report = demos.run_demo(name, configs)
-        where = demos.save_demo(report, outputs, plots=plots)
+            report = catalogue.run_demo(name, configs)
+        where = catalogue.save_demo(report, outputs, plots=plots)
         if not quiet:
             out.print(_report(report, out))
             for line in [*report.findings, f"written to {where}", *report.commands]:
@@ -78,7 +78,7 @@ def demo(name: Annotated[Optional[str], typer.Argument(
 
 def _report(report, console):
     """The demo's table, or one entry per variant where the table would not fit."""
-    from lossexp.text import cell
+    from lossexp.output.text import cell
 
     rows = [[cell(v, none="-") for v in row] for row in report.rows]
     table = _table(report.title, report.columns, rows)

@@ -14,10 +14,10 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         plots: PlotsOpt = None) -> None:
     """Train one model from CONFIG and save metrics, summary and plots under OUTPUTS/<name>/."""
     with guarded(debug):
-        from lossexp import console
+        from lossexp.cli import console
         from lossexp.config import load_config
-        from lossexp.experiment import run_experiment
-        from lossexp.results import check_outputs_root, save_run
+        from lossexp.run.experiment import run_experiment
+        from lossexp.run.save import check_outputs_root, save_run
 
         cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn

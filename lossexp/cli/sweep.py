@@ -27,7 +27,7 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    chunk_size: int | None, plots: bool | None, rows: bool | None,
                    quiet: bool, debug: bool) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
-    from lossexp.text import shell_command
+    from lossexp.output.text import shell_command
 
     args = ["lossexp", "sweep", config]
     for text in sets:
@@ -66,7 +66,7 @@ class SweepProgress:
     def start(self, plan, done: frozenset[int]) -> None:
         if self.quiet:
             return
-        from lossexp import console as terminal
+        from lossexp.cli import console as terminal
 
         console = self.console or terminal.err
         if not console.is_terminal:
@@ -106,8 +106,8 @@ class SweepProgress:
 
 
 def _note_a_missing_kernel() -> None:
-    from lossexp import neuron_kernel
-    from lossexp.console import out
+    from lossexp.train import neuron_kernel
+    from lossexp.cli.console import out
 
     if not neuron_kernel.available():
         out.print("(lossexp was installed without its compiled sweep kernel, for want of a C "
@@ -119,9 +119,9 @@ def report(summary: dict, run_dir: Path) -> None:
     """The notes' sentence per series, filled in, and the percentiles behind it."""
     from rich.table import Table
 
-    from lossexp.console import out
+    from lossexp.cli.console import out
     from lossexp.sweep.summary import LEGEND
-    from lossexp.text import cell
+    from lossexp.output.text import cell
 
     first = summary["series"][0]
     out.print(f"{summary['name']}: {first['starts']} starts x {len(summary['series'])} series, "

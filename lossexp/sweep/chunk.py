@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp import neuron_kernel
-from lossexp.engine import Step, train
-from lossexp.experiment import minibatches
-from lossexp.features import thin_epochs
-from lossexp.models import build_model, neuron_params
-from lossexp.outcome import OutcomeTracker
+from lossexp.train import neuron_kernel
+from lossexp.train.engine import Step, train
+from lossexp.run.experiment import minibatches
+from lossexp.train.features import thin_epochs
+from lossexp.train.model import build_model, neuron_params
+from lossexp.train.outcome import OutcomeTracker
 from lossexp.sweep.plan import Chunk, Plan
 from lossexp.sweep.rows import rows_text
 from lossexp.sweep.tally import ChunkTally, tally_chunk

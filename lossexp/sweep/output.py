@@ -2,7 +2,7 @@
 
 sweep.csv is streamed chunk by chunk and the summaries are integer totals, so memory does
 not grow with the number of starts. The run directory is built beside its destination and
-swapped in whole (``lossexp.atomic``): readers see the previous results or the new ones,
+swapped in whole (``lossexp.output.atomic``): readers see the previous results or the new ones,
 and the chunks/ folder disappears only once the new files are all in place.
 """
 
@@ -11,8 +11,12 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from lossexp import atomic, config, writers
-from lossexp.results import versions
+from lossexp import config
+
+from lossexp.output import atomic
+
+from lossexp.output import serialize
+from lossexp.run.save import versions
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.rows import HEADER
 from lossexp.sweep.store import ChunkStore
@@ -37,9 +41,9 @@ def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) 
                     csv.write(tally.rows)
                 tallies[plan.chunk(index).series].add(tally)
         summary = sweep_summary(plan.config, plan.series, tallies)
-        atomic.write_text(tmp / "summary.json", writers.json_text(summary))
+        atomic.write_text(tmp / "summary.json", serialize.json_text(summary))
         if plots:
-            from lossexp.sweep_plots import plot_sweep
+            from lossexp.sweep.figures import plot_sweep
 
             plot_sweep(plan, tallies, tmp)
     return summary

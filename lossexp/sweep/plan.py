@@ -35,7 +35,7 @@ class Plan:
 
     config: dict
     chunk_size: int = DEFAULT_CHUNK_SIZE
-    # Train with the compiled fast path where it applies (lossexp.neuron_kernel); False
+    # Train with the compiled fast path where it applies (lossexp.train.neuron_kernel); False
     # forces the engine, for comparisons: the results are the same bits either way.
     kernel: bool = True
 

@@ -1,11 +1,11 @@
 """The rows of sweep.csv, one chunk at a time, formatted as every lossexp CSV is
-(``lossexp.writers``)."""
+(``lossexp.output.serialize``)."""
 
 from __future__ import annotations
 
 
-from lossexp.outcome import NEVER
-from lossexp.writers import csv_rows, format_column
+from lossexp.train.outcome import NEVER
+from lossexp.output.serialize import csv_rows, format_column
 
 COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_output",
            "plateau_epochs", "diverged")

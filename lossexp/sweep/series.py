@@ -20,7 +20,7 @@ class Series:
 
 def _loss_label(loss: dict) -> str:
     """The loss name, followed by the parameters that differ from their defaults."""
-    from lossexp.losses import LOSSES
+    from lossexp.library.losses import LOSSES
 
     specs = LOSSES[loss["name"]].params
     params = [f"{k}={v}" for k, v in loss.items() if k != "name" and v != specs[k].default]

@@ -82,7 +82,7 @@ def _check_sweep(sweep: dict, path, loc) -> None:
 
 def sweep_section() -> s.Section:
     """The spec of the ``sweep:`` section, for ``load_config(..., extra={"sweep": ...})``."""
-    from lossexp.config import build_schema
+    from lossexp.config.load import build_schema
 
     loss_spec = build_schema().fields["loss"]
     return s.Section({
@@ -107,7 +107,7 @@ def sweep_section() -> s.Section:
 
 def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
     """The model is a single neuron, and it fits every loss of the series."""
-    from lossexp.models import check_model_fits_task
+    from lossexp.train.model import check_model_fits_task
 
     if cfg["model"]["kind"] != "neuron":
         raise loc.fail(path + ("model", "kind"), f"a sweep varies the starting w and b of a "

@@ -22,7 +22,7 @@ try:
 except ImportError:  # Windows: no flock, so two sweeps into one directory go unnoticed
     fcntl = None
 
-from lossexp import atomic
+from lossexp.output import atomic
 from lossexp.errors import LossexpError
 
 FORMAT = 1

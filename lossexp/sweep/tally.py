@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from lossexp.outcome import NEVER
+from lossexp.train.outcome import NEVER
 
 
 @dataclass

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 from lossexp.errors import one_line
-from lossexp.text import cell
+from lossexp.output.text import cell
 
 if TYPE_CHECKING:
     from rich.console import Console

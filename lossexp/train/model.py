@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossexp import activations, losses
+from lossexp.library import activations
+
+from lossexp.library import losses
 from lossexp import schema as s
-from lossexp.engine import Network, Params
+from lossexp.train.engine import Network, Params
 from lossexp.tasks import task_shape
 
 INIT_SCHEMES = ("normal", "uniform", "xavier", "he", "explicit")

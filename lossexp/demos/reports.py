@@ -1,7 +1,7 @@
 """The numbers behind each ``lossexp demo``: from the trained variants to a table and
 sentences stating what the notes claim, with the measured values in them.
 
-Each ``*_report`` takes the fitted variants (``lossexp.demos.Fit``) in the order the demo
+Each ``*_report`` takes the fitted variants (``lossexp.demos.catalogue.Fit``) in the order the demo
 lists them and returns a ``Report``. Nothing here trains, prints or plots.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lossexp import losses
+from lossexp.library import losses
 from lossexp.errors import LossexpError
 from lossexp.tasks.regression import line, noise_std
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from lossexp import hyperparams
+from lossexp.library import parameters
 from lossexp.registry import lookup
 from lossexp.schema import Number
 
@@ -28,7 +28,7 @@ def _exp_neg_abs(z):
     return np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
 
 
-class Activation(hyperparams.Parameterised):
+class Activation(parameters.Parameterised):
     """An activation: ``value`` and ``grad`` in the pre-activation z, plus its description."""
 
     kind = "activation"
@@ -223,4 +223,4 @@ def get(name: str, **params) -> Activation:
     Raises ``LossexpError`` for an unknown name or a bad parameter.
     """
     cls = lookup(ACTIVATIONS, name, "activation")
-    return cls(**hyperparams.checked(f"activation {name!r}", cls.params, params))
+    return cls(**parameters.checked(f"activation {name!r}", cls.params, params))

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp import activations, hyperparams, losses
-from lossexp.fused import fused_output
+from lossexp.library import activations
+
+from lossexp.library import parameters
+
+from lossexp.library import losses
+from lossexp.library.fused import fused_output
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class ActivationRow:
 
 
 def _params(cls) -> tuple[str, ...]:
-    return tuple(hyperparams.describe(k, spec) for k, spec in cls.params.items())
+    return tuple(parameters.describe(k, spec) for k, spec in cls.params.items())
 
 
 def loss_rows() -> list[LossRow]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossexp.engine import Step
+from lossexp.train.engine import Step
 
 NEVER = -1
 
@@ -67,7 +67,7 @@ def all_finite(params) -> np.ndarray:
 
 
 class OutcomeTracker:
-    """A recorder (see lossexp.engine.train) that keeps each run's outcome, O(R) memory.
+    """A recorder (see lossexp.train.engine.train) that keeps each run's outcome, O(R) memory.
 
     ``epochs`` must be the number of epochs trained: the last epoch's state is the final one.
     """
@@ -113,7 +113,7 @@ class OutcomeTracker:
             self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
 
     def kernel_state(self) -> tuple[np.ndarray, ...]:
-        """The state lossexp.neuron_kernel advances in place, between a Step of epoch 0
+        """The state lossexp.train.neuron_kernel advances in place, between a Step of epoch 0
         and one of the last epoch: (unreached, epochs_unreached, on_plateau as a 0/1 byte
         per run, plateau_epochs, plateau_bound). Hand it back to ``end_kernel_state``."""
         on_plateau = np.zeros(self._unreached.size, dtype=np.uint8)

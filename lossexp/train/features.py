@@ -5,7 +5,7 @@ baselines behind ``lossexp check`` and by ``lossexp.testing``. Computed from a r
 metrics columns (epochs 0..E, row 0 before any update) and its outcome summary:
 
 - ``initial_loss``, ``final_loss``, ``epochs_to_target``, ``plateau_epochs``: exactly the
-  values lossexp.outcome computed (see there for the definitions).
+  values lossexp.train.outcome computed (see there for the definitions).
 - ``steepest_descent_epoch``: the epoch t whose update lowers the loss most,
   argmax_t (loss[t] - loss[t+1]); null when no update lowers it.
 - ``loss_rises``: how many updates raised the loss by more than ``RISE_TOLERANCE`` of the
@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-from lossexp.activations import Activation
-from lossexp.writers import plain
+from lossexp.library.activations import Activation
+from lossexp.output.serialize import plain
 
 RISE_TOLERANCE = 1e-9
 CHECKPOINTS = {"loss_at_10pct": 0.10, "loss_at_25pct": 0.25, "loss_at_50pct": 0.50,
@@ -93,7 +93,7 @@ def shape_features(metrics: dict, summary: dict, output_activation: Activation |
     Args:
         metrics: column -> values for epochs 0..E; needs ``loss``, plus ``grad_w``/``grad_b``
             and ``z`` for a neuron or ``grad_norm_l``/``saturated_l`` for deeper models.
-        summary: the outcome summary (lossexp.experiment.summarise).
+        summary: the outcome summary (lossexp.run.experiment.summarise).
         output_activation: the output layer's activation, for a neuron's saturation.
     Returns:
         feature name -> int, float or None.

@@ -12,7 +12,7 @@ Conventions, as in optax and scikit-learn's ``_loss``:
 - Constants that do not depend on the prediction are dropped (gaussian_nll leaves out
   log(2 pi) / 2).
 - Where a loss pairs with an output activation into a simpler, stable expression in the
-  pre-activation z (sigmoid + cross-entropy), that fused form lives in ``lossexp.fused``.
+  pre-activation z (sigmoid + cross-entropy), that fused form lives in ``lossexp.library.fused``.
 
 Two losses read more than one column per target. ``gaussian_nll`` with
 ``heteroscedastic: true`` reads (mu_1..mu_K, s_1..s_K), s = log sigma^2, from the model.
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from lossexp import hyperparams
+from lossexp.library import parameters
 from lossexp.errors import LossexpError
 from lossexp.registry import lookup
 from lossexp.schema import Boolean, ListOf, Locator, Number, Text
@@ -34,7 +34,7 @@ from lossexp.schema import Boolean, ListOf, Locator, Number, Text
 REDUCTIONS = ("mean", "sum", "none")
 
 
-class Loss(hyperparams.Parameterised):
+class Loss(parameters.Parameterised):
     """A loss: ``value`` and ``grad`` elementwise in (pred, target), plus its description."""
 
     kind = "loss"
@@ -153,7 +153,7 @@ class Quadratic(Loss):
 
 class CrossEntropy(Loss):
     """Binary cross-entropy of a probability a. Paired with a sigmoid output, training
-    uses the fused logit form in ``lossexp.fused`` instead (stable, delta = a - y)."""
+    uses the fused logit form in ``lossexp.library.fused`` instead (stable, delta = a - y)."""
 
     name = "cross_entropy"
     formula = "-(y log a + (1 - y) log(1 - a))"
@@ -447,7 +447,7 @@ def get(name: str, **params) -> Loss:
     parameter (naming the parameter and the value given).
     """
     cls = lookup(LOSSES, name, "loss")
-    checked = hyperparams.checked(f"loss {name!r}", cls.params, params)
+    checked = parameters.checked(f"loss {name!r}", cls.params, params)
     return cls(**checked)
 
 

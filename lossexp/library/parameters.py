@@ -2,7 +2,7 @@
 
 A loss or activation declares ``params``: a dict of schema specs (``Number``, ``Text``,
 ``ListOf``, ...). The same specs validate a config's ``loss:`` section (with file:line) and
-the keywords of ``lossexp.losses.get`` (with the owner's name), so both say the same thing.
+the keywords of ``lossexp.library.losses.get`` (with the owner's name), so both say the same thing.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lossexp.activations import Activation
-from lossexp.fused import fused_output
-from lossexp.losses import Loss
+from lossexp.library.activations import Activation
+from lossexp.library.fused import fused_output
+from lossexp.library.losses import Loss
 
 
 @dataclass

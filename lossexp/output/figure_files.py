@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from lossexp import atomic
+from lossexp.output import atomic
 
 FORMATS = ("png", "svg")
 

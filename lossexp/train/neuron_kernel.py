@@ -4,7 +4,7 @@ A sweep trains a million copies of the same one-sample sigmoid neuron. The engin
 an epoch of that in about 25 NumPy passes over the batch; the C loop in _neuron_kernel.c
 does everything but exp() in one pass, and NumPy's exp() takes the other (so both paths
 share the one function whose last bit could differ between libraries). The results are
-bitwise those of ``lossexp.engine.train`` with an ``OutcomeTracker``: the loop performs the
+bitwise those of ``lossexp.train.engine.train`` with an ``OutcomeTracker``: the loop performs the
 engine's IEEE operations in the engine's order, the first and the last epoch are the
 engine's own, and tests/test_neuron_kernel.py holds the two paths to identical bits.
 
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.activations import EXP_CLIP
-from lossexp.engine import Network, Params, Recorder, Step, apply_update
-from lossexp.models import neuron_params
-from lossexp.outcome import OutcomeTracker
+from lossexp.library.activations import EXP_CLIP
+from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
+from lossexp.train.model import neuron_params
+from lossexp.train.outcome import OutcomeTracker
 
 try:
-    from lossexp import _neuron_kernel
+    from lossexp.train import _neuron_kernel
 except ImportError:  # built without a C compiler
     _neuron_kernel = None
 
@@ -82,7 +82,7 @@ class Watch:
 def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
           tracker: OutcomeTracker, how: KernelLoss, recorders: Sequence[Recorder] = (),
           watch: Watch | None = None) -> Params:
-    """Train a batch of neurons in place as ``lossexp.engine.train`` would, with ``tracker``
+    """Train a batch of neurons in place as ``lossexp.train.engine.train`` would, with ``tracker``
     recording (set up for the same lr and epochs).
 
     The engine evaluates the first and the last epoch, and those Steps go to the tracker

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lossexp import atomic, config, writers
+from lossexp import config
+
+from lossexp.output import atomic
+
+from lossexp.output import serialize
 from lossexp.errors import ConfigError, LossexpError
-from lossexp.experiment import RunResult
+from lossexp.run.experiment import RunResult
 
 
 def versions() -> dict:
@@ -50,12 +54,12 @@ def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> 
     with atomic.building_directory(final) as tmp:
         resolved = {**cfg, "versions": versions()}
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))
-        atomic.write_text(tmp / "metrics.csv", writers.csv_text(result.metrics))
-        atomic.write_text(tmp / "summary.json", writers.json_text(result.summary))
+        atomic.write_text(tmp / "metrics.csv", serialize.csv_text(result.metrics))
+        atomic.write_text(tmp / "summary.json", serialize.json_text(result.summary))
         if result.output_preactivations:
             atomic.write_text(tmp / "output_preactivations.csv",
-                              writers.csv_text(result.output_preactivations))
+                              serialize.csv_text(result.output_preactivations))
         if cfg["plots"] if plots is None else plots:
-            from lossexp.plots import plot_run
+            from lossexp.run.figures import plot_run
             plot_run(cfg, result.metrics, result.summary, tmp, result.output_preactivations)
     return final

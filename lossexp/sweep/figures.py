@@ -6,7 +6,7 @@
 - curves.png (when ``sweep.curves`` > 0): the sampled loss curves, one panel per series.
 
 matplotlib is imported only here and only when a figure is drawn (object-oriented API, no
-pyplot); files are saved through ``lossexp.figure_files.save``.
+pyplot); files are saved through ``lossexp.output.figure_files.save``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.figure_files import save
+from lossexp.output.figure_files import save
 
 NEVER_COLOR = "#6d6875"
 OUTLINE_COLOR = "#e63946"
@@ -50,7 +50,7 @@ def _label_rows(axes, label: str) -> None:
 
 def saturated_at_start(cfg: dict, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """True where a neuron starting at (w, b) is saturated on every sample of the task."""
-    from lossexp.models import build_activation
+    from lossexp.train.model import build_activation
     from lossexp.tasks import make_data
 
     act = build_activation(cfg["model"]["activation"])
@@ -132,7 +132,7 @@ def cdf_figure(plan, tallies):
 
 
 def curves_figure(plan, tallies):
-    from lossexp.plots import log_y
+    from lossexp.run.figures import log_y
     from lossexp.sweep.chunk import thinned_epochs
 
     epochs = thinned_epochs(plan.epochs)

@@ -9,7 +9,7 @@ output layer's pre-activations at the first and last epoch).
 
 Like every figure module (sweep_plots, demo_plots, compare) it imports matplotlib only
 when a plot is drawn, and uses the object-oriented API (``Figure``) rather than pyplot: no
-global state, no GUI backend. ``lossexp.figure_files`` writes the figures to disk.
+global state, no GUI backend. ``lossexp.output.figure_files`` writes the figures to disk.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.figure_files import save_all
-from lossexp.models import build_activation, output_activation_key
+from lossexp.output.figure_files import save_all
+from lossexp.train.model import build_activation, output_activation_key
 
 PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"

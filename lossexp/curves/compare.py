@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp import atomic
-from lossexp.text import cell, markdown_table as _markdown
+from lossexp.output import atomic
+from lossexp.output.text import cell, markdown_table as _markdown
 from lossexp.errors import LossexpError
-from lossexp.features import gradient_norm
+from lossexp.train.features import gradient_norm
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
 
@@ -148,7 +148,7 @@ def compare_figure(runs: list[Run]):
     """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run."""
     from matplotlib.figure import Figure
 
-    from lossexp.plots import positive_or_nan, run_label
+    from lossexp.run.figures import positive_or_nan, run_label
 
     fig = Figure(figsize=(7.5, 8.5), layout="constrained")
     ax_loss, ax_out, ax_grad = fig.subplots(3, 1, sharex=True)
@@ -184,7 +184,7 @@ def compare_figure(runs: list[Run]):
 
 def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     """Write compare.png, compare.svg and compare.md into ``out``; return the table."""
-    from lossexp.figure_files import save_all
+    from lossexp.output.figure_files import save_all
 
     if not runs:
         raise LossexpError("give at least one run directory")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossexp.activations import Sigmoid, Softmax
+from lossexp.library.activations import Sigmoid, Softmax
 
 
 class SigmoidCrossEntropy:

@@ -1,7 +1,7 @@
 """Figures of the loss library's demos (``lossexp demo``): one per demo, from its Report.
 
 A plot module: matplotlib is imported only when a figure is drawn (through
-``lossexp.plots``), and every figure is saved as PNG and SVG by ``figure_files.save_all``.
+``lossexp.run.figures``), and every figure is saved as PNG and SVG by ``figure_files.save_all``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.plots import figure as _axes
-from lossexp.figure_files import save_all
+from lossexp.run.figures import figure as _axes
+from lossexp.output.figure_files import save_all
 from lossexp.tasks.regression import line, noise_std
 
 TRUTH_STYLE = {"color": "black", "ls": "--", "lw": 1.5}
@@ -61,7 +61,7 @@ def outliers_figure(report):
 
 
 def quantiles_figure(report):
-    from lossexp.demo_reports import true_quantile_line
+    from lossexp.demos.reports import true_quantile_line
 
     fig, ax = _axes()
     _scatter(ax, report.fits[0])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossexp.engine import Network, Step
+from lossexp.train.engine import Network, Step
 
 NEURON_COLUMNS = ("z", "w", "b", "grad_w", "grad_b", "activation_grad", "delta")
 UNIT_COLUMNS = ("w", "b", "grad_w", "grad_b")  # a single unit's parameters, any sample count

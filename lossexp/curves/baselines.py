@@ -22,10 +22,12 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossexp import atomic, writers
+from lossexp.output import atomic
+
+from lossexp.output import serialize
 from lossexp.errors import ConfigError, LossexpError
-from lossexp.features import FEATURES, thin_epochs
-from lossexp.text import shell_command
+from lossexp.train.features import FEATURES, thin_epochs
+from lossexp.output.text import shell_command
 
 FORMAT = 1
 CURVE_POINTS = 101
@@ -168,17 +170,17 @@ def existing_baseline(case: Case) -> dict | None:
 
 def measure(cfg: dict) -> Measurement:
     """Rerun ``cfg`` (no files, no plots) and keep its features and loss curve."""
-    from lossexp.experiment import run_experiment
+    from lossexp.run.experiment import run_experiment
 
     result = run_experiment(cfg)
     features = {name: result.summary[name] for name in FEATURES}
-    loss = writers.plain(result.metrics["loss"])
+    loss = serialize.plain(result.metrics["loss"])
     return Measurement(features, loss)
 
 
 def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None) -> dict:
     """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults."""
-    from lossexp.results import versions
+    from lossexp.run.save import versions
 
     kept = tolerances or {}
     fields = [*measured.features, CURVE_FIELD]
@@ -195,7 +197,7 @@ def build_baseline(name: str, measured: Measurement, tolerances: dict | None = N
 
 def write_baseline(path: Path, baseline: dict) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, writers.json_text(baseline))
+    atomic.write_text(path, serialize.json_text(baseline))
 
 
 def make_baseline(case: Case, *, update: bool = False, missing_only: bool = False) -> str:

@@ -3,7 +3,7 @@ what the source notes claim, in numbers.
 
 A demo is a config in ``configs/`` plus variants, each a list of ``--set`` overrides, so
 every variant is also a plain ``lossexp run CONFIG --set ...``. ``run_demo`` trains the
-variants and returns a ``Report`` (built in ``lossexp.demo_reports``): a table, sentences
+variants and returns a ``Report`` (built in ``lossexp.demos.reports``): a table, sentences
 with the numbers in them, and the fitted models for the figure. ``save_demo`` writes it.
 The notes' outlier-factor table needs no training. Nothing here prints or plots.
 """
@@ -16,18 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp import atomic, writers
+from lossexp.output import atomic
+
+from lossexp.output import serialize
 from lossexp.config import load_config
-from lossexp.demo_reports import (Report, heteroscedastic_report, multi_output_report,
+from lossexp.demos.reports import (Report, heteroscedastic_report, multi_output_report,
                                   outlier_factor_report, outliers_report, quantiles_report,
                                   signed_error_report, sse_vs_mse_report)
-from lossexp.engine import Network, Params
+from lossexp.train.engine import Network, Params
 from lossexp.errors import LossexpError
-from lossexp.experiment import run_experiment
+from lossexp.run.experiment import run_experiment
 from lossexp.registry import unknown_name
 from lossexp.tasks import Data
-from lossexp.text import cell, shell_command
-from lossexp.text import markdown_table as _markdown
+from lossexp.output.text import cell, shell_command
+from lossexp.output.text import markdown_table as _markdown
 
 
 # --- running the variants -------------------------------------------------------------------
@@ -148,9 +150,9 @@ def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:
     """Write outputs/demo_<name>/: summary.json, table.md and the figure, all or nothing."""
     final = Path(outputs) / f"demo_{report.name}"
     with atomic.building_directory(final) as tmp:
-        atomic.write_text(tmp / "summary.json", writers.json_text(report.as_dict()))
+        atomic.write_text(tmp / "summary.json", serialize.json_text(report.as_dict()))
         atomic.write_text(tmp / "table.md", markdown_table(report))
         if plots:
-            from lossexp.demo_plots import plot_demo
+            from lossexp.demos.figures import plot_demo
             plot_demo(report, tmp)
     return final

@@ -1,0 +1,1 @@
+"""Curve-shape regression: baselines, checking runs against them, comparing runs."""

@@ -1,0 +1,1 @@
+"""The loss library's experiments (``lossexp demo``): the catalogue, their reports, their figures."""

@@ -1,0 +1,1 @@
+"""One experiment: train it (``run_experiment``), save it (``save_run``) and draw it."""
