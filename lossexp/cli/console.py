@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import os
 import sys
 import time
-
 from typing import TYPE_CHECKING
 
 from lossexp.errors import one_line
@@ -102,7 +100,12 @@ def epoch_progress(total: int, label: str, quiet: bool, *, console: Console | No
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     progress = Progress("[progress.description]{task.description}", BarColumn(),
                         MofNCompleteColumn(), TimeRemainingColumn(), console=console,

@@ -15,8 +15,8 @@ from lossexp.cli._app import DebugOpt, OutputsOpt, QuietOpt, app, guarded
 def list_library(debug: DebugOpt = False) -> None:
     """List every loss (formula, gradient, parameters) and activation (derivative, saturation)."""
     with guarded(debug):
-        from lossexp.library import catalogue
         from lossexp.cli.console import out
+        from lossexp.library import catalogue
 
         if out.width >= WIDE_LIST:
             out.print(_loss_table(catalogue.loss_rows()))
@@ -37,8 +37,8 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
             debug: DebugOpt = False) -> None:
     """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes in saturation."""
     with guarded(debug):
-        from lossexp.library import catalogue
         from lossexp.cli.console import out
+        from lossexp.library import catalogue
 
         for line in _explanation_lines(catalogue.explain(loss, activation)):
             out.print(line, markup=False, soft_wrap=True)
@@ -60,8 +60,8 @@ def demo(name: Annotated[Optional[str], typer.Argument(
     table, what it shows, and the `lossexp run` command of each variant.
     """
     with guarded(debug):
-        from lossexp.demos import catalogue
         from lossexp.cli.console import err, out
+        from lossexp.demos import catalogue
 
         if name is None:
             for demo_name, d in catalogue.DEMOS.items():

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lossexp.cli._app import (ConfigArg, DebugOpt, OutputsOpt, PlotsOpt, QuietOpt, SetOpt, app,
-                              chosen, guarded)
+from lossexp.cli._app import (
+    ConfigArg,
+    DebugOpt,
+    OutputsOpt,
+    PlotsOpt,
+    QuietOpt,
+    SetOpt,
+    app,
+    chosen,
+    guarded,
+)
 
 
 @app.command()
@@ -16,8 +25,9 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
     with guarded(debug):
         from lossexp.cli import console
         from lossexp.config import load_config
+        from lossexp.output.rundir import check_outputs_root
         from lossexp.run.experiment import run_experiment
-        from lossexp.run.save import check_outputs_root, save_run
+        from lossexp.run.save import save_run
 
         cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn

@@ -10,9 +10,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
-                              QuietOpt, SetOpt, app, chosen, guarded, ignore_ctrl_c,
-                              print_error)
+from lossexp.cli._app import (
+    EXIT_INTERRUPTED,
+    ConfigArg,
+    DebugOpt,
+    OutputsOpt,
+    PlotsOpt,
+    QuietOpt,
+    SetOpt,
+    app,
+    chosen,
+    guarded,
+    ignore_ctrl_c,
+    print_error,
+)
 
 
 class Executor(str, Enum):
@@ -106,8 +117,8 @@ class SweepProgress:
 
 
 def _note_a_missing_kernel() -> None:
-    from lossexp.train import neuron_kernel
     from lossexp.cli.console import out
+    from lossexp.train import neuron_kernel
 
     if not neuron_kernel.available():
         out.print("(lossexp was installed without its compiled sweep kernel, for want of a C "
@@ -120,8 +131,8 @@ def report(summary: dict, run_dir: Path) -> None:
     from rich.table import Table
 
     from lossexp.cli.console import out
-    from lossexp.sweep.summary import LEGEND
     from lossexp.output.text import cell
+    from lossexp.sweep.summary import LEGEND
 
     first = summary["series"][0]
     out.print(f"{summary['name']}: {first['starts']} starts x {len(summary['series'])} series, "

@@ -22,12 +22,10 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossexp.output import atomic
-
-from lossexp.output import serialize
 from lossexp.errors import ConfigError, LossexpError
-from lossexp.train.features import FEATURES, thin_epochs
+from lossexp.output import atomic, serialize
 from lossexp.output.text import shell_command
+from lossexp.train.features import FEATURES, thin_epochs
 
 FORMAT = 1
 CURVE_POINTS = 101
@@ -180,7 +178,7 @@ def measure(cfg: dict) -> Measurement:
 
 def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None) -> dict:
     """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults."""
-    from lossexp.run.save import versions
+    from lossexp.output.rundir import versions
 
     kept = tolerances or {}
     fields = [*measured.features, CURVE_FIELD]

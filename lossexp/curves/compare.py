@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.output import atomic
-from lossexp.output.text import cell, markdown_table as _markdown
 from lossexp.errors import LossexpError
+from lossexp.output import atomic
+from lossexp.output.text import cell
+from lossexp.output.text import markdown_table as _markdown
 from lossexp.train.features import gradient_norm
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")

@@ -16,21 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.output import atomic
-
-from lossexp.output import serialize
 from lossexp.config import load_config
-from lossexp.demos.reports import (Report, heteroscedastic_report, multi_output_report,
-                                  outlier_factor_report, outliers_report, quantiles_report,
-                                  signed_error_report, sse_vs_mse_report)
-from lossexp.train.engine import Network, Params
+from lossexp.demos.reports import (
+    Report,
+    heteroscedastic_report,
+    multi_output_report,
+    outlier_factor_report,
+    outliers_report,
+    quantiles_report,
+    signed_error_report,
+    sse_vs_mse_report,
+)
 from lossexp.errors import LossexpError
-from lossexp.run.experiment import run_experiment
-from lossexp.registry import unknown_name
-from lossexp.tasks import Data
+from lossexp.output import atomic, serialize
 from lossexp.output.text import cell, shell_command
 from lossexp.output.text import markdown_table as _markdown
-
+from lossexp.registry import unknown_name
+from lossexp.run.experiment import run_experiment
+from lossexp.tasks import Data
+from lossexp.train.engine import Network, Params
 
 # --- running the variants -------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lossexp.library import losses
 from lossexp.errors import LossexpError
+from lossexp.library import losses
 from lossexp.tasks.regression import line, noise_std
 
 if TYPE_CHECKING:

@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.library import activations
-
-from lossexp.library import parameters
-
-from lossexp.library import losses
+from lossexp.library import activations, losses, parameters
 from lossexp.library.fused import fused_output
 
 

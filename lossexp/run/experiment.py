@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lossexp.output.serialize import plain
+from lossexp.tasks import Data, make_data
 from lossexp.train.engine import Network, Params, train
 from lossexp.train.features import shape_features
 from lossexp.train.model import build_model
 from lossexp.train.outcome import NEVER, OutcomeTracker
-from lossexp.tasks import Data, make_data
 from lossexp.train.trace import Trace
-from lossexp.output.serialize import plain
 
 
 @dataclass

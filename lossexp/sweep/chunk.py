@@ -11,16 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.train import neuron_kernel
-from lossexp.train.engine import Step, train
 from lossexp.run.experiment import minibatches
-from lossexp.train.features import thin_epochs
-from lossexp.train.model import build_model, neuron_params
-from lossexp.train.outcome import OutcomeTracker
 from lossexp.sweep.plan import Chunk, Plan
 from lossexp.sweep.rows import rows_text
 from lossexp.sweep.tally import ChunkTally, tally_chunk
 from lossexp.tasks import make_data
+from lossexp.train import neuron_kernel
+from lossexp.train.engine import Step, train
+from lossexp.train.features import thin_epochs
+from lossexp.train.model import build_model, neuron_params
+from lossexp.train.outcome import OutcomeTracker
 
 CURVE_POINTS = 201  # a sampled loss curve keeps at most this many epochs
 

@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 
 from lossexp.errors import LossexpError
-from lossexp.run.save import check_outputs_root, run_directory, versions
+from lossexp.output.rundir import check_outputs_root, run_directory, versions
 from lossexp.sweep.chunk import train_chunk
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
 from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan

@@ -50,8 +50,8 @@ def _label_rows(axes, label: str) -> None:
 
 def saturated_at_start(cfg: dict, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """True where a neuron starting at (w, b) is saturated on every sample of the task."""
-    from lossexp.train.model import build_activation
     from lossexp.tasks import make_data
+    from lossexp.train.model import build_activation
 
     act = build_activation(cfg["model"]["activation"])
     x = make_data(cfg["task"], cfg["train"]["seed"]).x[:, 0]

@@ -12,11 +12,8 @@ import contextlib
 from pathlib import Path
 
 from lossexp import config
-
-from lossexp.output import atomic
-
-from lossexp.output import serialize
-from lossexp.run.save import versions
+from lossexp.output import atomic, serialize
+from lossexp.output.rundir import versions
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.rows import HEADER
 from lossexp.sweep.store import ChunkStore

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-
-from lossexp.train.outcome import NEVER
 from lossexp.output.serialize import csv_rows, format_column
+from lossexp.train.outcome import NEVER
 
 COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_output",
            "plateau_epochs", "diverged")

@@ -22,8 +22,8 @@ try:
 except ImportError:  # Windows: no flock, so two sweeps into one directory go unnoticed
     fcntl = None
 
-from lossexp.output import atomic
 from lossexp.errors import LossexpError
+from lossexp.output import atomic
 
 FORMAT = 1
 LOCK_FILE = "lock"

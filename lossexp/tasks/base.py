@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-
 @dataclass
 class Data:
     x: np.ndarray  # (N, n_in)

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossexp.library import activations
-
-from lossexp.library import losses
 from lossexp import schema as s
-from lossexp.train.engine import Network, Params
+from lossexp.library import activations, losses
 from lossexp.tasks import task_shape
+from lossexp.train.engine import Network, Params
 
 INIT_SCHEMES = ("normal", "uniform", "xavier", "he", "explicit")
 _SCALED_SCHEMES = ("normal", "uniform")
