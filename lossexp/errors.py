@@ -1,4 +1,14 @@
-"""User-facing errors: each becomes one line on stderr and exit code 2 in the CLI."""
+"""User-facing errors: each becomes one line on stderr and exit code 2 in the CLI.
+
+Also the lookups in the plain-dict registries of losses, activations, tasks, ..., whose
+failure names the close matches.
+"""
+
+import difflib
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def one_line(text: str) -> str:
@@ -24,3 +34,24 @@ class ConfigError(LossexpError):
         self.where, self.key, self.problem = where, key, problem
         parts = [p for p in (where, key) if p != ""]
         super().__init__(": ".join(parts + [problem]))
+
+
+def did_you_mean(name: str, known) -> str:
+    """' (did you mean 'x'?)' for a close match among ``known``, else ''."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def unknown_name(kind: str, name: str, known) -> str:
+    """The message for a name that is not registered: the close matches, then all names."""
+    hint = did_you_mean(name, known)
+    return f"unknown {kind} {name!r}{hint}; known: {', '.join(sorted(known))}"
+
+
+def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
+    try:
+        return registry[name]
+    except KeyError:
+        raise LossexpError(unknown_name(kind, name, registry)) from None

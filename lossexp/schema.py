@@ -8,6 +8,7 @@ This module imports neither numpy nor yaml.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -16,8 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path as FilePath
 from typing import Any
 
-from lossexp.errors import ConfigError
-from lossexp.registry import did_you_mean, unknown_name
+from lossexp.errors import ConfigError, did_you_mean, unknown_name
 
 Path = tuple  # a key path such as ("train", "lr") or ("model", "layers", 2)
 MISSING = object()
@@ -247,8 +247,8 @@ class Section(Spec):
                 out[key] = spec.check(value[key], path + (key,), loc)
             elif spec.default is MISSING:
                 raise loc.fail(path + (key,), "missing required key")
-            elif isinstance(spec, Section) and spec.default is not None:
-                out[key] = spec.check(dict(spec.default), path + (key,), loc)
+            elif isinstance(spec, (Section, OneOf)) and spec.default is not None:
+                out[key] = spec.check(copy.deepcopy(spec.default), path + (key,), loc)
             else:
                 out[key] = spec.default
         if self.validate:
@@ -259,17 +259,34 @@ class Section(Spec):
         return self.fields.get(key)
 
 
+class Named(dict):
+    """A checked ``{name: ..., <parameters>}`` section and the object it names (``built``),
+    built once, when the section was checked. As data it is the plain mapping: it is
+    written, compared and fingerprinted as one, so config.yaml holds only the mapping."""
+
+    def __init__(self, fields: Mapping, built):
+        super().__init__(fields)
+        self.built = built
+
+    def __deepcopy__(self, memo):
+        return Named(copy.deepcopy(dict(self), memo), self.built)
+
+    def __reduce__(self):
+        return Named, (dict(self), self.built)
+
+
 class OneOf(Spec):
     """A mapping whose ``tag`` key (e.g. ``kind`` or ``name``) selects the Section to use.
 
     A plain string is accepted as shorthand for ``{tag: string}`` when ``shorthand`` is set,
     so ``activation: sigmoid`` and ``activation: {name: leaky_relu, alpha: 0.1}`` both work.
+    With ``build``, the checked mapping comes back as a ``Named`` holding ``build(mapping)``.
     """
 
     def __init__(self, tag: str, variants: Callable[[], Mapping[str, Section]] | Mapping,
-                 *, what: str, default=MISSING, shorthand=False, doc=""):
+                 *, what: str, default=MISSING, shorthand=False, doc="", build=None):
         self.tag, self._variants, self.what = tag, variants, what
-        self.default, self.shorthand, self.doc = default, shorthand, doc
+        self.default, self.shorthand, self.doc, self.build = default, shorthand, doc, build
 
     @property
     def variants(self) -> Mapping[str, Section]:
@@ -278,7 +295,7 @@ class OneOf(Spec):
     def with_default(self, default) -> OneOf:
         """The same choice, made optional: ``default`` stands in when the key is left out."""
         return OneOf(self.tag, self._variants, what=self.what, default=default,
-                     shorthand=self.shorthand, doc=self.doc)
+                     shorthand=self.shorthand, doc=self.doc, build=self.build)
 
     def expand(self, value):
         return {self.tag: value} if self.shorthand and isinstance(value, str) else value
@@ -306,4 +323,5 @@ class OneOf(Spec):
         if name not in variants:
             raise loc.fail(path + (self.tag,), unknown_name(self.what, name, variants))
         rest = {k: v for k, v in value.items() if k != self.tag}
-        return {self.tag: name, **variants[name].check(rest, path, loc)}
+        checked = {self.tag: name, **variants[name].check(rest, path, loc)}
+        return Named(checked, self.build(checked)) if self.build else checked

@@ -12,12 +12,11 @@ import sys
 import numpy
 import pytest
 import yaml
+from conftest import NEURON_CONFIG as BASE
+from conftest import FakeClock
 
 from lossexp import __version__
-
 from lossexp.cli import console
-
-from conftest import FakeClock, NEURON_CONFIG as BASE
 
 
 def first_update(lr: float) -> float:

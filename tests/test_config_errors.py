@@ -13,12 +13,11 @@ import sys
 
 import pytest
 import yaml
+from conftest import NEURON_CONFIG as BASE
 
 from lossexp.config import load_config
 from lossexp.config.yaml_reader import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_VALUES
 from lossexp.errors import ConfigError
-
-from conftest import NEURON_CONFIG as BASE
 
 
 def test_the_base_config_runs(cli, write_config, tmp_path):

@@ -12,13 +12,9 @@ import pytest
 import yaml
 from conftest import NEURON_CONFIG as NEURON
 
-from lossexp.library import activations
-
-from lossexp.library import catalogue
-
-from lossexp.library import losses
 from lossexp.config import load_config
 from lossexp.errors import ConfigError, LossexpError
+from lossexp.library import activations, catalogue, losses
 
 MLP = """\
 name: probe

@@ -3,20 +3,19 @@
 import json
 import re
 import shutil
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lossexp.curves import baselines
 from lossexp.cli import app
 from lossexp.config import load_config
-from lossexp.train.engine import Network
+from lossexp.curves import baselines
 from lossexp.run.experiment import run_experiment
 from lossexp.run.save import save_run
 from lossexp.testing import assert_curve_matches
+from lossexp.train.engine import Network
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

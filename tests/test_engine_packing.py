@@ -4,9 +4,9 @@ same numbers, bit for bit, as updating array by array."""
 import numpy as np
 
 from lossexp.library.activations import get as get_activation
-from lossexp.train.engine import Network, Params, apply_update, train
-from lossexp.run.experiment import minibatches
 from lossexp.library.losses import get as get_loss
+from lossexp.run.experiment import minibatches
+from lossexp.train.engine import Network, Params, apply_update, train
 
 
 def problem(seed=4):

@@ -8,15 +8,12 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp.demos import reports
-
-from lossexp.demos import catalogue
-
+from lossexp.config import load_config
+from lossexp.demos import catalogue, reports
+from lossexp.errors import LossexpError
 from lossexp.library import losses
 from lossexp.library.activations import Identity, Sigmoid
-from lossexp.config import load_config
 from lossexp.train.engine import Network, Params, train
-from lossexp.errors import LossexpError
 from lossexp.train.model import neuron_params
 
 # --- the naive signed-error rule --------------------------------------------------------------

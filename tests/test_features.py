@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossexp.library.activations import Sigmoid
 from lossexp.config import load_config
+from lossexp.library.activations import Sigmoid
 from lossexp.run.experiment import run_experiment
 from lossexp.train.features import FEATURES, checkpoint_epoch, shape_features
 

@@ -6,11 +6,7 @@ import sys
 import pytest
 from conftest import NEURON_CONFIG
 
-from lossexp.library import activations
-
-from lossexp.library import catalogue
-
-from lossexp.library import losses
+from lossexp.library import activations, catalogue, losses
 
 
 @pytest.fixture

@@ -18,10 +18,8 @@ import math
 import numpy as np
 import pytest
 
-from lossexp.library import activations
-
-from lossexp.library import losses
 from lossexp.errors import LossexpError
+from lossexp.library import activations, losses
 from lossexp.library.fused import FUSED
 
 RNG_SEED = 20240611

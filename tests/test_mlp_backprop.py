@@ -10,9 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
-from lossexp.library import activations
-
-from lossexp.library import losses
+from lossexp.library import activations, losses
 from lossexp.train.engine import Network, Params
 
 LAYERS = [3, 4, 3]

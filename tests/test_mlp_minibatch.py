@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from lossexp.config import parse_yaml, resolve
-from lossexp.run.experiment import minibatches, run_experiment
 from lossexp.output.serialize import csv_text
+from lossexp.run.experiment import minibatches, run_experiment
 
 CONFIG = """\
 task: {kind: blobs, classes: 3, per_class: 7}

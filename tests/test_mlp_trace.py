@@ -6,9 +6,9 @@ import pytest
 
 from lossexp.config import parse_yaml, resolve
 from lossexp.run.experiment import run_experiment
-from lossexp.train.model import build_model
 from lossexp.tasks import make_data, task_shape
 from lossexp.tasks.classification import blob_centres
+from lossexp.train.model import build_model
 
 CONFIG = """\
 name: tr

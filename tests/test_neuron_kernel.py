@@ -5,17 +5,17 @@ Skipped where the kernel is not built; tests/test_build.py fails then, to say so
 
 import numpy as np
 import pytest
+from test_sweep_support import GRID, write_config
 
-from lossexp.train import neuron_kernel
 from lossexp.library.activations import get as get_activation
-from lossexp.train.engine import Network, train
 from lossexp.library.losses import get as get_loss
-from lossexp.train.model import neuron_params
-from lossexp.train.outcome import OutcomeTracker
+from lossexp.sweep import load_sweep_config
 from lossexp.sweep.chunk import CurveSampler, train_starts
 from lossexp.sweep.plan import Plan
-from lossexp.sweep import load_sweep_config
-from test_sweep_support import GRID, write_config
+from lossexp.train import neuron_kernel
+from lossexp.train.engine import Network, train
+from lossexp.train.model import neuron_params
+from lossexp.train.outcome import OutcomeTracker
 
 pytestmark = pytest.mark.skipif(not neuron_kernel.available(),
                                 reason="the compiled kernel is not built")

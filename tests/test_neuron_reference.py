@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossexp.library.activations import Sigmoid
 from lossexp.config import load_config
-from lossexp.train.engine import Network
-from lossexp.run.experiment import run_experiment
+from lossexp.library.activations import Sigmoid
 from lossexp.library.fused import SigmoidCrossEntropy
 from lossexp.library.losses import CrossEntropy, Quadratic
+from lossexp.run.experiment import run_experiment
+from lossexp.train.engine import Network
 from lossexp.train.model import neuron_params
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"

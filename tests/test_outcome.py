@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from lossexp.library.activations import Identity, Sigmoid, Softmax
 from lossexp.config import load_config
-from lossexp.train.engine import Network, Params, train
-from lossexp.run.experiment import run_experiment
+from lossexp.library.activations import Identity, Sigmoid, Softmax
 from lossexp.library.losses import CategoricalCrossEntropy, Quadratic
+from lossexp.run.experiment import run_experiment
+from lossexp.train.engine import Network, Params, train
 from lossexp.train.model import neuron_params
 from lossexp.train.outcome import NEVER, OutcomeTracker
 

@@ -5,10 +5,9 @@ import sys
 import pytest
 from conftest import CONFIGS
 
-from lossexp.output import figure_files
-
-from lossexp.run import figures
 from lossexp.config import load_config
+from lossexp.output import figure_files
+from lossexp.run import figures
 from lossexp.run.experiment import run_experiment
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork path is Linux-only")

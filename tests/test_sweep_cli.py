@@ -12,21 +12,21 @@ import sys
 import time
 
 import pytest
-import yaml
 import typer.main
+import yaml
+from conftest import FakeClock
 from rich.console import Console
+from test_sweep_support import GRID, run_files, write_config
 from typer.testing import CliRunner
 
 from lossexp.cli import app
 from lossexp.cli.sweep import Executor, SweepProgress
 from lossexp.errors import LossexpError
-from lossexp.train import neuron_kernel
 from lossexp.sweep import driver, executors, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.store import ChunkStore
-from conftest import FakeClock
-from test_sweep_support import GRID, run_files, write_config
+from lossexp.train import neuron_kernel
 
 
 def lossexp(*args):

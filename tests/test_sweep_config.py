@@ -1,11 +1,11 @@
 """The sweep: section is validated like the rest of the config: file:line, key, problem."""
 
 import pytest
+from test_sweep_support import GRID, write_config
 
 from lossexp.errors import ConfigError
 from lossexp.sweep import load_sweep_config
 from lossexp.sweep.series import series_of
-from test_sweep_support import GRID, write_config
 
 
 def error_of(tmp_path, sweep, overrides=(), **changes) -> ConfigError:

@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from lossexp.train.outcome import NEVER
+from lossexp.output.serialize import csv_text
 from lossexp.sweep.chunk import sampled_starts, thinned_epochs
 from lossexp.sweep.rows import COLUMNS, HEADER, rows_text
 from lossexp.sweep.starts import RANDOM_BLOCK, GridStarts, RandomStarts
 from lossexp.sweep.summary import percentile, sentence, sentence_numbers
-from lossexp.output.serialize import csv_text
+from lossexp.train.outcome import NEVER
 
 # --- starts --------------------------------------------------------------------------------
 

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_sweep_support import GRID, run_files, write_config
 
+from lossexp.config import validate
 from lossexp.errors import LossexpError
+from lossexp.schema import Locator
 from lossexp.run.experiment import run_experiment
-from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
-from lossexp.sweep import driver
+from lossexp.sweep import SweepIncomplete, driver, load_sweep_config, run_sweep
 from lossexp.sweep.executors import QUIET_HTTP
 from lossexp.sweep.store import ChunkStore
-from test_sweep_support import GRID, run_files, write_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ def single_run_config(cfg, series_loss, w0, b0):
     run_cfg = copy.deepcopy({k: v for k, v in cfg.items() if k != "sweep"})
     run_cfg["loss"] = {"name": series_loss}
     run_cfg["model"]["init"] = {"w": w0, "b": b0}
-    return run_cfg
+    return validate(run_cfg, Locator("single run"), default_name="single")
 
 
 def test_every_grid_point_equals_a_single_run_bit_for_bit(tmp_path):

@@ -30,11 +30,16 @@ def _named(registry: dict, what: str) -> s.OneOf:
     """'sigmoid' or {name: leaky_relu, alpha: 0.1}: a registered name and its parameters.
 
     A class's ``check_params`` (rules that tie its parameters together) validates them.
+    The checked section holds the object it names, built here once (``schema.Named``).
     """
     def variants():
         return {name: s.Section(cls.params, validate=getattr(cls, "check_params", None))
                 for name, cls in registry.items()}
-    return s.OneOf("name", variants, what=what, shorthand=True)
+
+    def build(named: dict):
+        return registry[named["name"]](**{k: v for k, v in named.items() if k != "name"})
+
+    return s.OneOf("name", variants, what=what, shorthand=True, build=build)
 
 
 def build_schema(extra: dict | None = None, extra_check=None) -> s.Section:
@@ -45,8 +50,8 @@ def build_schema(extra: dict | None = None, extra_check=None) -> s.Section:
     loc)``, for rules that tie the extra sections to the rest.
     """
     from lossexp import tasks
+    from lossexp.config import model
     from lossexp.library import activations, losses
-    from lossexp.train import model
 
     def check_whole(cfg, path, loc):
         model.check_model_fits_task(cfg, loc)
@@ -149,7 +154,14 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str,
                     schema=schema)
 
 
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing a built loss or activation as the mapping that names it."""
+
+
+_Dumper.add_representer(s.Named, yaml.SafeDumper.represent_dict)
+
+
 def dump(cfg: dict) -> str:
     """The config as YAML text, keys in schema order."""
-    return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None, width=100,
-                          allow_unicode=True)
+    return yaml.dump(cfg, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100,
+                     allow_unicode=True)

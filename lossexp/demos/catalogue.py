@@ -27,11 +27,10 @@ from lossexp.demos.reports import (
     signed_error_report,
     sse_vs_mse_report,
 )
-from lossexp.errors import LossexpError
+from lossexp.errors import LossexpError, unknown_name
 from lossexp.output import atomic, serialize
 from lossexp.output.text import cell, shell_command
 from lossexp.output.text import markdown_table as _markdown
-from lossexp.registry import unknown_name
 from lossexp.run.experiment import run_experiment
 from lossexp.tasks import Data
 from lossexp.train.engine import Network, Params

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
+from lossexp.errors import lookup
 from lossexp.library import parameters
-from lossexp.registry import lookup
 from lossexp.schema import Number
 
 SATURATION_FRACTION = 0.1

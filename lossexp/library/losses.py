@@ -26,9 +26,8 @@ import math
 
 import numpy as np
 
-from lossexp.errors import LossexpError
+from lossexp.errors import LossexpError, lookup
 from lossexp.library import parameters
-from lossexp.registry import lookup
 from lossexp.schema import Boolean, ListOf, Locator, Number, Text
 
 REDUCTIONS = ("mean", "sum", "none")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.output.figure_files import save_all
-from lossexp.train.model import build_activation, output_activation_key
+from lossexp.train.model import output_activation_key
 
 PLATEAU_COLOR = "#f4a261"
 SATURATED_COLOR = "#e0e0e0"
@@ -155,7 +155,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
 
 
 def saturation_figure(cfg: dict, metrics: dict, summary: dict):
-    act = build_activation(_output_activation(cfg))
+    act = _output_activation(cfg).built
     fig, ax = figure()
     z_path = np.asarray(metrics["z"], dtype=float)
     span = _z_span(z_path)
@@ -224,7 +224,7 @@ def layers_figure(cfg: dict, metrics: dict, summary: dict):
 
 def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
                                    preactivations: dict):
-    act = build_activation(_output_activation(cfg))
+    act = _output_activation(cfg).built
     fig, ax = figure()
     start = np.asarray(preactivations["z_start"], dtype=float)
     end = np.asarray(preactivations["z_end"], dtype=float)

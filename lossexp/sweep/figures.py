@@ -51,9 +51,8 @@ def _label_rows(axes, label: str) -> None:
 def saturated_at_start(cfg: dict, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """True where a neuron starting at (w, b) is saturated on every sample of the task."""
     from lossexp.tasks import make_data
-    from lossexp.train.model import build_activation
 
-    act = build_activation(cfg["model"]["activation"])
+    act = cfg["model"]["activation"].built
     x = make_data(cfg["task"], cfg["train"]["seed"]).x[:, 0]
     z = w[..., None] * x + b[..., None]
     return act.saturated(z).all(axis=-1)

@@ -107,7 +107,7 @@ def sweep_section() -> s.Section:
 
 def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
     """The model is a single neuron, and it fits every loss of the series."""
-    from lossexp.train.model import check_model_fits_task
+    from lossexp.config.model import check_model_fits_task
 
     if cfg["model"]["kind"] != "neuron":
         raise loc.fail(path + ("model", "kind"), f"a sweep varies the starting w and b of a "

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import schema as s
-from lossexp.errors import ConfigError
-from lossexp.registry import did_you_mean
+from lossexp.errors import ConfigError, did_you_mean
 from lossexp.tasks.base import Data, TaskKind
 
 
