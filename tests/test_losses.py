@@ -20,7 +20,7 @@ import pytest
 
 from lossexp.errors import LossexpError
 from lossexp.library import activations, losses
-from lossexp.library.fused import FUSED
+from lossexp.library.fused import fused_output
 
 RNG_SEED = 20240611
 
@@ -341,6 +341,19 @@ def fused_points(act_name, rng):
     z = np.concatenate([np.linspace(-60, 60, 241), [-1e3, -745.5, 745.5, 1e3]])
     y = np.resize([0.0, 1.0, 0.3, 0.9], z.size)
     return z, y
+
+
+# Every (loss, activation) pair with a fused output layer, as the losses declare them.
+FUSED = {(name, layer.activation.name): layer for name, cls in losses.LOSSES.items()
+         for layer in cls.fused_layers}
+
+
+def test_fused_pairs_are_the_two_of_the_notes_and_training_finds_them():
+    assert sorted(FUSED) == [("categorical_cross_entropy", "softmax"), ("cross_entropy", "sigmoid")]
+    for (loss_name, act_name), layer in FUSED.items():
+        assert isinstance(fused_output(losses.get(loss_name), activations.get(act_name)), layer)
+    assert fused_output(losses.get("cross_entropy"), activations.get("tanh")) is None
+    assert fused_output(losses.get("quadratic"), activations.get("sigmoid")) is None
 
 
 @pytest.mark.parametrize("loss_name, act_name", sorted(FUSED))

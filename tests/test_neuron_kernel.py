@@ -49,7 +49,7 @@ def train_both(loss, loss_params, *, lr=0.15, epochs=40, x=1.0, y=0.0, tolerance
     results = []
     for use_kernel in (False, True):
         params = neuron_params(w, b)
-        tracker = OutcomeTracker(w.size, ys, lr=lr, epochs=epochs, tolerance=tolerance,
+        tracker = OutcomeTracker(w.size, ys, tolerance=tolerance,
                                  plateau_threshold=1e-3)
         if use_kernel:
             neuron_kernel.train(network, params, xs, ys, lr=lr, epochs=epochs, tracker=tracker,
@@ -137,7 +137,7 @@ def test_the_watched_runs_are_evaluated_at_their_epochs_only():
     seen = []
     watch = neuron_kernel.Watch(np.array([3, 17]), frozenset({0, 5, 6, 12}),
                                 lambda step: seen.append((step.epoch, step.loss)))
-    tracker = OutcomeTracker(w.size, y, lr=0.15, epochs=12, tolerance=0.1, plateau_threshold=1e-3)
+    tracker = OutcomeTracker(w.size, y, tolerance=0.1, plateau_threshold=1e-3)
     neuron_kernel.train(network, neuron_params(w, b), x, y, lr=0.15, epochs=12, tracker=tracker,
                         how=neuron_kernel.kernel_loss(network, x, y, None), watch=watch)
     losses = []
@@ -152,16 +152,6 @@ def test_a_sampled_curve_keeps_one_kind_of_nan():
     curves = CurveSampler(2, 10)
     curves.keep(0, np.array([-np.nan, 0.25]))
     assert_same_bits(curves.losses[:, 0], np.array([np.nan, 0.25]))
-
-
-@pytest.mark.parametrize("lr, epochs", [(0.2, 3), (0.1, 4)])
-def test_the_tracker_must_count_the_same_training(lr, epochs):
-    network = Network([get_activation("sigmoid")], get_loss("quadratic"))
-    x, y = np.ones((1, 1)), np.zeros((1, 1))
-    tracker = OutcomeTracker(1, y, lr=0.1, epochs=3, tolerance=0.1, plateau_threshold=1e-3)
-    with pytest.raises(ValueError, match="the tracker counts 3 epochs at lr 0.1"):
-        neuron_kernel.train(network, neuron_params(1.0, 1.0), x, y, lr=lr, epochs=epochs,
-                            tracker=tracker, how=neuron_kernel.kernel_loss(network, x, y, None))
 
 
 def test_the_compiled_epoch_refuses_what_it_cannot_take():

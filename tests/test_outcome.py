@@ -14,7 +14,7 @@ from lossexp.train.outcome import NEVER, OutcomeTracker
 
 
 def track(network, params, x, y, *, lr, epochs, tolerance=0.1):
-    tracker = OutcomeTracker(params.runs, y, lr=lr, epochs=epochs, tolerance=tolerance,
+    tracker = OutcomeTracker(params.runs, y, tolerance=tolerance,
                              plateau_threshold=1e-3)
     train(network, params, x, y, lr=lr, epochs=epochs, recorders=[tracker])
     return tracker

@@ -16,8 +16,8 @@ from test_sweep_support import GRID, run_files, write_config
 
 from lossexp.config import validate
 from lossexp.errors import LossexpError
-from lossexp.schema import Locator
 from lossexp.run.experiment import run_experiment
+from lossexp.schema import Locator
 from lossexp.sweep import SweepIncomplete, driver, load_sweep_config, run_sweep
 from lossexp.sweep.executors import QUIET_HTTP
 from lossexp.sweep.store import ChunkStore

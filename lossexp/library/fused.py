@@ -17,6 +17,8 @@ from lossexp.library.activations import Sigmoid, Softmax
 class SigmoidCrossEntropy:
     """Binary cross-entropy of sigmoid(z): softplus(z) - y z, with delta = sigma(z) - y."""
 
+    activation = Sigmoid  # the output activation this layer fuses with its loss
+
     formula = "softplus(z) - y z"
     delta_formula = "a - y"
     cancels = "sigma'(z) = a (1 - a) cancels the 1 / (a (1 - a)) of the loss gradient"
@@ -38,6 +40,7 @@ class SoftmaxCrossEntropy:
     gradient too.
     """
 
+    activation = Softmax
     formula = "-y_k (z_k - logsumexp(z))"
     delta_formula = "p - y"
     cancels = "the softmax Jacobian cancels the 1 / p_k of the loss gradient"
@@ -53,13 +56,11 @@ class SoftmaxCrossEntropy:
         return p * np.sum(y, axis=-1, keepdims=True) - y
 
 
-FUSED = {
-    ("cross_entropy", "sigmoid"): SigmoidCrossEntropy,
-    ("categorical_cross_entropy", "softmax"): SoftmaxCrossEntropy,
-}
-
-
 def fused_output(loss, activation):
-    """The fused form for this (loss, activation) pair, or None when there is none."""
-    cls = FUSED.get((loss.name, activation.name))
-    return cls() if cls else None
+    """The fused form for this (loss, activation) pair, or None when there is none: the
+    loss names the fused layers it has (``Loss.fused_layers``), each the activation it
+    fuses with."""
+    for layer in loss.fused_layers:
+        if isinstance(activation, layer.activation):
+            return layer()
+    return None

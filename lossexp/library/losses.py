@@ -28,6 +28,7 @@ import numpy as np
 
 from lossexp.errors import LossexpError, lookup
 from lossexp.library import parameters
+from lossexp.library.fused import SigmoidCrossEntropy, SoftmaxCrossEntropy
 from lossexp.schema import Boolean, ListOf, Locator, Number, Text
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -46,6 +47,15 @@ class Loss(parameters.Parameterised):
     learned_per_target = 0  # columns per target the loss learns itself (see module doc)
     # False for signed_error only: its grad is the naive rule's step, sign(value) * d value/da.
     grad_is_derivative = True
+    # Output layers that fuse this loss with an activation into one stable form in z
+    # (lossexp.library.fused); training uses one when the model's output activation fits.
+    fused_layers: tuple = ()
+
+    def residual_gains(self) -> tuple[float, float] | None:
+        """(g1, g2) when, for a single output, dC/da = (g1 (a - y)) g2 computed in that
+        order: the form the compiled sweep kernel takes (lossexp.train.neuron_kernel).
+        None for a loss of any other form."""
+        return None
 
     def value(self, pred, target):
         raise NotImplementedError
@@ -125,6 +135,12 @@ class Quadratic(Loss):
                           "weights": None if weights is None else list(weights)})
         self._scale = 0.5 if self.convention == "half" else 1.0
 
+    def residual_gains(self):
+        # grad is r (half) or 2 r (plain), times the output's weight: a factor of 1 leaves
+        # every bit as it was, so the kernel's (g1 r) g2 is bitwise the same.
+        return (1.0 if self.convention == "half" else 2.0,
+                1.0 if self.weights is None else float(self.weights[0]))
+
     def columns_problem(self, n_columns):
         if self.weights is not None and len(self.weights) != n_columns:
             outputs = "1 output" if n_columns == 1 else f"{n_columns} outputs"
@@ -159,6 +175,7 @@ class CrossEntropy(Loss):
     gradient = "(a - y) / (a (1 - a))"
     note = "a in (0, 1); after a sigmoid, training uses the fused logit form"
     output_bounds = (0.0, 1.0)
+    fused_layers = (SigmoidCrossEntropy,)
 
     def value(self, pred, target):
         a, y = np.asarray(pred, np.float64), np.asarray(target, np.float64)
@@ -185,6 +202,7 @@ class CategoricalCrossEntropy(Loss):
     gradient = "-y_k / p_k"
     note = "p a distribution over the outputs; after a softmax, training uses the fused form"
     output_bounds = (0.0, 1.0)
+    fused_layers = (SoftmaxCrossEntropy,)
 
     def value(self, pred, target):
         return -_xlogy(target, pred)

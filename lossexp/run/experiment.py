@@ -65,10 +65,8 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
     data = make_data(cfg["task"], cfg["train"]["seed"])
     network, params, layers = build_model(cfg)
     tr, target = cfg["train"], cfg["target"]
-    trace = Trace(network, layers, data.samples, tr["epochs"], params.runs, y=data.y,
-                  classification=data.classification)
-    outcome = OutcomeTracker(params.runs, data.y, lr=tr["lr"], epochs=tr["epochs"],
-                             tolerance=target["tolerance"],
+    trace = Trace(network, layers, data.samples, y=data.y, classification=data.classification)
+    outcome = OutcomeTracker(params.runs, data.y, tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
           recorders=[trace, outcome], on_epoch=on_epoch,

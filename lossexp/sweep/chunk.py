@@ -97,8 +97,7 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     if not plan.kernel:
         how = None
     params = neuron_params(w0, b0)
-    outcome = OutcomeTracker(chunk.size, data.y, lr=tr["lr"], epochs=tr["epochs"],
-                             tolerance=target["tolerance"],
+    outcome = OutcomeTracker(chunk.size, data.y, tolerance=target["tolerance"],
                              plateau_threshold=target["plateau_threshold"])
     first = FirstPreactivation()
     picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])

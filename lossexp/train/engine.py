@@ -102,16 +102,20 @@ class Step:
 
     ``grads_w``/``grads_b`` are the gradient at this state: the update that leaves this
     epoch applies exactly them. For packed Params (see ``Params.pack``) they are views of
-    a buffer the next evaluation overwrites: a recorder copies what it keeps. ``delta`` is dC/dz at the output layer. ``loss``, the cost
-    of each run (R,), is computed when first read: a sweep's recorders read it only at the
-    first and last epoch, and it is a sizeable part of an epoch's work.
+    a buffer the next evaluation overwrites: a recorder copies what it keeps. ``delta`` is
+    dC/dz at the output layer. ``loss``, the cost of each run (R,), is computed when first
+    read: a sweep's recorders read it only at the first and last epoch, and it is a sizeable
+    part of an epoch's work. ``lr`` and ``epochs`` are the training's (``train`` passes them
+    on): the one road by which recorders learn them.
     """
 
     def __init__(self, epoch: int, params: Params, zs: list, activations: list,
                  cost: Callable[[], np.ndarray] | np.ndarray, grads_w: list, grads_b: list,
                  delta: np.ndarray, grads_loss: list | None = None,
-                 flat_grads: np.ndarray | None = None):
+                 flat_grads: np.ndarray | None = None, *, lr: float | None = None,
+                 epochs: int | None = None):
         self.epoch, self.params, self.zs, self.activations = epoch, params, zs, activations
+        self.lr, self.epochs = lr, epochs
         self.grads_w, self.grads_b, self.delta = grads_w, grads_b, delta
         self.grads_loss = grads_loss or []
         self.flat_grads = flat_grads  # all of the gradients, when params are packed
@@ -259,7 +263,10 @@ class Network:
                 delta = below.vjp(zs[layer - 1], upstream) if slope is None else upstream * slope
         return grads_w[::-1], grads_b[::-1], out_delta
 
-    def evaluate(self, params: Params, x, y, epoch: int = 0) -> Step:
+    def evaluate(self, params: Params, x, y, epoch: int = 0, *, lr: float | None = None,
+                 epochs: int | None = None) -> Step:
+        """The Step at ``params``: forward, backward, and the cost on demand. ``lr`` and
+        ``epochs`` are handed on to the Step for its recorders."""
         zs, acts, slopes = self.forward_with_slopes(params, x)
         flat = out_w = out_b = out_loss = None
         if params.flat is not None:
@@ -269,7 +276,7 @@ class Network:
         learned = params.loss_params
         return Step(epoch, params, zs, acts, lambda: self.cost(zs[-1], acts[-1], y, learned),
                     grads_w, grads_b, delta, self.loss_param_grads(acts[-1], y, learned, out_loss),
-                    flat_grads=flat)
+                    flat_grads=flat, lr=lr, epochs=epochs)
 
 
 def apply_update(params: Params, step: Step, lr: float) -> None:
@@ -306,7 +313,7 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
     # its inf/nan arithmetic must neither warn nor stop the other runs in the batch.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs + 1):
-            step = network.evaluate(params, x, y, epoch)
+            step = network.evaluate(params, x, y, epoch, lr=lr, epochs=epochs)
             for record in recorders:
                 record(step)
             if epoch == epochs:

@@ -16,13 +16,13 @@ compiler at install time it is missing, and sweeps use the engine, only more slo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.library.activations import EXP_CLIP
+from lossexp.library.activations import EXP_CLIP, Sigmoid
+from lossexp.library.fused import SigmoidCrossEntropy
 from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
 from lossexp.train.model import neuron_params
 from lossexp.train.outcome import OutcomeTracker
@@ -48,26 +48,23 @@ class KernelLoss:
     g2: float = 1.0
 
 
-# The quadratic's hyperparameters, all of which the kernel takes. A loss or activation with
-# others (cross-entropy and the sigmoid have none) would need the kernel taught them first.
-_QUADRATIC_PARAMS = {"convention", "weights"}
-
-
 def kernel_loss(network: Network, x, y, batches) -> KernelLoss | None:
-    """How the kernel trains this setup, or None when only the engine can."""
+    """How the kernel trains this setup, or None when only the engine can.
+
+    The kernel knows two output deltas: the fused sigmoid cross-entropy's a - y, and
+    ((g1 (a - y)) g2) sigma'(z) for a loss whose gradient has that form (``residual_gains``).
+    """
     if _neuron_kernel is None or batches is not None:
         return None
     if len(network.activations) != 1 or np.shape(x) != (1, 1) or np.shape(y) != (1, 1):
         return None
     act, loss = network.output_activation, network.loss
-    if act.name != "sigmoid" or act.params:
+    if not isinstance(act, Sigmoid) or act.params:
         return None
-    if loss.name == "cross_entropy" and network.fused is not None and not loss.params:
+    if isinstance(network.fused, SigmoidCrossEntropy):
         return KernelLoss(_neuron_kernel.CROSS_ENTROPY)
-    if loss.name == "quadratic" and set(loss.params) == _QUADRATIC_PARAMS:
-        return KernelLoss(_neuron_kernel.QUADRATIC, 1.0 if loss.convention == "half" else 2.0,
-                          1.0 if loss.weights is None else float(loss.weights[0]))
-    return None
+    gains = loss.residual_gains()
+    return None if gains is None else KernelLoss(_neuron_kernel.QUADRATIC, *gains)
 
 
 @dataclass(frozen=True)
@@ -83,15 +80,12 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
           tracker: OutcomeTracker, how: KernelLoss, recorders: Sequence[Recorder] = (),
           watch: Watch | None = None) -> Params:
     """Train a batch of neurons in place as ``lossexp.train.engine.train`` would, with ``tracker``
-    recording (set up for the same lr and epochs).
+    recording.
 
     The engine evaluates the first and the last epoch, and those Steps go to the tracker
     and to ``recorders``; the kernel runs the epochs between, advancing the tracker's
     state itself. ``watch`` gets the Steps of a few runs alone, evaluated by the engine.
     """
-    if not (_same(tracker.lr, lr) and tracker.epochs == epochs):
-        raise ValueError(f"the tracker counts {tracker.epochs} epochs at lr {tracker.lr}, "
-                         f"not {epochs} at {lr}")
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     weights, biases = params.weights[0], params.biases[0]
@@ -102,10 +96,10 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
     def look(epoch: int) -> None:
         if watch is not None and epoch in watch.epochs:
             watch.record(network.evaluate(neuron_params(w[watch.runs], b[watch.runs]), x, y,
-                                          epoch))
+                                          epoch, lr=lr, epochs=epochs))
 
     def evaluate(epoch: int) -> Step:
-        step = network.evaluate(params, x, y, epoch)
+        step = network.evaluate(params, x, y, epoch, lr=lr, epochs=epochs)
         for record in (tracker, *recorders):
             record(step)
         look(epoch)
@@ -116,7 +110,7 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         if epochs == 0:
             return params
         apply_update(params, step, lr)
-        state = tracker.kernel_state()
+        state = _tracker_state(tracker)
         # The argument of the sigmoid's exp, min(-z, clip), formed as the engine forms it;
         # each kernel call leaves the next epoch's in place.
         e = x[0, 0] * w
@@ -128,10 +122,15 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
             np.exp(e, out=e)
             _neuron_kernel.epoch(w, b, e, *state, x[0, 0], y[0, 0], lr, tracker.tolerance,
                                  how.g1, how.g2, EXP_CLIP, how.code)
-        tracker.end_kernel_state(state)
+        tracker.on_plateau = np.flatnonzero(state[2])
         evaluate(epochs)
     return params
 
 
-def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+def _tracker_state(tracker: OutcomeTracker) -> tuple[np.ndarray, ...]:
+    """The tracker's state as the kernel advances it in place: (unreached, epochs_unreached,
+    on_plateau as a 0/1 byte per run, plateau_epochs, plateau_bound)."""
+    on_plateau = np.zeros(tracker.unreached.size, dtype=np.uint8)
+    on_plateau[tracker.on_plateau] = 1
+    return (tracker.unreached, tracker.epochs_unreached, on_plateau, tracker.plateau_epochs,
+            tracker.plateau_bound)

@@ -69,65 +69,52 @@ def all_finite(params) -> np.ndarray:
 class OutcomeTracker:
     """A recorder (see lossexp.train.engine.train) that keeps each run's outcome, O(R) memory.
 
-    ``epochs`` must be the number of epochs trained: the last epoch's state is the final one.
+    The learning rate and the number of epochs come with each Step; the state at the Step
+    of the last epoch is the final one.
     """
 
-    def __init__(self, runs: int, y, *, lr: float, epochs: int, tolerance: float,
-                 plateau_threshold: float):
+    def __init__(self, runs: int, y, *, tolerance: float, plateau_threshold: float):
         self.y = np.asarray(y, dtype=np.float64)
-        self.lr, self.epochs = lr, epochs
         self.tolerance, self.rho = tolerance, plateau_threshold
         # Epochs counted while the target is still unreached: the count stops for good at
         # the first epoch within tolerance.
-        self._unreached = np.ones(runs, dtype=bool)
-        self._epochs_unreached = np.zeros(runs, dtype=np.int64)
+        self.unreached = np.ones(runs, dtype=bool)
+        self.epochs_unreached = np.zeros(runs, dtype=np.int64)
         # The plateau is tracked for the runs still on it only: after the first epochs they
         # are few (the saturated starts), and a sweep's epochs get that much cheaper.
-        self._on_plateau = np.arange(runs)
+        self.on_plateau = np.arange(runs)
         self.plateau_epochs = np.zeros(runs, dtype=np.int64)
-        self._plateau_bound = None
+        self.plateau_bound = None
         self.diverged = np.zeros(runs, dtype=bool)
         self.initial_loss = self.final_loss = None
         self.initial_output = self.final_output = None
 
     def __call__(self, step: Step) -> None:
         within = output_residual(step, self.y) < self.tolerance
-        self._unreached &= np.logical_not(within, out=within)  # NaN: not within
-        self._epochs_unreached += self._unreached
+        self.unreached &= np.logical_not(within, out=within)  # NaN: not within
+        self.epochs_unreached += self.unreached
         if step.epoch == 0:
             self.initial_loss = step.loss.copy()
             self.initial_output = step.activations[-1][:, 0, 0].copy()
             bound = self.rho * np.abs(self.initial_loss)
-            self._plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
-        if step.epoch < self.epochs:
-            if self._on_plateau.size:
-                runs = self._on_plateau
+            self.plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
+        if step.epoch < step.epochs:
+            if self.on_plateau.size:
+                runs = self.on_plateau
                 step_gain = squared_grad_norm(step, runs)
-                step_gain *= self.lr  # the first-order drop of the loss: lr |grad C|^2
-                still = (step_gain < self._plateau_bound[runs]) & self._unreached[runs]
-                self._on_plateau = runs[still]
-                self.plateau_epochs[self._on_plateau] += 1
+                step_gain *= step.lr  # the first-order drop of the loss: lr |grad C|^2
+                still = (step_gain < self.plateau_bound[runs]) & self.unreached[runs]
+                self.on_plateau = runs[still]
+                self.plateau_epochs[self.on_plateau] += 1
         else:
             self.final_loss = step.loss.copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
             self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
 
-    def kernel_state(self) -> tuple[np.ndarray, ...]:
-        """The state lossexp.train.neuron_kernel advances in place, between a Step of epoch 0
-        and one of the last epoch: (unreached, epochs_unreached, on_plateau as a 0/1 byte
-        per run, plateau_epochs, plateau_bound). Hand it back to ``end_kernel_state``."""
-        on_plateau = np.zeros(self._unreached.size, dtype=np.uint8)
-        on_plateau[self._on_plateau] = 1
-        return (self._unreached, self._epochs_unreached, on_plateau, self.plateau_epochs,
-                self._plateau_bound)
-
-    def end_kernel_state(self, state: tuple[np.ndarray, ...]) -> None:
-        self._on_plateau = np.flatnonzero(state[2])
-
     @property
     def epochs_to_target(self) -> np.ndarray:
         """The first epoch within tolerance, or NEVER."""
-        return np.where(self._unreached, NEVER, self._epochs_unreached)
+        return np.where(self.unreached, NEVER, self.epochs_unreached)
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return {

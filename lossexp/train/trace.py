@@ -1,7 +1,8 @@
 """Full per-epoch recording of a run: the rows of metrics.csv.
 
-A trace keeps one column per quantity, each preallocated as (epochs + 1, R), so memory is
-known before training starts (the config check refuses epochs whose trace would not fit).
+A trace keeps one column per quantity, each allocated as (epochs + 1, R) at the first Step
+(which says how many epochs the training runs), so memory is known before training starts
+(the config check refuses epochs whose trace would not fit).
 A single neuron (one unit, one sample) records its scalars: z, w, b and both gradients; a
 single unit on many samples (a line fit) still records w, b and their gradients.
 Every other model records, per epoch:
@@ -58,18 +59,21 @@ def accuracy(a, y) -> np.ndarray:
 
 
 class Trace:
-    def __init__(self, network: Network, layers: list[int], samples: int, epochs: int, runs: int,
-                 *, y=None, classification: bool = False):
+    def __init__(self, network: Network, layers: list[int], samples: int, *, y=None,
+                 classification: bool = False):
         self.network = network
         self.neuron = is_single_neuron(layers, samples)
         self.columns = trace_columns(layers, samples, classification)
-        self.data = {c: np.empty((epochs + 1, runs)) for c in self.columns}
+        self.data: dict[str, np.ndarray] = {}
         self.y = y
         # Undo the engine's 1/N so the delta is one sample's, whatever the batch size.
         self._per_sample = samples if network.reduction == "mean" else 1
         self.first_output_z = self.last_output_z = None
 
     def __call__(self, step: Step) -> None:
+        if step.epoch == 0:
+            runs = step.params.runs
+            self.data = {c: np.empty((step.epochs + 1, runs)) for c in self.columns}
         row = {"epoch": step.epoch, "loss": step.loss,
                "output": step.activations[-1][:, 0, 0]}
         if self.neuron:
@@ -79,10 +83,10 @@ class Trace:
                        activation_grad=self.network.output_activation.grad(z),
                        delta=step.delta[:, 0, 0])
         else:
-            if "w" in self.data:
+            if "w" in self.columns:
                 row.update(w=step.params.weights[0][:, 0, 0], b=step.params.biases[0][:, 0],
                            grad_w=step.grads_w[0][:, 0, 0], grad_b=step.grads_b[0][:, 0])
-            if "accuracy" in self.data:
+            if "accuracy" in self.columns:
                 row["accuracy"] = accuracy(step.activations[-1], self.y)
             row["mean_abs_delta"] = self._per_sample * np.abs(step.delta).mean(axis=(1, 2))
             for l, (gw, gb, z, act) in enumerate(zip(step.grads_w, step.grads_b, step.zs,
