@@ -6,3 +6,18 @@ pull in numpy or matplotlib. Import the submodules you need (``lossexp.library.l
 """
 
 __version__ = "0.1.0"
+
+
+def _moved(old: str, new: str, names: set[str]):
+    """A module ``__getattr__`` for a module that moved to ``new``: each of ``names`` is
+    still found in ``old``, with a DeprecationWarning, for one release."""
+    import importlib
+    import warnings
+
+    def __getattr__(name: str):
+        if name not in names:
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        warnings.warn(f"{old}.{name} moved to {new}.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(new), name)
+
+    return __getattr__

@@ -16,7 +16,7 @@ from conftest import NEURON_CONFIG as BASE
 from conftest import FakeClock
 
 from lossexp import __version__
-from lossexp.cli import console
+from lossexp.cli.progress import epoch_progress
 
 
 def first_update(lr: float) -> float:
@@ -236,7 +236,7 @@ def terminal():
 
 def test_a_quick_run_shows_no_progress_bar():
     clock, term = FakeClock(), terminal()
-    with console.epoch_progress(1000, "training quick", False, console=term, clock=clock) as tick:
+    with epoch_progress(1000, "training quick", False, console=term, clock=clock) as tick:
         for done in range(1, 1001):
             clock.now += 0.1 / 1000  # the whole run takes 0.1 s
             tick(done)
@@ -245,7 +245,7 @@ def test_a_quick_run_shows_no_progress_bar():
 
 def test_a_slow_run_shows_a_progress_bar_once_it_has_taken_a_moment():
     clock, term = FakeClock(), terminal()
-    with console.epoch_progress(1000, "training slow", False, console=term, clock=clock) as tick:
+    with epoch_progress(1000, "training slow", False, console=term, clock=clock) as tick:
         for done in range(1, 1001):
             clock.now += 10.0 / 1000  # the whole run takes 10 s
             tick(done)
@@ -260,7 +260,7 @@ def test_no_progress_bar_when_quiet_or_not_on_a_terminal(quiet, is_terminal):
     from rich.console import Console
 
     term = Console(file=io.StringIO(), force_terminal=is_terminal)
-    with console.epoch_progress(10, "x", quiet, console=term) as tick:
+    with epoch_progress(10, "x", quiet, console=term) as tick:
         assert tick is None
 
 

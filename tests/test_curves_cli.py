@@ -421,12 +421,15 @@ def test_compare_refuses_a_damaged_run_and_writes_nothing(runs, tmp_path, damage
 
 
 def test_compare_keeps_a_negative_loss_on_a_linear_axis(runs):
-    from lossexp.curves.compare import compare_figure, read_run
+    from lossexp.curves.compare import column_labels, read_run
+    from lossexp.curves.figures import compare_figure
 
     fallen = read_run(runs["mse_unlucky"])
     fallen.metrics = {**fallen.metrics, "loss": fallen.metrics["loss"] - 0.3}  # crosses zero
-    ax_loss = compare_figure([read_run(runs["mse_lucky"]), fallen]).axes[0]
+    pair = [read_run(runs["mse_lucky"]), fallen]
+    ax_loss = compare_figure(pair, column_labels(pair)).axes[0]
     assert ax_loss.get_yscale() == "linear"
     np.testing.assert_array_equal(ax_loss.lines[1].get_ydata(), fallen.metrics["loss"])
-    log_axes = compare_figure([read_run(runs["mse_lucky"]), read_run(runs["mse_unlucky"])])
+    pair = [read_run(runs["mse_lucky"]), read_run(runs["mse_unlucky"])]
+    log_axes = compare_figure(pair, column_labels(pair))
     assert log_axes.axes[0].get_yscale() == "log"

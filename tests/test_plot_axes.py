@@ -2,7 +2,7 @@
 
 import pytest
 
-from lossexp.run.figures import log_y
+from lossexp.output.plotting import log_y
 
 
 @pytest.mark.parametrize("low, high, labels", [

@@ -20,7 +20,8 @@ from test_sweep_support import GRID, run_files, write_config
 from typer.testing import CliRunner
 
 from lossexp.cli import app
-from lossexp.cli.sweep import Executor, SweepProgress
+from lossexp.cli.progress import SweepProgress
+from lossexp.cli.sweep import Executor
 from lossexp.errors import LossexpError
 from lossexp.sweep import driver, executors, load_sweep_config, run_sweep
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, EXECUTORS, QUIET_HTTP

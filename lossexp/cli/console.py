@@ -6,11 +6,9 @@ error never pay for it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
-import time
 from typing import TYPE_CHECKING
 
 from lossexp.errors import one_line
@@ -79,55 +77,3 @@ def show_run(cfg: dict, summary: dict, run_dir) -> None:
     """The summary table, then where the run was written (on one line, never wrapped)."""
     _console("out").print(run_table(cfg, summary))
     _console("out").print(f"written to {run_dir}", markup=False, highlight=False, soft_wrap=True)
-
-
-# A run still going after this many seconds gets a progress bar; quicker runs print none.
-PROGRESS_DELAY = 0.5
-
-
-@contextlib.contextmanager
-def epoch_progress(total: int, label: str, quiet: bool, *, console: Console | None = None,
-                   clock=time.monotonic):
-    """A progress bar for long runs; yields a callback taking the epochs done so far.
-
-    The bar appears only once the run has taken ``PROGRESS_DELAY`` seconds, and only on
-    a terminal (or the ``console`` given), so quick runs and piped output stay quiet.
-    """
-    if quiet:
-        yield None
-        return
-    console = console or _console("err")
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeRemainingColumn,
-    )
-
-    progress = Progress("[progress.description]{task.description}", BarColumn(),
-                        MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                        transient=True, auto_refresh=False)
-    task = progress.add_task(label, total=total)
-    start = clock()
-    step = max(1, total // 200)
-    state = {"shown": False, "last": 0}
-
-    def update(done: int):
-        if done - state["last"] < step and done != total:
-            return
-        state["last"] = done
-        if not state["shown"]:
-            if clock() - start < PROGRESS_DELAY:
-                return
-            progress.start()
-            state["shown"] = True
-        progress.update(task, completed=done, refresh=True)
-
-    try:
-        yield update
-    finally:
-        if state["shown"]:
-            progress.stop()

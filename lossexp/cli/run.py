@@ -24,6 +24,7 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
     """Train one model from CONFIG and save metrics, summary and plots under OUTPUTS/<name>/."""
     with guarded(debug):
         from lossexp.cli import console
+        from lossexp.cli.progress import epoch_progress
         from lossexp.config import load_config
         from lossexp.output.rundir import check_outputs_root
         from lossexp.run.experiment import run_experiment
@@ -32,7 +33,7 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         check_outputs_root(outputs)
-        with console.epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
+        with epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)
         run_dir = save_run(result, outputs)
         if not quiet:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -55,65 +53,6 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
     flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
              "--no-rows": rows is False, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
-
-
-def clock_time(seconds: float) -> str:
-    """Seconds as h:mm:ss, rounded to the second."""
-    return str(timedelta(seconds=round(seconds)))
-
-
-class SweepProgress:
-    """A progress bar over chunks, with neuron-epochs per second and the time left.
-
-    Shown only on a terminal (``console``, by default stderr) and never when quiet, so CI
-    logs and pipes stay clean. The rate counts the work of this call only: chunks finished
-    by an earlier, interrupted call are neither work done nor work left.
-    """
-
-    def __init__(self, quiet: bool, *, console=None, clock=time.monotonic):
-        self.quiet, self.console, self.clock = quiet, console, clock
-        self.bar = None
-
-    def start(self, plan, done: frozenset[int]) -> None:
-        if self.quiet:
-            return
-        from lossexp.cli import console as terminal
-
-        console = self.console or terminal.err
-        if not console.is_terminal:
-            return
-        from rich.progress import BarColumn, Progress, TextColumn
-
-        todo = [plan.chunk(i) for i in range(plan.total_chunks) if i not in done]
-        self.work, self.trained = sum(plan.neuron_epochs(c) for c in todo), 0
-        self.chunks, self.total, self.began = len(done), plan.total_chunks, self.clock()
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.fields[status]}"), console=console,
-                            transient=True, auto_refresh=False)
-        self.task = self.bar.add_task(f"sweep {plan.config['name']}", total=max(self.work, 1),
-                                      status=self.status())
-        self.bar.start()
-
-    def status(self) -> str:
-        """Chunks done; once one is, the rate so far and the time left at that rate."""
-        text = f"{self.chunks}/{self.total} chunks"
-        elapsed = self.clock() - self.began
-        if self.trained == 0 or elapsed <= 0:
-            return text
-        rate = self.trained / elapsed
-        return (f"{text}  {rate / 1e6:.0f} M neuron-epochs/s  "
-                f"{clock_time((self.work - self.trained) / rate)} left")
-
-    def advance(self, chunk, neuron_epochs: int) -> None:
-        if self.bar is None:
-            return
-        self.chunks += 1
-        self.trained += neuron_epochs
-        self.bar.update(self.task, completed=self.trained, status=self.status(), refresh=True)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _note_a_missing_kernel() -> None:
@@ -184,6 +123,7 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
                              plots=plots, rows=rows, quiet=quiet, debug=debug)
     with guarded(debug):
+        from lossexp.cli.progress import SweepProgress
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
         cfg = load_sweep_config(config, sets)

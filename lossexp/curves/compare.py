@@ -17,9 +17,7 @@ import numpy as np
 
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.text import cell
-from lossexp.output.text import markdown_table as _markdown
-from lossexp.train.features import gradient_norm
+from lossexp.output.text import cell, markdown_table
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
 
@@ -133,64 +131,25 @@ def column_labels(runs: list[Run]) -> list[str]:
     return names if len(set(names)) == len(names) else [str(run.directory) for run in runs]
 
 
-def markdown_table(runs: list[Run]) -> str:
+def comparison_table(runs: list[Run]) -> str:
     rows = [[label, *cells] for label, cells in table_rows(runs)]
-    return _markdown(["", *column_labels(runs)], rows, numeric=True)
+    return markdown_table(["", *column_labels(runs)], rows, numeric=True)
 
 
 def markdown_document(runs: list[Run]) -> str:
     sources = ", ".join(f"`{run.directory}`" for run in runs)
-    return f"# Comparison of {len(runs)} runs\n\n{markdown_table(runs)}\nRuns: {sources}.\n"
-
-
-# --- the figure ----------------------------------------------------------------------------
-
-def compare_figure(runs: list[Run]):
-    """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run."""
-    from matplotlib.figure import Figure
-
-    from lossexp.run.figures import positive_or_nan, run_label
-
-    fig = Figure(figsize=(7.5, 8.5), layout="constrained")
-    ax_loss, ax_out, ax_grad = fig.subplots(3, 1, sharex=True)
-    # A loss that goes negative (a Gaussian NLL, uncertainty weighting) has no log axis:
-    # its magnitude would dip to zero and climb again where the loss just keeps falling.
-    log_loss = all(np.all(loss[np.isfinite(loss)] > 0)
-                   for loss in (run.metrics["loss"] for run in runs))
-    for index, (run, label) in enumerate(zip(runs, column_labels(runs))):
-        style = ("-", "--", ":", "-.")[index // 10 % 4]
-        epochs = run.metrics["epoch"]
-        loss = positive_or_nan(run.metrics["loss"]) if log_loss else run.metrics["loss"]
-        (line,) = ax_loss.plot(epochs, loss, ls=style, lw=1.8,
-                               label=f"{label}: {run_label(run.config)}")
-        colour = line.get_color()
-        plateau = run.summary.get("plateau_epochs") or 0
-        if plateau:
-            ax_loss.axvline(plateau, color=colour, ls=":", lw=1.2)
-        ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
-        grad = gradient_norm(run.metrics)
-        if grad is not None:
-            ax_grad.plot(epochs, positive_or_nan(grad), color=colour, ls=style, lw=1.8)
-    ax_loss.set(yscale="log" if log_loss else "linear",
-                ylabel="loss (log scale)" if log_loss else "loss",
-                title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
-    ax_out.set(ylabel="output a (first sample)")
-    ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",
-                xlim=(0, max(run.metrics["epoch"][-1] for run in runs)))
-    ax_loss.legend(loc="best", fontsize="small")
-    for ax in (ax_loss, ax_out, ax_grad):
-        ax.grid(alpha=0.3, which="both")
-    return fig
+    return f"# Comparison of {len(runs)} runs\n\n{comparison_table(runs)}\nRuns: {sources}.\n"
 
 
 def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     """Write compare.png, compare.svg and compare.md into ``out``; return the table."""
+    from lossexp.curves.figures import compare_figure
     from lossexp.output.figure_files import save_all
 
     if not runs:
         raise LossexpError("give at least one run directory")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = save_all([(compare_figure(runs), "compare")], out)
+    paths = save_all([(compare_figure(runs, column_labels(runs)), "compare")], out)
     atomic.write_text(out / "compare.md", markdown_document(runs))
-    return markdown_table(runs), [*paths, out / "compare.md"]
+    return comparison_table(runs), [*paths, out / "compare.md"]

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from lossexp.config import load_config
+from lossexp.demos.fit import Fit, fit
 from lossexp.demos.reports import (
     Report,
     heteroscedastic_report,
@@ -29,36 +28,7 @@ from lossexp.demos.reports import (
 )
 from lossexp.errors import LossexpError, unknown_name
 from lossexp.output import atomic, serialize
-from lossexp.output.text import cell, shell_command
-from lossexp.output.text import markdown_table as _markdown
-from lossexp.run.experiment import run_experiment
-from lossexp.tasks import Data
-from lossexp.train.engine import Network, Params
-
-# --- running the variants -------------------------------------------------------------------
-
-@dataclass
-class Fit:
-    """One trained variant: its config, data, final parameters and metrics.csv columns."""
-
-    label: str
-    cfg: dict
-    data: Data
-    network: Network
-    params: Params
-    metrics: dict[str, np.ndarray]
-
-    def predict(self, x) -> np.ndarray:
-        """Run 0's outputs at inputs x (M, n_in): (M, n_out)."""
-        _, acts = self.network.forward(self.params, np.asarray(x, dtype=np.float64))
-        return acts[-1][0]
-
-
-def fit(label: str, cfg: dict) -> Fit:
-    """Train ``cfg`` exactly as ``lossexp run`` does and keep the fitted model."""
-    result = run_experiment(cfg)
-    return Fit(label, cfg, result.data, result.network, result.params, result.metrics)
-
+from lossexp.output.text import cell, markdown_table, shell_command
 
 # --- the demos ------------------------------------------------------------------------------
 
@@ -122,7 +92,7 @@ def _overrides(demo: Demo, overrides: tuple[str, ...]) -> list[str]:
 
 def shipped_configs() -> Path:
     """The configs shipped in the source tree beside the package, else ./configs."""
-    beside = Path(__file__).resolve().parent.parent / "configs"
+    beside = Path(__file__).resolve().parents[2] / "configs"
     return beside if beside.is_dir() else Path("configs")
 
 
@@ -145,8 +115,9 @@ def run_demo(name: str, configs: Path | None = None) -> Report:
     return report
 
 
-def markdown_table(report: Report) -> str:
-    return _markdown(report.columns, [[cell(v, none="-") for v in values] for values in report.rows])
+def report_table(report: Report) -> str:
+    cells = [[cell(v, none="-") for v in values] for values in report.rows]
+    return markdown_table(report.columns, cells)
 
 
 def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:
@@ -154,7 +125,7 @@ def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:
     final = Path(outputs) / f"demo_{report.name}"
     with atomic.building_directory(final) as tmp:
         atomic.write_text(tmp / "summary.json", serialize.json_text(report.as_dict()))
-        atomic.write_text(tmp / "table.md", markdown_table(report))
+        atomic.write_text(tmp / "table.md", report_table(report))
         if plots:
             from lossexp.demos.figures import plot_demo
             plot_demo(report, tmp)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.output.figure_files import save_all
-from lossexp.run.figures import figure as _axes
+from lossexp.output.plotting import figure as _axes
 from lossexp.tasks.regression import line, noise_std
 
 TRUTH_STYLE = {"color": "black", "ls": "--", "lw": 1.5}

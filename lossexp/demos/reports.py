@@ -1,7 +1,7 @@
 """The numbers behind each ``lossexp demo``: from the trained variants to a table and
 sentences stating what the notes claim, with the measured values in them.
 
-Each ``*_report`` takes the fitted variants (``lossexp.demos.catalogue.Fit``) in the order the demo
+Each ``*_report`` takes the fitted variants (``lossexp.demos.fit.Fit``) in the order the demo
 lists them and returns a ``Report``. Nothing here trains, prints or plots.
 """
 
@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lossexp.demos.fit import Fit
 from lossexp.errors import LossexpError
 from lossexp.library import losses
 from lossexp.tasks.regression import line, noise_std
-
-if TYPE_CHECKING:
-    from lossexp.demos import Fit
 
 
 @dataclass

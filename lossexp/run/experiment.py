@@ -13,6 +13,7 @@ import numpy as np
 
 from lossexp.output.serialize import plain
 from lossexp.tasks import Data, make_data
+from lossexp.train.batches import minibatches
 from lossexp.train.engine import Network, Params, train
 from lossexp.train.features import shape_features
 from lossexp.train.model import build_model
@@ -39,25 +40,6 @@ def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
     if row["epochs_to_target"] == NEVER:
         row["epochs_to_target"] = None
     return row
-
-
-def minibatches(samples: int, batch_size: int | None, seed: int) -> Callable[[int], list] | None:
-    """The engine's ``batches(epoch)``: a fresh shuffle of the samples every epoch, cut into
-    batches of ``batch_size`` (the last may be smaller); None (full batch) when one batch
-    would hold every sample.
-
-    The shuffles come from one ``numpy.random.Generator`` seeded by ``seed``, one
-    ``permutation`` per epoch in order, so a seed always gives the same batches.
-    """
-    if batch_size is None or batch_size >= samples:
-        return None
-    rng = np.random.default_rng(seed)
-
-    def batches(epoch: int) -> list[np.ndarray]:
-        order = rng.permutation(samples)
-        return [order[i:i + batch_size] for i in range(0, samples, batch_size)]
-
-    return batches
 
 
 def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lossexp.errors import LossexpError
 from lossexp.output.rundir import check_outputs_root, run_directory, versions
-from lossexp.sweep.chunk import train_chunk
+from lossexp.sweep.chunk import free_of_the_interpreter_lock, train_chunk
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
 from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
 from lossexp.sweep.store import ChunkStore
@@ -132,7 +132,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     try:
         if todo:
             with open_pool(executor, workers, scheduler, client,
-                           threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
+                           threads_suffice=free_of_the_interpreter_lock(plan)) as pool:
                 # Only now: an executor that cannot start (no dask, no scheduler) writes
                 # nothing. From here the store holds the directory's lock.
                 store.record(manifest)

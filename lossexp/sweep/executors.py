@@ -23,7 +23,7 @@ def local_kind(workers: int, threads_suffice: bool = False) -> str:
     Threads share one interpreter lock. Formatting the rows of sweep.csv is Python, and
     so is much of an epoch on the NumPy engine, so in general only processes scale with
     the cores. But when the chunks train in the compiled kernel and write no rows
-    (``threads_suffice``, see Plan.free_of_the_interpreter_lock), two threads train in
+    (``threads_suffice``, see sweep.chunk.free_of_the_interpreter_lock), two threads train in
     parallel as well as two processes, without their start-up or the pickling of every
     result; and a single worker gains nothing from being a process either.
     """

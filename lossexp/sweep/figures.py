@@ -131,7 +131,7 @@ def cdf_figure(plan, tallies):
 
 
 def curves_figure(plan, tallies):
-    from lossexp.run.figures import log_y
+    from lossexp.output.plotting import log_y
     from lossexp.sweep.chunk import thinned_epochs
 
     epochs = thinned_epochs(plan.epochs)

@@ -64,19 +64,6 @@ class Plan:
     def total_chunks(self) -> int:
         return len(self.series) * self.chunks_per_series
 
-    def free_of_the_interpreter_lock(self) -> bool:
-        """Whether chunks spend nearly all their time in code that releases Python's
-        interpreter lock: every series trains in the compiled kernel, no rows of sweep.csv
-        are formatted, and chunks are big enough for the two calls an epoch makes under
-        the lock not to matter. (1e6 starts, no rows, 2 cores: threads took 0.34 s to
-        processes' 0.45 s in chunks of 32768 starts and 0.46 s to 0.51 s in chunks of
-        16384, but 0.9 s to 0.65 s in chunks of 8192.)"""
-        from lossexp.sweep.chunk import trains_on_the_kernel
-
-        return (self.kernel and not self.config["sweep"]["rows"]
-                and self.chunk_size >= DEFAULT_CHUNK_SIZE
-                and all(trains_on_the_kernel(s.config) for s in self.series))
-
     def neuron_epochs(self, chunk: Chunk) -> int:
         """Neurons trained times epochs: the unit of a sweep's throughput."""
         return chunk.size * self.epochs

@@ -1,0 +1,63 @@
+"""What every figure shares: fixed-margin figures, log axes labelled in plain text, the
+title line of a run, and values made safe for a log axis.
+
+Figure modules import matplotlib only when a plot is drawn, and use the object-oriented API
+(``Figure``) rather than pyplot: no global state, no GUI backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
+    """A figure with fixed margins that fit a two-line title and the axis labels.
+
+    Fixed margins rather than constrained layout: solving the layout cost more than
+    drawing the figure, and these figures all have the same furniture.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=0.11, right=0.96, bottom=bottom, top=1 - 0.6 / height, hspace=0.12)
+    axes = fig.subplots(rows, 1, sharex=True) if rows > 1 else fig.add_subplot()
+    return fig, axes
+
+
+def log_y(ax) -> None:
+    """A log y axis labelled in plain text (1e-02), skipping mathtext's slow parser. An
+    axis spanning two decades or less also labels its 2x and 5x ticks (2e-02, 5e-02), so
+    a curve that stays inside one decade still has values to read against."""
+    from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator
+
+    def sub_decade(y, pos=None) -> str:
+        low, high = sorted(ax.get_ylim())  # read when drawn, with the final limits
+        return f"{y:.0e}" if 0 < low and high <= 100 * low else ""
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(FuncFormatter(sub_decade))
+
+
+def run_label(cfg: dict) -> str:
+    """The key values of a config, for titles: loss, activation, start, lr."""
+    model = cfg["model"]
+    parts = [cfg["loss"]["name"]]
+    if model["kind"] == "neuron":
+        init = model["init"]
+        parts += [model["activation"]["name"], f"w0={init['w']:g}, b0={init['b']:g}"]
+    else:
+        init = model["init"]
+        scale = "" if init["scale"] is None else f" {init['scale']:g}"
+        parts += ["-".join(str(n) for n in model["layers"]),
+                  f"{model['hidden_activation']['name']}/{model['output_activation']['name']}",
+                  f"init {init['scheme']}{scale}"]
+    parts.append(f"lr={cfg['train']['lr']:g}")
+    return ", ".join(parts)
+
+
+def positive_or_nan(values):
+    """|values| with zeros and non-finite values as NaN: gaps on a log axis, not failures."""
+    values = np.abs(np.asarray(values, dtype=float))
+    return np.where((values > 0) & np.isfinite(values), values, np.nan)
