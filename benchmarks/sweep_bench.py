@@ -33,7 +33,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-EPOCHS, LR, TOLERANCE, RHO = 300, 0.15, 0.1, 1e-3
+EPOCHS, LR, TOLERANCE, PLATEAU_FRACTION = 300, 0.15, 0.1, 0.1
 
 
 def sweep_config(starts: int, epochs: int = EPOCHS) -> dict:
@@ -46,19 +46,18 @@ def sweep_config(starts: int, epochs: int = EPOCHS) -> dict:
         "model": {"kind": "neuron", "activation": "sigmoid", "init": {"w": 0.0, "b": 0.0}},
         "loss": "quadratic",
         "train": {"lr": LR, "epochs": epochs},
-        "target": {"tolerance": TOLERANCE, "plateau_threshold": RHO},
+        "target": {"tolerance": TOLERANCE, "plateau_fraction": PLATEAU_FRACTION},
         "sweep": {"random": {"count": starts, "seed": 0}},
     }
     return resolve(data, {}, "<bench>", default_name="bench", extra={"sweep": sweep_section()})
 
 
-def straightforward(w, b, *, x=1.0, y=0.0, lr=LR, epochs=EPOCHS, tol=TOLERANCE, rho=RHO):
+def straightforward(w, b, *, x=1.0, y=0.0, lr=LR, epochs=EPOCHS, tol=TOLERANCE,
+                    fraction=PLATEAU_FRACTION):
     """The same sweep as one whole-array NumPy computation: sigmoid neuron, C = (a - y)^2 / 2."""
     w, b = w.copy(), b.copy()
     n = w.size
-    epochs_to_target = np.full(n, -1)
-    plateau = np.zeros(n, dtype=np.int64)
-    on_plateau = np.ones(n, dtype=bool)
+    epochs_to_target, plateau, half_way = np.full(n, -1), np.full(n, -1), np.full(n, -1)
     diverged = np.zeros(n, dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(epochs + 1):
@@ -67,18 +66,18 @@ def straightforward(w, b, *, x=1.0, y=0.0, lr=LR, epochs=EPOCHS, tol=TOLERANCE, 
             loss = 0.5 * (a - y) ** 2
             delta = (a - y) * a * (1.0 - a)
             grad_w, grad_b = delta * x, delta
-            reached = np.abs(a - y) < tol
-            epochs_to_target[reached & (epochs_to_target == -1)] = t
-            diverged |= ~np.isfinite(loss)
+            r = np.abs(a - y)
             if t == 0:
-                initial_loss = loss
+                plateau_bound, half_bound = r - fraction * (r - tol), r - 0.5 * (r - tol)
+            for first, bound in ((epochs_to_target, tol), (plateau, plateau_bound),
+                                 (half_way, half_bound)):
+                first[(r < bound) & (first == -1)] = t
+            diverged |= ~np.isfinite(loss)
             if t < epochs:
-                on_plateau &= (lr * (grad_w ** 2 + grad_b ** 2) < rho * initial_loss) & ~reached
-                plateau += on_plateau
                 w = w - lr * grad_w
                 b = b - lr * grad_b
     return {"epochs_to_target": epochs_to_target, "final_loss": loss, "final_output": a,
-            "plateau_epochs": plateau, "diverged": diverged}
+            "plateau_epochs": plateau, "half_way_epochs": half_way, "diverged": diverged}
 
 
 def summaries_of_chunk(plan, index):

@@ -65,7 +65,7 @@ def test_config_yaml_is_the_resolved_config_with_versions(cli, write_config, tmp
     run_ok(cli, write_config(BASE), "--outputs", tmp_path / "out", "-q", "--no-plots")
     saved = yaml.safe_load((tmp_path / "out" / "probe" / "config.yaml").read_text())
     assert saved["versions"] == {"lossexp": __version__, "numpy": numpy.__version__}
-    assert saved["target"] == {"tolerance": 0.1, "plateau_threshold": 0.001}  # default filled
+    assert saved["target"] == {"tolerance": 0.1, "plateau_fraction": 0.1}  # default filled
     assert saved["train"]["seed"] == 0 and saved["model"]["activation"] == {"name": "sigmoid"}
     assert saved["plots"] is False  # --no-plots: the run drew none, and says so
 

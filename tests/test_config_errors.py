@@ -428,7 +428,7 @@ def test_load_config_leaves_the_parsed_data_alone(write_config):
 
     data, lines = parse_yaml(BASE, "c.yaml")
     before = yaml.safe_dump(data)
-    resolve(data, lines, "c.yaml", ["train.lr=0.3", "target.plateau_threshold=0.01"],
+    resolve(data, lines, "c.yaml", ["train.lr=0.3", "target.plateau_fraction=0.2"],
             default_name="c")
     assert yaml.safe_dump(data) == before
 

@@ -289,8 +289,8 @@ train: {lr: 0.01, epochs: 5}
 def test_the_target_is_judged_on_the_mean_head_only():
     """epochs_to_target compares mu with y, never the log-variance column."""
     from lossexp.train.engine import Step
-    from lossexp.train.outcome import output_residual
+    from lossexp.train.outcome import worst_residual
 
     mu_and_log_var = np.array([[[0.5, -7.0]]])  # (R=1, N=1, 2 heads)
     step = Step(0, None, [], [mu_and_log_var], np.zeros(1), [], [], np.zeros((1, 1, 2)))
-    assert output_residual(step, np.array([[0.45]]))[0] == pytest.approx(0.05)
+    assert worst_residual(step, np.array([[0.45]]))[0] == pytest.approx(0.05)

@@ -12,7 +12,8 @@ from lossexp.run.experiment import run_experiment
 from lossexp.train.features import FEATURES, checkpoint_epoch, shape_features
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-OUTCOME = {"initial_loss": 4.0, "final_loss": 0.5, "epochs_to_target": 7, "plateau_epochs": 2}
+OUTCOME = {"initial_loss": 4.0, "final_loss": 0.5, "epochs_to_target": 7, "plateau_epochs": 2,
+           "half_way_epochs": 5, "approach_epochs": 2}
 
 
 def neuron_metrics(loss, *, z=None, grad_w=None, grad_b=None):

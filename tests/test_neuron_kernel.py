@@ -49,8 +49,8 @@ def train_both(loss, loss_params, *, lr=0.15, epochs=40, x=1.0, y=0.0, tolerance
     results = []
     for use_kernel in (False, True):
         params = neuron_params(w, b)
-        tracker = OutcomeTracker(w.size, ys, tolerance=tolerance,
-                                 plateau_threshold=1e-3)
+        tracker = OutcomeTracker(network, ys, tolerance=tolerance,
+                                 plateau_fraction=0.1)
         if use_kernel:
             neuron_kernel.train(network, params, xs, ys, lr=lr, epochs=epochs, tracker=tracker,
                                 how=how)
@@ -137,7 +137,7 @@ def test_the_watched_runs_are_evaluated_at_their_epochs_only():
     seen = []
     watch = neuron_kernel.Watch(np.array([3, 17]), frozenset({0, 5, 6, 12}),
                                 lambda step: seen.append((step.epoch, step.loss)))
-    tracker = OutcomeTracker(w.size, y, tolerance=0.1, plateau_threshold=1e-3)
+    tracker = OutcomeTracker(network, y, tolerance=0.1, plateau_fraction=0.1)
     neuron_kernel.train(network, neuron_params(w, b), x, y, lr=0.15, epochs=12, tracker=tracker,
                         how=neuron_kernel.kernel_loss(network, x, y, None), watch=watch)
     losses = []
@@ -157,15 +157,15 @@ def test_a_sampled_curve_keeps_one_kind_of_nan():
 def test_the_compiled_epoch_refuses_what_it_cannot_take():
     from lossexp.train import _neuron_kernel
 
-    n = 4  # w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound:
-    arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool), np.zeros(n, np.int64),
-              np.ones(n, np.uint8), np.zeros(n, np.int64), np.zeros(n)]
-    settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0)
+    n = 4  # w, b, e; unreached, epochs_unreached and bound, a row per milestone; sign:
+    arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.ones((3, n), bool),
+              np.zeros((3, n), np.int64), np.zeros((3, n)), np.ones(n)]
+    settings = (1.0, 0.0, 0.1, 1.0, 1.0, 700.0)  # x, y, lr, g1, g2, exp_clip
     with pytest.raises(ValueError, match="loss: unknown code 7"):
         _neuron_kernel.epoch(*arrays, *settings, 7)
     short = list(arrays)
-    short[4] = np.zeros(n - 1, np.int64)
-    with pytest.raises(ValueError, match="epochs_unreached: expected 4 items of 8 bytes"):
+    short[4] = np.zeros((3, n - 1), np.int64)
+    with pytest.raises(ValueError, match="epochs_unreached: expected 12 items of 8 bytes"):
         _neuron_kernel.epoch(*short, *settings, _neuron_kernel.QUADRATIC)
     with pytest.raises(TypeError):  # a read-only buffer where the kernel writes
         _neuron_kernel.epoch(b"\0" * 8 * n, *arrays[1:], *settings, _neuron_kernel.QUADRATIC)

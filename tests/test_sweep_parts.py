@@ -93,17 +93,19 @@ def test_rows_are_the_bytes_writers_csv_text_gives():
     outcome = {"epochs_to_target": np.array([0, NEVER, 17, 300]),
                "final_loss": np.array([np.nan, np.inf, 0.5, 1 / 3]),
                "final_output": np.array([0.25, 1.0, -np.inf, 2e-5]),
-               "plateau_epochs": np.array([0, 300, 5, 0]),
+               "plateau_epochs": np.array([0, NEVER, 5, 0]),
+               "half_way_epochs": np.array([0, NEVER, 9, 40]),
+               "approach_epochs": np.array([0, NEVER, 8, 260]),
                "diverged": np.array([True, False, False, True])}
     text = HEADER + rows_text("quadratic lr=0.15", w0, b0, z0, outcome)
-    ett = [None if v == NEVER else int(v) for v in outcome["epochs_to_target"]]
-    numbers = csv_text({"w0": w0, "b0": b0, "z0": z0, "epochs_to_target": ett,
-                        **{k: outcome[k] for k in COLUMNS[5:]}})
+    epochs = {k: [None if v == NEVER else int(v) for v in outcome[k]]
+              for k in ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs")}
+    numbers = csv_text({"w0": w0, "b0": b0, "z0": z0, **{k: epochs.get(k, outcome[k]) for k in COLUMNS[4:]}})
     head, *lines = numbers.splitlines()
     reference = "".join(f"{label},{line}\n" for label, line in
                         zip(["series"] + ["quadratic lr=0.15"] * 4, [head, *lines]))
     assert text == reference
-    assert text.splitlines()[2].split(",")[4] == ""
+    assert text.splitlines()[2].split(",")[4] == "" and text.splitlines()[2].split(",")[7] == ""
 
 
 # --- percentiles and the sentence -----------------------------------------------------------

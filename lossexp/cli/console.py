@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # Output to a file or a pipe has no terminal to fit: rather than rich's 80 columns, lines
 # there wrap at this width (COLUMNS, when set, still decides).
 PIPED_WIDTH = 120
+EPOCH_KEYS = ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs")
 
 
 @functools.cache
@@ -53,23 +54,32 @@ def run_table(cfg: dict, summary: dict) -> Table:
     title = (f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
              f"{cfg['train']['epochs']} epochs)")
     table = Table(title=title, title_justify="left", min_width=len(title))
+    theory = "predicted_plateau_epochs" in summary
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
+    if theory:
+        table.add_column("theory", justify="right")
     rows = [
-        ("initial output", summary["initial_output"]),
-        ("final output", summary["final_output"]),
-        ("initial loss", summary["initial_loss"]),
-        ("final loss", summary["final_loss"]),
-        (f"epochs to target (|a - y| < {cfg['target']['tolerance']:g})", summary["epochs_to_target"]),
-        ("plateau (epochs)", summary["plateau_epochs"]),
-        ("diverged", summary["diverged"]),
+        ("initial output", "initial_output"),
+        ("final output", "final_output"),
+        ("initial loss", "initial_loss"),
+        ("final loss", "final_loss"),
+        (f"epochs to target (|a - y| < {cfg['target']['tolerance']:g})", "epochs_to_target"),
+        ("plateau (epochs)", "plateau_epochs"),
+        ("half way (epochs)", "half_way_epochs"),
+        ("approach: half way -> target", "approach_epochs"),
+        ("diverged", "diverged"),
     ]
     if "final_accuracy" in summary:
-        rows[2:2] = [("initial accuracy", summary["initial_accuracy"]),
-                     ("final accuracy", summary["final_accuracy"])]
-    for label, value in rows:
-        # null means "never" for the epoch count, and "not a finite number" everywhere else
-        table.add_row(label, cell(value, none="never" if label.startswith("epochs to") else "—"))
+        rows[2:2] = [("initial accuracy", "initial_accuracy"), ("final accuracy", "final_accuracy")]
+    for label, key in rows:
+        # null means "never" for an epoch count, and "not a finite number" everywhere else
+        never = "never" if key in EPOCH_KEYS else "—"
+        cells = [cell(summary[key], none=never)]
+        if theory:
+            predicted = f"predicted_{key}"
+            cells.append(cell(summary[predicted], none=never) if predicted in summary else "")
+        table.add_row(label, *cells)
     return table
 
 

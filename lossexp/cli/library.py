@@ -40,7 +40,8 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
         from lossexp.cli.console import out
         from lossexp.library import catalogue
 
-        for line in _explanation_lines(catalogue.explain(loss, activation)):
+        explanation = catalogue.explain(loss, activation)
+        for line in _explanation_lines(explanation) + _flow_lines(explanation):
             out.print(line, markup=False, soft_wrap=True)
 
 
@@ -187,3 +188,31 @@ def _explanation_lines(e) -> list[str]:
                  f"a = {_numbers(x.a)}, dC/da = {_numbers(x.dc_da)}{slope}, "
                  f"delta = {_numbers(x.delta)}")
     return lines
+
+
+FLOW_LR, FLOW_X, FLOW_HORIZON = 0.15, 1.0, 100_000
+
+
+def _flow_lines(e) -> list[str]:
+    """One neuron on one sample as a flow of z, and what it predicts from the saturated
+    start above (lossexp.train.theory); nothing where the pair or its example has no flow."""
+    from lossexp.library import activations, losses
+    from lossexp.train.engine import Network
+    from lossexp.train.theory import predict
+
+    loss, act = losses.get(e.loss), activations.get(e.activation)
+    if e.warning or e.example is None or len(e.example.z) != 1 or loss.columns(1) != 1 \
+            or loss.learned_per_target:
+        return []
+    (z0,), (y,) = e.example.z, e.example.y
+    p = predict(Network([act], loss), z0=z0, x=FLOW_X, y=y, lr=FLOW_LR, epochs=FLOW_HORIZON,
+                tolerance=0.1, plateau_fraction=0.1)
+
+    def epochs(value):
+        return "never" if value is None else f"{value:.4g}"
+
+    return ["  one neuron on one sample moves z by -lr (1 + x^2) delta per epoch: "
+            "dz/dt = -lr (1 + x^2) delta(z)",
+            f"  predicted from z = {z0:g}, y = {y:g}, x = {FLOW_X:g}, lr = {FLOW_LR:g} "
+            f"(target |a - y| < 0.1): plateau {epochs(p.plateau_epochs)} epochs, half way "
+            f"{epochs(p.half_way_epochs)}, target {epochs(p.epochs_to_target)}"]

@@ -78,7 +78,9 @@ def build_schema(extra: dict | None = None, extra_check=None) -> s.Section:
         }),
         "target": s.Section({
             "tolerance": s.Number(default=0.1, gt=0),
-            "plateau_threshold": s.Number(default=0.001, gt=0, lt=1),
+            "plateau_fraction": s.Number(default=0.1, gt=0, lt=1,
+                                         doc="the plateau ends once the outputs have covered "
+                                             "this fraction of their way to the target band"),
         }, default={}),
         "plots": s.Boolean(default=True),
         **(extra or {}),

@@ -47,6 +47,8 @@ DEFAULT_TOLERANCES: dict[str, Tolerance] = {
     "final_loss": _LOSS,
     "epochs_to_target": _EPOCHS,
     "plateau_epochs": _EPOCHS,
+    "half_way_epochs": _EPOCHS,
+    "approach_epochs": _EPOCHS,
     "steepest_descent_epoch": _EPOCHS,
     "loss_rises": Tolerance(rtol=0.05, atol=2),
     "loss_at_10pct": _LOSS,

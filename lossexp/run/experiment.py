@@ -17,7 +17,8 @@ from lossexp.train.batches import minibatches
 from lossexp.train.engine import Network, Params, train
 from lossexp.train.features import shape_features
 from lossexp.train.model import build_model
-from lossexp.train.outcome import NEVER, OutcomeTracker
+from lossexp.train.theory import neuron_prediction
+from lossexp.train.outcome import EPOCH_COUNTS, NEVER, OutcomeTracker
 from lossexp.train.trace import Trace
 
 
@@ -36,20 +37,20 @@ class RunResult:
 
 
 def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
+    """One run's outcome; a milestone never reached is None (null in summary.json)."""
     row = {k: plain(v[index]) for k, v in outcome.as_dict().items()}
-    if row["epochs_to_target"] == NEVER:
-        row["epochs_to_target"] = None
-    return row
+    return {k: None if k in EPOCH_COUNTS and v == NEVER else v for k, v in row.items()}
 
 
 def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
     """Train the model of a resolved config and gather what a run reports."""
     data = make_data(cfg["task"], cfg["train"]["seed"])
     network, params, layers = build_model(cfg)
+    initial = params.copy()
     tr, target = cfg["train"], cfg["target"]
     trace = Trace(network, layers, data.samples, y=data.y, classification=data.classification)
-    outcome = OutcomeTracker(params.runs, data.y, tolerance=target["tolerance"],
-                             plateau_threshold=target["plateau_threshold"])
+    outcome = OutcomeTracker(network, data.y, tolerance=target["tolerance"],
+                             plateau_fraction=target["plateau_fraction"])
     train(network, params, data.x, data.y, lr=tr["lr"], epochs=tr["epochs"],
           recorders=[trace, outcome], on_epoch=on_epoch,
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
@@ -60,5 +61,8 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
     if params.loss_params:  # what the loss learned itself (uncertainty weighting's sigma_k)
         summary.update(plain(network.loss.learned_summary(params.loss_params[0][0])))
     summary.update(shape_features(metrics, summary, network.output_activation))
+    prediction = neuron_prediction(network, data.x, data.y, initial, cfg)
+    if prediction is not None:
+        summary.update(prediction.as_summary())
     snapshots = {} if trace.neuron else trace.output_preactivations(0)
     return RunResult(cfg, metrics, summary, snapshots, network, params, data)

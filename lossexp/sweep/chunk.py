@@ -109,8 +109,8 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     if not plan.kernel:
         how = None
     params = neuron_params(w0, b0)
-    outcome = OutcomeTracker(chunk.size, data.y, tolerance=target["tolerance"],
-                             plateau_threshold=target["plateau_threshold"])
+    outcome = OutcomeTracker(network, data.y, tolerance=target["tolerance"],
+                             plateau_fraction=target["plateau_fraction"])
     first = FirstPreactivation()
     picked = sampled_starts(plan.starts.count, plan.config["sweep"]["curves"])
     picked = picked[(picked >= chunk.lo) & (picked < chunk.hi)]

@@ -7,16 +7,20 @@ from lossexp.output.serialize import csv_rows, format_column
 from lossexp.train.outcome import NEVER
 
 COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_output",
-           "plateau_epochs", "diverged")
+           "plateau_epochs", "half_way_epochs", "approach_epochs", "diverged")
 HEADER = ",".join(COLUMNS) + "\n"
 
 
 def rows_text(label: str, w0, b0, z0, outcome: dict) -> str:
-    """The CSV rows (no header) of one chunk's starts; a start never on target has an empty
-    epochs_to_target cell, as a missing value does everywhere in lossexp's CSVs."""
-    ett = [("" if v == NEVER else str(v)) for v in outcome["epochs_to_target"].tolist()]
+    """The CSV rows (no header) of one chunk's starts; a milestone never reached has an
+    empty cell, as a missing value does everywhere in lossexp's CSVs."""
+    def epochs(name: str) -> list[str]:
+        return ["" if v == NEVER else str(v) for v in outcome[name].tolist()]
+
+    ett = epochs("epochs_to_target")
     columns = [[label] * len(ett), format_column(w0), format_column(b0), format_column(z0),
                ett, format_column(outcome["final_loss"]),
-               format_column(outcome["final_output"]),
-               format_column(outcome["plateau_epochs"]), format_column(outcome["diverged"])]
+               format_column(outcome["final_output"]), epochs("plateau_epochs"),
+               epochs("half_way_epochs"), epochs("approach_epochs"),
+               format_column(outcome["diverged"])]
     return csv_rows(columns)

@@ -77,8 +77,7 @@ def series_summary(series: Series, tally: SeriesTally) -> dict:
     reached = tally.starts - tally.never
     n_usual, m_some = sentence_numbers(hist)
     mean = float(np.dot(np.arange(epochs + 1), hist[:-1]) / reached) if reached else None
-    # The plateau histogram has no "never" bin; a zero appended lets percentile read it.
-    plateau = _distribution(np.append(tally.plateau_epochs, 0), (50, 90))
+    plateau = _distribution(tally.plateau_epochs, (50, 90))
     return {
         "series": series.label,
         "loss": series.config["loss"],

@@ -22,7 +22,7 @@ class ChunkTally:
 
     rows: bytes
     epochs_to_target: np.ndarray  # (E + 2,): starts first on target at epoch t; last: never
-    plateau_epochs: np.ndarray  # (E + 1,): starts whose plateau lasted t epochs
+    plateau_epochs: np.ndarray  # (E + 2,): starts whose plateau lasted t epochs; last: never left
     diverged: int
     heat_cells: np.ndarray  # flat heatmap cells the chunk touched ...
     heat_count: np.ndarray  # ... how many of its starts fell in each,
@@ -47,13 +47,19 @@ class ChunkTally:
         return cls(**values)
 
 
+def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
+    """(E + 2,) counts of each epoch 0 .. E, and last, of NEVER."""
+    return np.bincount(np.where(first_epochs == NEVER, epochs + 1, first_epochs),
+                       minlength=epochs + 2)
+
+
 def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
                 curve_starts, curve_losses) -> ChunkTally:
     """Reduce the outcome arrays of a chunk's starts (as OutcomeTracker.as_dict gives them)."""
     ett = outcome["epochs_to_target"]
     never = ett == NEVER
-    ett_hist = np.bincount(np.where(never, epochs + 1, ett), minlength=epochs + 2)
-    plateau_hist = np.bincount(outcome["plateau_epochs"], minlength=epochs + 1)
+    ett_hist = histogram(ett, epochs)
+    plateau_hist = histogram(outcome["plateau_epochs"], epochs)
     inside = cells >= 0
     used, where = np.unique(cells[inside], return_inverse=True)
     reached = ~never[inside]
@@ -77,7 +83,7 @@ class SeriesTally:
     def __init__(self, epochs: int, cell_shape: tuple[int, int]):
         self.epochs = epochs
         self.epochs_to_target = np.zeros(epochs + 2, dtype=np.int64)
-        self.plateau_epochs = np.zeros(epochs + 1, dtype=np.int64)
+        self.plateau_epochs = np.zeros(epochs + 2, dtype=np.int64)
         self.diverged = 0
         self.heat_count = np.zeros(cell_shape, dtype=np.int64)
         self.heat_reached = np.zeros(cell_shape, dtype=np.int64)

@@ -1,7 +1,7 @@
 /*
  * One epoch of a sweep's hot loop, fused: a batch of single sigmoid neurons on one sample.
  *
- * The NumPy engine (lossexp/engine.py) spends an epoch in about 25 passes over the batch;
+ * The NumPy engine (lossexp/train/engine.py) spends an epoch in about 25 passes over the batch;
  * this does the same arithmetic in one pass, leaving only exp() to NumPy (the caller runs
  * np.exp over the batch between calls). Every other operation is +, -, *, / or a compare,
  * done in the engine's order, so IEEE 754 makes each result bitwise equal to the engine's:
@@ -13,7 +13,7 @@
  *     delta = (g1 (a - y)) g2 (e a) a    quadratic: g1 = 1 (half) or 2 (plain), g2 a weight
  *           = a - y                      sigmoid + cross-entropy, fused
  *     grad_w = delta x,  grad_b = delta
- * then the outcome tracker's bookkeeping (lossexp/outcome.py) and the update
+ * then the outcome tracker's milestones (lossexp/train/outcome.py) and the update
  *     w -= lr grad_w,  b -= lr grad_b,
  * and on exit e[i] = min(-z, clip) of the new z, ready for the next np.exp.
  */
@@ -45,6 +45,9 @@
 
 enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 
+/* The outcome tracker's milestones: the target, the end of the plateau, half way. */
+#define MILESTONES 3
+
 /* Several builds of the loop for x86-64, the best one picked at load time (GCC, glibc). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__GLIBC__)
 #define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -53,17 +56,19 @@ enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 #endif
 
 typedef struct {
-    double x, y, lr, tolerance, g1, g2, exp_clip;
+    double x, y, lr, g1, g2, exp_clip;
     int loss;
 } Settings;
 
 /* The loop body for neuron i; `cross_entropy` is a constant in each caller below, so each
- * loop is straight-line code the compiler can vectorise. */
-static inline void update_neuron(Py_ssize_t i, const Settings *s, const int cross_entropy,
-                                 double *restrict w, double *restrict b, double *restrict e,
+ * loop is straight-line code the compiler can vectorise. Milestone k of neuron i lives at
+ * [k * n + i] of unreached, epochs_unreached and bound: the target (0) is reached once
+ * |a - y| < bound, the loss levels (1, 2) once sign z < bound. */
+static inline void update_neuron(Py_ssize_t i, Py_ssize_t n, const Settings *s,
+                                 const int cross_entropy, double *restrict w,
+                                 double *restrict b, double *restrict e,
                                  uint8_t *restrict unreached, int64_t *restrict epochs_unreached,
-                                 uint8_t *restrict on_plateau, int64_t *restrict plateau_epochs,
-                                 const double *restrict bound)
+                                 const double *restrict bound, const double *restrict sign)
 {
     const double x = s->x, lr = s->lr;
     const double ex = e[i];
@@ -72,16 +77,15 @@ static inline void update_neuron(Py_ssize_t i, const Settings *s, const int cros
     const double delta = cross_entropy ? r : ((s->g1 * r) * s->g2) * ((ex * a) * a);
     const double grad_w = delta * x, grad_b = delta;
 
-    /* |a - y| < tolerance is false for NaN: a NaN output never reaches the target. */
-    const uint8_t still_unreached = unreached[i] & !(fabs(r) < s->tolerance);
-    unreached[i] = still_unreached;
-    epochs_unreached[i] += still_unreached;
-    /* On the plateau while the first-order drop of the loss, lr |grad C|^2, stays under
-     * rho |C(0)| (the bound) and the target is not reached. */
-    const double gain = (grad_w * grad_w + grad_b * grad_b) * lr;
-    const uint8_t still_flat = on_plateau[i] & (gain < bound[i]) & still_unreached;
-    on_plateau[i] = still_flat;
-    plateau_epochs[i] += still_flat;
+    /* z as the engine forms it, (x w) + b; a comparison with NaN is false: never reached. */
+    const double along = sign[i] * (x * w[i] + b[i]);
+    for (int k = 0; k < MILESTONES; k++) {
+        const Py_ssize_t j = k * n + i;
+        const double measured = k == 0 ? fabs(r) : along;
+        const uint8_t still = unreached[j] & !(measured < bound[j]);
+        unreached[j] = still;
+        epochs_unreached[j] += still;
+    }
 
     const double wi = w[i] - lr * grad_w, bi = b[i] - lr * grad_b;
     w[i] = wi;
@@ -96,13 +100,12 @@ static inline void update_neuron(Py_ssize_t i, const Settings *s, const int cros
                                    double *restrict b, double *restrict e,                   \
                                    uint8_t *restrict unreached,                              \
                                    int64_t *restrict epochs_unreached,                       \
-                                   uint8_t *restrict on_plateau,                             \
-                                   int64_t *restrict plateau_epochs,                         \
-                                   const double *restrict bound)                             \
+                                   const double *restrict bound,                             \
+                                   const double *restrict sign)                         \
     {                                                                                         \
         for (Py_ssize_t i = 0; i < n; i++)                                                    \
-            update_neuron(i, s, cross_entropy, w, b, e, unreached, epochs_unreached,          \
-                          on_plateau, plateau_epochs, bound);                                 \
+            update_neuron(i, n, s, cross_entropy, w, b, e, unreached, epochs_unreached,       \
+                          bound, sign);                                                  \
     }
 
 EPOCH_LOOP(quadratic_epoch, 0)
@@ -120,23 +123,23 @@ static int take(Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t n, const char *
 static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Settings s;
-    Py_buffer w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound;
-    if (!PyArg_ParseTuple(args, "w*w*w*w*w*w*w*y*dddddddi:epoch", &w, &b, &e, &unreached,
-                          &epochs_unreached, &on_plateau, &plateau_epochs, &bound, &s.x, &s.y,
-                          &s.lr, &s.tolerance, &s.g1, &s.g2, &s.exp_clip, &s.loss))
+    Py_buffer w, b, e, unreached, epochs_unreached, bound, sign;
+    if (!PyArg_ParseTuple(args, "w*w*w*w*w*y*y*ddddddi:epoch", &w, &b, &e, &unreached,
+                          &epochs_unreached, &bound, &sign, &s.x, &s.y, &s.lr, &s.g1,
+                          &s.g2, &s.exp_clip, &s.loss))
         return NULL;
     const Py_ssize_t n = w.len / (Py_ssize_t)sizeof(double);
     PyObject *result = NULL;
     if (s.loss != QUADRATIC && s.loss != CROSS_ENTROPY)
         PyErr_Format(PyExc_ValueError, "loss: unknown code %d", s.loss);
     else if (take(&w, 8, n, "w") && take(&b, 8, n, "b") && take(&e, 8, n, "e")
-        && take(&unreached, 1, n, "unreached") && take(&epochs_unreached, 8, n, "epochs_unreached")
-        && take(&on_plateau, 1, n, "on_plateau") && take(&plateau_epochs, 8, n, "plateau_epochs")
-        && take(&bound, 8, n, "bound")) {
+        && take(&unreached, 1, MILESTONES * n, "unreached")
+        && take(&epochs_unreached, 8, MILESTONES * n, "epochs_unreached")
+        && take(&bound, 8, MILESTONES * n, "bound") && take(&sign, 8, n, "sign")) {
         Py_BEGIN_ALLOW_THREADS
         (s.loss == CROSS_ENTROPY ? cross_entropy_epoch : quadratic_epoch)(
-            n, &s, w.buf, b.buf, e.buf, unreached.buf, epochs_unreached.buf, on_plateau.buf,
-            plateau_epochs.buf, bound.buf);
+            n, &s, w.buf, b.buf, e.buf, unreached.buf, epochs_unreached.buf, bound.buf,
+            sign.buf);
         Py_END_ALLOW_THREADS
         result = Py_None;
         Py_INCREF(result);
@@ -146,25 +149,24 @@ static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
     PyBuffer_Release(&e);
     PyBuffer_Release(&unreached);
     PyBuffer_Release(&epochs_unreached);
-    PyBuffer_Release(&on_plateau);
-    PyBuffer_Release(&plateau_epochs);
     PyBuffer_Release(&bound);
+    PyBuffer_Release(&sign);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"epoch", epoch, METH_VARARGS,
-     "epoch(w, b, e, unreached, epochs_unreached, on_plateau, plateau_epochs, bound,\n"
-     "      x, y, lr, tolerance, g1, g2, exp_clip, loss)\n"
-     "One fused epoch, in place, over distinct contiguous arrays of float64 (w, b, e,\n"
-     "bound), bool (unreached), uint8 (on_plateau) and int64 (the counts); see\n"
-     "lossexp/neuron_kernel.py."},
+     "epoch(w, b, e, unreached, epochs_unreached, bound, sign,\n"
+     "      x, y, lr, g1, g2, exp_clip, loss)\n"
+     "One fused epoch, in place, over distinct contiguous arrays: float64 w, b, e and\n"
+     "sign of n items; bool unreached, int64 epochs_unreached and float64 bound of\n"
+     "3 n (the milestones, one row each); see lossexp/train/neuron_kernel.py."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_neuron_kernel",
-    "A fused epoch for a batch of sigmoid neurons (see lossexp/neuron_kernel.py).", -1, methods,
+    "A fused epoch for a batch of sigmoid neurons (see lossexp/train/neuron_kernel.py).", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__neuron_kernel(void)

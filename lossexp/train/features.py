@@ -4,8 +4,9 @@ One definition, shared by ``lossexp run`` (which writes them into summary.json),
 baselines behind ``lossexp check`` and by ``lossexp.testing``. Computed from a run's
 metrics columns (epochs 0..E, row 0 before any update) and its outcome summary:
 
-- ``initial_loss``, ``final_loss``, ``epochs_to_target``, ``plateau_epochs``: exactly the
-  values lossexp.train.outcome computed (see there for the definitions).
+- ``initial_loss``, ``final_loss``, ``epochs_to_target``, ``plateau_epochs``,
+  ``half_way_epochs``, ``approach_epochs``: exactly the values lossexp.train.outcome
+  computed (see there for the definitions).
 - ``steepest_descent_epoch``: the epoch t whose update lowers the loss most,
   argmax_t (loss[t] - loss[t+1]); null when no update lowers it.
 - ``loss_rises``: how many updates raised the loss by more than ``RISE_TOLERANCE`` of the
@@ -31,7 +32,8 @@ from lossexp.output.serialize import plain
 RISE_TOLERANCE = 1e-9
 CHECKPOINTS = {"loss_at_10pct": 0.10, "loss_at_25pct": 0.25, "loss_at_50pct": 0.50,
                "loss_at_100pct": 1.00}
-FROM_OUTCOME = ("initial_loss", "final_loss", "epochs_to_target", "plateau_epochs")
+FROM_OUTCOME = ("initial_loss", "final_loss", "epochs_to_target", "plateau_epochs",
+                "half_way_epochs", "approach_epochs")
 FEATURES = (*FROM_OUTCOME, "steepest_descent_epoch", "loss_rises", *CHECKPOINTS,
             "max_grad_norm", "saturated_fraction")
 

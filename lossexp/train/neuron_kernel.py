@@ -110,7 +110,6 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         if epochs == 0:
             return params
         apply_update(params, step, lr)
-        state = _tracker_state(tracker)
         # The argument of the sigmoid's exp, min(-z, clip), formed as the engine forms it;
         # each kernel call leaves the next epoch's in place.
         e = x[0, 0] * w
@@ -120,17 +119,8 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         for epoch in range(1, epochs):
             look(epoch)
             np.exp(e, out=e)
-            _neuron_kernel.epoch(w, b, e, *state, x[0, 0], y[0, 0], lr, tracker.tolerance,
+            _neuron_kernel.epoch(w, b, e, tracker.unreached, tracker.epochs_unreached,
+                                 tracker.bounds, tracker.sign, x[0, 0], y[0, 0], lr,
                                  how.g1, how.g2, EXP_CLIP, how.code)
-        tracker.on_plateau = np.flatnonzero(state[2])
         evaluate(epochs)
     return params
-
-
-def _tracker_state(tracker: OutcomeTracker) -> tuple[np.ndarray, ...]:
-    """The tracker's state as the kernel advances it in place: (unreached, epochs_unreached,
-    on_plateau as a 0/1 byte per run, plateau_epochs, plateau_bound)."""
-    on_plateau = np.zeros(tracker.unreached.size, dtype=np.uint8)
-    on_plateau[tracker.on_plateau] = 1
-    return (tracker.unreached, tracker.epochs_unreached, on_plateau, tracker.plateau_epochs,
-            tracker.plateau_bound)

@@ -1,60 +1,55 @@
 """Per-run outcomes, tracked while training streams past: one definition for run and sweep.
 
-- *epochs to target*: the first epoch t whose outputs are all within ``tolerance`` of their
-  targets (max |a - y| < tolerance); -1 (null in files) when no epoch is.
-  A NaN output never counts as within tolerance.
-- *plateau*: the number of leading epochs in which an update lowers the loss by less than
-  ``plateau_threshold`` of its initial size, to first order: lr |grad C|^2 < rho |C(0)|,
-  the gradient taken over every trained parameter (a loss's own learned ones included).
-  It ends at the first epoch that moves the loss faster than that, or reaches the target.
-  The unlucky quadratic start sits on it for about a hundred epochs; cross-entropy, whose
-  gradient keeps the full residual, has none. |C(0)| rather than C(0) keeps the bound
-  meaningful for losses that can be negative (a Gaussian NLL); a non-finite C(0) gives no
-  plateau. With mini-batches the full-batch gradient at the start of the epoch stands for
-  the epoch's several steps.
+- *epochs to target*: the first epoch whose outputs are all within ``tolerance`` of their
+  targets (max |a - y| < tolerance, over the prediction columns). A NaN output never counts.
+- *plateau*: a slow start. The loss falls from C(0) towards C_band, its value with the
+  outputs on the edge of the target band (``lossexp.train.loss_levels``). Let t_f be the
+  first epoch by which it has made the fraction f = ``plateau_fraction`` (default 10 %) of
+  that fall, and t_half the epoch of half the fall. The run sat on a plateau when the rest
+  of the way to half came at least ``PACE_RATIO`` (4) times as fast as the first f: then the
+  plateau lasted t_f epochs, and t_f is where its loss curve visibly bends. A run whose
+  loss falls at an even or slowing pace (a lucky start, cross-entropy) has a plateau of 0;
+  one whose loss never makes the fraction f of its fall never left it (NEVER). Changing f
+  tenfold moves the unlucky start's plateau by a factor of about 2.5, not tenfold
+  (docs/curves.md). Before half way is reached, the pace up to the last epoch stands in.
+- *half way*: t_half.
+- *approach*: epochs from half way to the target, the final approach, where a saturating
+  output's slope also vanishes, but on the right side of the target. A saturated start's
+  plateau and its approach are two slow phases; only the first is the plateau.
 - *diverged*: the final loss or a final parameter is not finite. (Once a run's numbers
   overflow they stay non-finite, so the end of training is the one place to look.)
 
-Only O(R) memory is used, however many epochs run, so sweeps can stream through it; the
-per-epoch work is a handful of elementwise passes, and the loss is read only at the first
-and the last epoch.
+Every measure depends on the loss only through differences and ratios of its values: a loss
+plus a constant, or the loss times c trained at lr / c, moves the outputs alike and gets the
+same numbers. A milestone never reached is -1 (``NEVER``; null in files); a start already on
+target reaches all of them at epoch 0.
+
+Only O(R) memory is used, however many epochs run, so sweeps can stream through it. With
+one output on one sample the loss levels are tested on z (exactly as the compiled sweep
+kernel tests them), so the loss itself is read only at the first and the last epoch.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lossexp.train.engine import Step
+from lossexp.train.engine import Network, Step
+from lossexp.train.loss_levels import band_loss, levels, one_output_one_sample, z_crossings
 
 NEVER = -1
 
 
-def _per_run(values) -> np.ndarray:
-    """(R, ...) -> (R,) by max; a free reshape when each run holds one value."""
-    return values.reshape(len(values)) if values[0].size == 1 else values.max(axis=(1, 2))
+MILESTONES = ("epochs_to_target", "plateau_epochs", "half_way_epochs")
+EPOCH_COUNTS = (*MILESTONES, "approach_epochs")  # NEVER when not reached
+HALF_WAY = 0.5
+PACE_RATIO = 4.0
 
 
-def output_residual(step: Step, y) -> np.ndarray:
-    """max over samples and targets of |a - y|, per run.
-
-    Only the first y.shape[1] output columns are predictions of y; a loss with more heads
-    per target (a heteroscedastic mean and log-variance) puts its extra columns after them.
-    """
+def worst_residual(step: Step, y) -> np.ndarray:
+    """max over samples and targets of |a - y|, per run (the prediction columns only)."""
     residual = step.activations[-1][..., : y.shape[-1]] - y
-    return _per_run(np.abs(residual, out=residual))
-
-
-def squared_grad_norm(step: Step, runs: np.ndarray | None = None) -> np.ndarray:
-    """|grad C|^2 over every weight, bias and learned loss parameter, per run (of ``runs``
-    only, when given)."""
-    total = None
-    for g in (*step.grads_w, *step.grads_b, *step.grads_loss):
-        g = g.reshape(len(g), -1)
-        if runs is not None:
-            g = g[runs]
-        sq = np.square(g[:, 0]) if g.shape[1] == 1 else np.einsum("ij,ij->i", g, g)
-        total = sq if total is None else np.add(total, sq, out=total)
-    return total
+    np.abs(residual, out=residual)
+    return residual.reshape(len(residual)) if residual[0].size == 1 else residual.max(axis=(1, 2))
 
 
 def all_finite(params) -> np.ndarray:
@@ -69,60 +64,101 @@ def all_finite(params) -> np.ndarray:
 class OutcomeTracker:
     """A recorder (see lossexp.train.engine.train) that keeps each run's outcome, O(R) memory.
 
-    The learning rate and the number of epochs come with each Step; the state at the Step
-    of the last epoch is the final one.
+    The milestones (``MILESTONES``) are tracked together: ``unreached[k]`` says whether a
+    run has yet to reach milestone k, and ``epochs_unreached[k]`` counts the epochs before
+    it did. The target is reached once the worst residual is below the tolerance; the loss
+    levels once ``sign * z < bounds[k]`` (one output on one sample) or the loss is
+    below ``bounds[k]`` (any other model), both set at epoch 0. The learning rate and the
+    number of epochs come with each Step; the Step of the last epoch is the final state.
     """
 
-    def __init__(self, runs: int, y, *, tolerance: float, plateau_threshold: float):
+    def __init__(self, network: Network, y, *, tolerance: float, plateau_fraction: float):
+        self.network = network
         self.y = np.asarray(y, dtype=np.float64)
-        self.tolerance, self.rho = tolerance, plateau_threshold
-        # Epochs counted while the target is still unreached: the count stops for good at
-        # the first epoch within tolerance.
-        self.unreached = np.ones(runs, dtype=bool)
-        self.epochs_unreached = np.zeros(runs, dtype=np.int64)
-        # The plateau is tracked for the runs still on it only: after the first epochs they
-        # are few (the saturated starts), and a sweep's epochs get that much cheaper.
-        self.on_plateau = np.arange(runs)
-        self.plateau_epochs = np.zeros(runs, dtype=np.int64)
-        self.plateau_bound = None
-        self.diverged = np.zeros(runs, dtype=bool)
+        self.tolerance, self.plateau_fraction = tolerance, plateau_fraction
         self.initial_loss = self.final_loss = None
         self.initial_output = self.final_output = None
 
+    def _start(self, step: Step) -> None:
+        runs = step.params.runs
+        self.unreached = np.ones((len(MILESTONES), runs), dtype=bool)
+        self.epochs_unreached = np.zeros((len(MILESTONES), runs), dtype=np.int64)
+        self.bounds = np.full((len(MILESTONES), runs), self.tolerance, dtype=np.float64)
+        self.sign = np.ones(runs)
+        self.diverged = np.zeros(runs, dtype=bool)
+        self.initial_loss = step.loss.copy()
+        self.initial_output = step.activations[-1][:, 0, 0].copy()
+        self.band = band = band_loss(self.network, step, self.y, self.tolerance)
+        self.on_z = one_output_one_sample(self.network, step)
+        for k, fraction in ((1, self.plateau_fraction), (2, HALF_WAY)):
+            level = levels(self.initial_loss, band, fraction)
+            if self.on_z:
+                self.sign, self.bounds[k] = z_crossings(
+                    self.network, step.zs[-1][:, 0, 0], self.y, level)
+            else:
+                self.bounds[k] = level
+
     def __call__(self, step: Step) -> None:
-        within = output_residual(step, self.y) < self.tolerance
-        self.unreached &= np.logical_not(within, out=within)  # NaN: not within
-        self.epochs_unreached += self.unreached
         if step.epoch == 0:
-            self.initial_loss = step.loss.copy()
-            self.initial_output = step.activations[-1][:, 0, 0].copy()
-            bound = self.rho * np.abs(self.initial_loss)
-            self.plateau_bound = np.where(np.isfinite(bound), bound, 0.0)
-        if step.epoch < step.epochs:
-            if self.on_plateau.size:
-                runs = self.on_plateau
-                step_gain = squared_grad_norm(step, runs)
-                step_gain *= step.lr  # the first-order drop of the loss: lr |grad C|^2
-                still = (step_gain < self.plateau_bound[runs]) & self.unreached[runs]
-                self.on_plateau = runs[still]
-                self.plateau_epochs[self.on_plateau] += 1
+            self._start(step)
+        passed = worst_residual(step, self.y) < self.bounds[0]  # NaN: not below
+        self._advance(0, passed)
+        if self.on_z:
+            along = self.sign * step.zs[-1][:, 0, 0]
         else:
+            along = step.loss
+        for k in (1, 2):
+            self._advance(k, along < self.bounds[k])
+        if step.epoch == step.epochs:
+            self.epochs = step.epochs
             self.final_loss = step.loss.copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
             self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
 
+    def _advance(self, k: int, passed: np.ndarray) -> None:
+        self.unreached[k] &= np.logical_not(passed, out=passed)
+        self.epochs_unreached[k] += self.unreached[k]
+
+    def milestone(self, name: str) -> np.ndarray:
+        """The first epoch at which each run reached milestone ``name``, or NEVER."""
+        k = MILESTONES.index(name)
+        return np.where(self.unreached[k], NEVER, self.epochs_unreached[k])
+
     @property
     def epochs_to_target(self) -> np.ndarray:
-        """The first epoch within tolerance, or NEVER."""
-        return np.where(self.unreached, NEVER, self.epochs_unreached)
+        return self.milestone("epochs_to_target")
+
+    def plateau(self) -> np.ndarray:
+        """plateau_epochs per run (see the module doc): t_f, 0 or NEVER."""
+        return plateau_from(self.milestone("plateau_epochs"), self.milestone("half_way_epochs"),
+                            self.initial_loss, self.final_loss, self.band, self.epochs,
+                            self.plateau_fraction)
 
     def as_dict(self) -> dict[str, np.ndarray]:
+        reached = {name: self.milestone(name) for name in MILESTONES}
+        target, half = reached["epochs_to_target"], reached["half_way_epochs"]
+        approach = np.where((target == NEVER) | (half == NEVER), NEVER, target - half)
         return {
             "initial_output": self.initial_output,
             "final_output": self.final_output,
             "initial_loss": self.initial_loss,
             "final_loss": self.final_loss,
-            "epochs_to_target": self.epochs_to_target,
-            "plateau_epochs": self.plateau_epochs,
+            **reached,
+            "plateau_epochs": self.plateau(),
+            "approach_epochs": approach,
             "diverged": self.diverged,
         }
+
+
+def plateau_from(t_f, t_half, initial, final, band, epochs: int, fraction: float) -> np.ndarray:
+    """The plateau rule of the module doc, per run: t_f when the way on to half the fall
+    came at least PACE_RATIO times as fast as the first ``fraction`` of it, else 0; NEVER
+    when t_f is. Before half way (t_half NEVER) the pace up to ``epochs`` stands in."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        made = (initial - final) / (initial - band)
+        until = np.where(t_half == NEVER, epochs, t_half)
+        covered = np.where(t_half == NEVER, made, HALF_WAY)
+        # Pace after t_f >= PACE_RATIO times the pace before it, cross-multiplied.
+        slow_start = (covered - fraction) * t_f >= PACE_RATIO * fraction * (until - t_f)
+    slow_start &= (t_f > 0) & (until > t_f)
+    return np.where(t_f == NEVER, NEVER, np.where(slow_start, t_f, 0))

@@ -1,0 +1,105 @@
+"""Theory beside measurement: the flow of z against the discrete runs, and against a closed form."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lossexp.config import load_config
+from lossexp.library.activations import Sigmoid
+from lossexp.library.losses import CrossEntropy, Quadratic
+from lossexp.run.experiment import run_experiment
+from lossexp.train.engine import Network
+from lossexp.train.theory import predict
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+MILESTONES = ("plateau_epochs", "half_way_epochs", "epochs_to_target")
+
+
+def measured(loss: str, lr: float, z0: float, epochs: int) -> dict:
+    sets = [f"loss={loss}", f"train.lr={lr}", f"train.epochs={epochs}", "model.init.w=0",
+            f"model.init.b={z0}"]
+    return run_experiment(load_config(CONFIGS / "mse_unlucky.yaml", sets)).summary
+
+
+@pytest.mark.parametrize("loss, lr, z0, epochs, slack", [
+    # lr 0.15: one epoch moves z by at most 0.3 delta, and delta is small or smooth: the map
+    # follows the flow to within 1 % + 2 epochs (measured: 0.3 to 1.9 epochs late).
+    ("quadratic", 0.15, 3.0, 600, 0.01),
+    ("quadratic", 0.15, 4.0, 600, 0.01),
+    ("quadratic", 0.15, 5.0, 900, 0.01),
+    ("cross_entropy", 0.15, 2.0, 300, 0.01),
+    ("cross_entropy", 0.15, 6.0, 300, 0.01),
+    # lr 1.5, ten times larger: the steps are coarse, the map lags the flow by up to 5 %.
+    ("quadratic", 1.5, 5.0, 300, 0.05),
+])
+def test_the_measured_milestones_follow_the_flow(loss, lr, z0, epochs, slack):
+    got = measured(loss, lr, z0, epochs)
+    for name in MILESTONES:
+        expected = got[f"predicted_{name}"]
+        assert (got[name] is None) == (expected is None), name
+        if expected is not None:
+            # The run counts whole epochs after the crossing: it is never early by more than
+            # rounding, and late by at most the slack.
+            assert expected - 0.5 <= got[name] <= expected + 2 + slack * expected, name
+
+
+def test_the_unlucky_start_of_the_notes_is_predicted_to_within_two_epochs():
+    s = run_experiment(load_config(CONFIGS / "mse_unlucky.yaml")).summary
+    assert (s["plateau_epochs"], s["half_way_epochs"]) == (152, 212)
+    assert s["predicted_plateau_epochs"] == pytest.approx(150.5, abs=0.05)
+    assert s["predicted_half_way_epochs"] == pytest.approx(210.4, abs=0.05)
+
+
+def test_the_quadrature_matches_the_closed_form_of_the_quadratic_cost():
+    """Quadratic cost on a sigmoid, y = 0: da/dt = -lr (1 + x^2) a^3 (1 - a)^2, so the time
+    from a0 to a1 is (F(a0) - F(a1)) / (lr (1 + x^2)) with the antiderivative
+    F(a) = -1 / (2 a^2) - 2 / a + 3 ln a + 1 / (1 - a) - 3 ln(1 - a)."""
+    def antiderivative(a):
+        return -1 / (2 * a * a) - 2 / a + 3 * math.log(a) + 1 / (1 - a) - 3 * math.log(1 - a)
+
+    lr, x = 0.15, 1.0
+    network = Network([Sigmoid()], Quadratic())
+    for z0 in (2.0, 4.0, 6.0):
+        p = predict(network, z0=z0, x=x, y=0.0, lr=lr, epochs=10**6, tolerance=0.1,
+                    plateau_fraction=0.1)
+        a0 = 1 / (1 + math.exp(-z0))
+        band = 0.5 * 0.1 ** 2
+        half_level = 0.5 * a0 * a0 - 0.5 * (0.5 * a0 * a0 - band)
+        a_half = math.sqrt(2 * half_level)  # C = a^2 / 2
+        exact = (antiderivative(a0) - antiderivative(a_half)) / (lr * (1 + x * x))
+        to_target = (antiderivative(a0) - antiderivative(0.1)) / (lr * (1 + x * x))
+        assert p.half_way_epochs == pytest.approx(exact, rel=1e-6)
+        assert p.epochs_to_target == pytest.approx(to_target, rel=1e-6)
+
+
+def test_near_saturation_the_plateau_grows_like_e_to_the_z0():
+    """delta ~ e^-z there, so t ~ e^z0 / (lr (1 + x^2)): one more unit of z0, e times longer."""
+    network = Network([Sigmoid()], Quadratic())
+    times = [predict(network, z0=z0, x=1.0, y=0.0, lr=0.15, epochs=10**7, tolerance=0.1,
+                     plateau_fraction=0.1).plateau_epochs for z0 in (6.0, 7.0, 8.0)]
+    assert times[1] / times[0] == pytest.approx(math.e, rel=0.02)
+    assert times[2] / times[1] == pytest.approx(math.e, rel=0.01)
+
+
+def test_cross_entropy_has_no_plateau_in_theory_either():
+    network = Network([Sigmoid()], CrossEntropy())
+    for z0 in (2.0, 6.0, 10.0):
+        p = predict(network, z0=z0, x=1.0, y=0.0, lr=0.15, epochs=1000, tolerance=0.1,
+                    plateau_fraction=0.1)
+        assert p.plateau_epochs == 0 and p.epochs_to_target < 100
+
+
+def test_only_a_neuron_on_one_sample_gets_a_prediction():
+    mlp = run_experiment(load_config(CONFIGS / "mlp_xor.yaml", ["train.epochs=5"])).summary
+    assert not any(k.startswith("predicted_") for k in mlp)
+
+
+def test_explain_prints_the_flow_and_its_prediction(cli):
+    out = cli("explain", "quadratic", "sigmoid").stdout
+    assert "dz/dt = -lr (1 + x^2) delta(z)" in out
+    assert "plateau 150.5 epochs, half way 210.4, target 468.4" in out
+    ce = cli("explain", "cross_entropy", "sigmoid").stdout
+    assert "plateau 0 epochs" in ce
+    assert "dz/dt" not in cli("explain", "categorical_cross_entropy", "softmax").stdout
