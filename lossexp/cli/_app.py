@@ -63,8 +63,20 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="YAML config file.",
-                                           show_default=False)]
+def shipped_config(given: Path) -> Path:
+    """A CONFIG argument that is no file but a shipped config's name stands for that config."""
+    from lossexp.config import shipped
+
+    found = shipped.resolve(given)
+    if found == given and shipped.is_bare_name(given) and not given.exists():
+        raise typer.BadParameter(f"{given}: no such file, and no shipped config of that name"
+                                 f"{shipped.did_you_mean(str(given))}; `lossexp configs` lists them")
+    return found
+
+
+ConfigArg = Annotated[Path, typer.Argument(
+    metavar="CONFIG", help="YAML config file, or the name of a shipped config (lossexp configs).",
+    show_default=False, callback=shipped_config)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE",
     help="Override a config value by its dotted path, e.g. --set train.lr=0.3 (repeatable).")]

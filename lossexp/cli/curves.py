@@ -11,9 +11,16 @@ from lossexp.cli._app import DebugOpt, QuietOpt, app, guarded
 
 EXIT_FAILED = 1
 
+def _shipped_configs(given: list[Path]) -> list[Path]:
+    from lossexp.cli._app import shipped_config
+
+    return [shipped_config(path) for path in given or ()]
+
+
 ConfigsArg = Annotated[list[Path], typer.Argument(
-    help="Run config files; sweep configs (with a sweep: section) are skipped.",
-    metavar="CONFIG", show_default=False)]
+    help="Run config files, or names of shipped configs (lossexp configs); sweep configs "
+         "(with a sweep: section) are skipped.",
+    metavar="CONFIG", show_default=False, callback=_shipped_configs)]
 DirOpt = Annotated[Path, typer.Option(
     "--dir", help="Directory of the baseline files, one <config stem>.json per config.")]
 UpdateOpt = Annotated[bool, typer.Option(

@@ -122,9 +122,10 @@ def _overrides(demo: Demo, overrides: tuple[str, ...]) -> list[str]:
 
 
 def shipped_configs() -> Path:
-    """The configs shipped in the source tree beside the package, else ./configs."""
-    beside = Path(__file__).resolve().parent.parent / "configs"
-    return beside if beside.is_dir() else Path("configs")
+    """The configs shipped with the package (the repository's configs/ when editable)."""
+    from lossexp.config import shipped
+
+    return shipped.directory()
 
 
 def run_demo(name: str, configs: Path | None = None) -> Report:
