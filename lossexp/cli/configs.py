@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lossexp.cli._app import DebugOpt, QuietOpt, app, guarded
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
+from lossexp.cli._app import DebugOpt, JsonOpt, QuietOpt, app, echo_json, guarded
 
 
 @app.command("configs")
@@ -21,10 +19,8 @@ def list_configs(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
 
         entries = shipped.catalogue()
         if as_json:
-            import json
-
-            typer.echo(json.dumps([{"name": e.name, "kind": e.kind, "purpose": e.purpose,
-                                    "path": str(e.path)} for e in entries], indent=2))
+            echo_json([{"name": e.name, "kind": e.kind, "purpose": e.purpose,
+                        "path": str(e.path)} for e in entries])
             return
         width = max(len(e.name) for e in entries)
         for e in entries:
