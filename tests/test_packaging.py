@@ -42,8 +42,8 @@ def test_a_bare_name_runs_the_shipped_config_from_any_directory(cli, tmp_path, m
 
 def test_a_file_of_that_name_wins_over_the_shipped_config(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert shipped.resolve("mse_lucky") == CONFIGS / "mse_lucky.yaml"
-    assert shipped.resolve("mse_lucky.yaml") == CONFIGS / "mse_lucky.yaml"
+    assert shipped.resolve("mse_lucky") == shipped.directory() / "mse_lucky.yaml"
+    assert shipped.resolve("mse_lucky.yaml") == shipped.directory() / "mse_lucky.yaml"
     (tmp_path / "mse_lucky.yaml").write_text("mine")
     assert shipped.resolve("mse_lucky.yaml") == Path("mse_lucky.yaml")
     # a path with a directory in it is always a path
