@@ -266,3 +266,26 @@ def test_version_says_whether_the_kernel_is_present(cli):
     text = cli("--version").stdout
     assert text.startswith(f"lossexp {__version__} ")
     assert ("kernel: present" in text) is neuron_kernel.available()
+
+
+# --- shell completion ---------------------------------------------------------------------------
+
+def complete(words: str, tmp_path) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_LOSSEXP_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
+    done = subprocess.run([sys.executable, "-m", "lossexp"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_completion_is_on_and_completes_commands_and_config_names(cli, tmp_path):
+    assert "--install-completion" in cli("--help").stdout
+    assert complete("lossexp sch", tmp_path) == ["schema"]
+    (tmp_path / "mse_mine.yaml").write_text("")
+    assert complete("lossexp run mse", tmp_path) == ["mse_mine.yaml", "mse_lucky", "mse_unlucky"]
+    assert "sweep_grid" in complete("lossexp sweep sweep_", tmp_path)

@@ -58,7 +58,7 @@ app = typer.Typer(
     help="See how a loss function shapes learning: train a sigmoid neuron or a small MLP "
          "from a YAML config and save its loss curve, gradient trace and saturation plots.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -74,9 +74,21 @@ def shipped_config(given: Path) -> Path:
     return found
 
 
+def complete_config(incomplete: str) -> list[str]:
+    """Shell completion of a CONFIG: the shipped configs' names, and YAML files and folders."""
+    import glob
+    import os
+
+    from lossexp.config import shipped
+
+    files = [p + (os.sep if os.path.isdir(p) else "") for p in glob.glob(incomplete + "*")
+             if os.path.isdir(p) or p.endswith((".yaml", ".yml"))]
+    return sorted(files) + [n for n in shipped.names() if n.startswith(incomplete)]
+
+
 ConfigArg = Annotated[Path, typer.Argument(
     metavar="CONFIG", help="YAML config file, or the name of a shipped config (lossexp configs).",
-    show_default=False, callback=shipped_config)]
+    show_default=False, callback=shipped_config, autocompletion=complete_config)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE",
     help="Override a config value by its dotted path, e.g. --set train.lr=0.3 (repeatable).")]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import DebugOpt, QuietOpt, app, guarded
+from lossexp.cli._app import DebugOpt, QuietOpt, app, complete_config, guarded
 
 EXIT_FAILED = 1
 
@@ -20,7 +20,8 @@ def _shipped_configs(given: list[Path]) -> list[Path]:
 ConfigsArg = Annotated[list[Path], typer.Argument(
     help="Run config files, or names of shipped configs (lossexp configs); sweep configs "
          "(with a sweep: section) are skipped.",
-    metavar="CONFIG", show_default=False, callback=_shipped_configs)]
+    metavar="CONFIG", show_default=False, callback=_shipped_configs,
+    autocompletion=complete_config)]
 DirOpt = Annotated[Path, typer.Option(
     "--dir", help="Directory of the baseline files, one <config stem>.json per config.")]
 UpdateOpt = Annotated[bool, typer.Option(
