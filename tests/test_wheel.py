@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -32,9 +33,26 @@ def run(*args, cwd, env=None, timeout=300):
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def source(tmp_path_factory) -> Path:
+    """A clean copy of the source tree: no build/ folder or compiled kernel to reuse."""
+    copy = tmp_path_factory.mktemp("source") / "lossexp"
+    skip = shutil.ignore_patterns(".git", "build", "dist", "outputs", "*.egg-info", "__pycache__",
+                                  "*.so", "*.pyd", ".pytest_cache", "venv", ".venv")
+    shutil.copytree(REPO, copy, ignore=skip)
+    return copy
+
+
+def build_wheel(source: Path, out: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",
+                           "--quiet", "-w", str(out), str(source)], cwd=out, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **env})
+
+
+@pytest.fixture(scope="module")
+def wheel(source, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, REPO, cwd=out)
+    done = build_wheel(source, out)
+    assert done.returncode == 0, done.stderr
     (found,) = out.glob("lossexp-*.whl")
     return found
 
@@ -91,3 +109,20 @@ def test_run_sweep_demo_and_check_work_from_an_empty_directory(installed, empty)
     run(lossexp, "init", "mine", "--quiet", cwd=empty)
     assert (empty / "mine" / "mse_unlucky.yaml").is_file()
     assert sorted(p.name for p in empty.iterdir()) == ["mine", "outputs"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="CC is how setuptools picks a compiler on POSIX")
+def test_without_a_compiler_the_build_fails_unless_told_to_go_without_the_kernel(source,
+                                                                                  tmp_path):
+    shutil.rmtree(source / "build", ignore_errors=True)
+    failed = build_wheel(source, tmp_path, CC="false", LDSHARED="false")
+    assert failed.returncode != 0
+    assert "set LOSSEXP_NO_KERNEL=1 to install without it" in failed.stdout + failed.stderr
+    assert not list(tmp_path.glob("*.whl"))  # nothing for pip's cache to hand out later
+    shutil.rmtree(source / "build", ignore_errors=True)
+    done = build_wheel(source, tmp_path, CC="false", LDSHARED="false", LOSSEXP_NO_KERNEL="1")
+    assert done.returncode == 0, done.stderr
+    (plain,) = tmp_path.glob("*.whl")
+    assert plain.name.endswith("-py3-none-any.whl")
+    assert not any("_neuron_kernel." in n and not n.endswith(".c")
+                   for n in zipfile.ZipFile(plain).namelist())
