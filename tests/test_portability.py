@@ -8,12 +8,12 @@ import os
 import stat
 
 import pytest
+from test_sweep_support import GRID, write_config
 
 from lossexp.errors import LossexpError
 from lossexp.output import atomic, filelock
 from lossexp.sweep import driver, load_sweep_config, run_sweep
 from lossexp.sweep.store import LOCK_FILE, ChunkStore
-from test_sweep_support import GRID, write_config
 
 
 def test_a_run_works_without_os_fchmod(cli, tmp_path, monkeypatch):

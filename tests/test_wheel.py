@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFIGS, REPO
 
 pytestmark = pytest.mark.skipif(os.environ.get("LOSSEXP_SKIP_WHEEL_TEST") == "1",
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("LOSSEXP_SKIP_WHEEL_TEST") == "1"
 
 
 def run(*args, cwd, env=None, timeout=300):
-    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run([str(a) for a in args], check=False, cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
     assert done.returncode == 0, f"{args}\n{done.stdout}\n{done.stderr}"
     return done
@@ -44,7 +43,7 @@ def source(tmp_path_factory) -> Path:
 
 def build_wheel(source: Path, out: Path, **env) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",
-                           "--quiet", "-w", str(out), str(source)], cwd=out, capture_output=True,
+                           "--quiet", "-w", str(out), str(source)], check=False, cwd=out, capture_output=True,
                           text=True, timeout=300, env={**os.environ, **env})
 
 

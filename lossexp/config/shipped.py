@@ -37,7 +37,7 @@ def names() -> list[str]:
 
 def path_of(name: str) -> Path | None:
     """The shipped config called ``name`` (with or without .yaml), or None."""
-    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name
+    stem = name.removesuffix(SUFFIX)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", stem):
         return None
     path = directory() / f"{stem}{SUFFIX}"
