@@ -102,6 +102,8 @@ def test_demos_find_their_configs_without_a_checkout(tmp_path, monkeypatch):
     assert catalogue.shipped_configs() == shipped.directory()
     report = catalogue.run_demo("signed_error")
     assert report.rows
+    # the commands it prints run the shipped config by name, from anywhere
+    assert report.commands[0].startswith("lossexp run naive_rule --set ")
 
 
 # --- the editor schema ------------------------------------------------------------------------
