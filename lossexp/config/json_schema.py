@@ -148,14 +148,37 @@ def _section(spec: s.Section, *, extra: dict | None = None) -> dict:
     return _nullable(out, spec)
 
 
+def variant_docs(what: str) -> dict[str, str]:
+    """A line about each registered loss, activation and task, for editors to show."""
+    if what == "loss":
+        from lossexp.library.losses import LOSSES
+
+        return {name: f"C = {cls.formula}" for name, cls in LOSSES.items()}
+    if what == "activation":
+        from lossexp.library.activations import ACTIVATIONS
+
+        return {name: f"a = {cls().formula}; saturates: {cls().saturation_region}"
+                for name, cls in ACTIVATIONS.items()}
+    if what == "task":
+        from lossexp.tasks import TASKS
+
+        return {name: task.doc for name, task in TASKS.items() if task.doc}
+    return {}
+
+
 def _one_of(spec: s.OneOf) -> dict:
     """The tag key's enum, then one if/then per variant: its own keys, and no others."""
     variants = spec.variants
     names = sorted(variants)
+    docs = variant_docs(spec.what)
     tag = {"enum": names, "description": f"The {spec.what}: one of {', '.join(names)}."}
+    if docs:  # shown beside each name by editors that know the keyword (VS Code, yaml-ls)
+        tag["enumDescriptions"] = [docs.get(name, "") for name in names]
     branches = []
     for name in names:
         then = _section(variants[name], extra={spec.tag: {"const": name}})
+        if docs.get(name):
+            then["description"] = f"{name}: {docs[name]}"
         then.pop("required", None)  # a variant's required keys are listed below, with the tag
         required = [k for k, f in variants[name].fields.items() if f.default is s.MISSING]
         if required:
@@ -166,8 +189,10 @@ def _one_of(spec: s.OneOf) -> dict:
                "allOf": branches}
     if not spec.shorthand:
         return mapping
-    return {"anyOf": [{"type": "string", "enum": names, "description": tag["description"]},
-                      mapping]}
+    shorthand = {"type": "string", "enum": names, "description": tag["description"]}
+    if docs:
+        shorthand["enumDescriptions"] = tag["enumDescriptions"]
+    return {"anyOf": [shorthand, mapping]}
 
 
 _CONVERTERS = {s.File: _file, s.Number: _number, s.Text: _text, s.Boolean: _boolean,
