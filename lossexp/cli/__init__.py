@@ -12,6 +12,7 @@ from lossexp.cli import (
     library,  # noqa: F401
     run,  # noqa: F401, I001
     sweep,  # noqa: F401
+    configs,  # noqa: F401, I001
 )
 from lossexp.cli._app import app, ignore_ctrl_c
 

@@ -48,6 +48,17 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
+def note_missing_kernel() -> None:
+    """Say on stderr that sweeps run without the compiled kernel (a sweep calls it once)."""
+    from lossexp.train import neuron_kernel
+
+    if not neuron_kernel.available():
+        sys.stderr.write("note: lossexp was installed without its compiled sweep kernel "
+                         "(LOSSEXP_NO_KERNEL=1, or no C compiler): sigmoid-neuron sweeps train on "
+                         "the NumPy engine, with the same results, about 3x slower\n")
+        sys.stderr.flush()
+
+
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import DebugOpt, QuietOpt, app, guarded
+from lossexp.cli._app import DebugOpt, QuietOpt, app, complete_config, guarded
 
 EXIT_FAILED = 1
 
+def _shipped_configs(given: list[Path]) -> list[Path]:
+    from lossexp.cli._app import shipped_config
+
+    return [shipped_config(path) for path in given or ()]
+
+
 ConfigsArg = Annotated[list[Path], typer.Argument(
-    help="Run config files; sweep configs (with a sweep: section) are skipped.",
-    metavar="CONFIG", show_default=False)]
+    help="Run config files, or names of shipped configs (lossexp configs); sweep configs "
+         "(with a sweep: section) are skipped.",
+    metavar="CONFIG", show_default=False, callback=_shipped_configs,
+    autocompletion=complete_config)]
 DirOpt = Annotated[Path, typer.Option(
     "--dir", help="Directory of the baseline files, one <config stem>.json per config.")]
 UpdateOpt = Annotated[bool, typer.Option(
@@ -57,42 +65,89 @@ def baseline(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
             _say(quiet, f"{case.path}: {done}")
 
 
+CheckDirOpt = Annotated[Optional[Path], typer.Option(
+    "--dir", show_default=False,
+    help="Directory of the baseline files, one <config stem>.json per config [default: "
+         "tests/baselines where it exists, else the baselines shipped with lossexp].")]
+
+
 @app.command()
-def check(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
+def check(configs: ConfigsArg, directory: CheckDirOpt = None,
+          junit: Annotated[Optional[Path], typer.Option(
+              "--junit", metavar="FILE", help="Also write the results as JUnit XML to FILE, "
+                                               "one test case per config.")] = None,
+          as_json: Annotated[bool, typer.Option(
+              "--json", help="Print the results as JSON on stdout instead of the report.")]
+          = False,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Rerun each CONFIG and compare its curve with its baseline. Exit 0 when every field is
     within tolerance, 1 when any is not (with a table of them), 2 for usage errors or an
     unreadable baseline. A missing baseline fails when CI=true and is never created."""
     with guarded(debug):
-        from lossexp.curves import baselines
+        import time
 
-        cases, sweeps = baselines.collect(configs, directory)
+        from lossexp.curves import baselines
+        from lossexp.curves import junit as ci
+
+        quiet = quiet or as_json
+        cases, sweeps = baselines.collect(configs, directory or _default_check_dir())
         _report_skipped(sweeps, quiet)
         expected = {case.path: baselines.existing_baseline(case) for case in cases}
-        failed = False
+        results = [ci.CaseResult(path, ci.SKIPPED, message="a sweep config (it has a sweep: "
+                                                            "section), not a run")
+                   for path in sweeps]
         for case in cases:
             if expected[case.path] is None:
-                failed |= _report_missing(case, baselines.running_in_ci())
+                ci_run = baselines.running_in_ci()
+                message = _report_missing(case, ci_run)
+                results.append(ci.CaseResult(case.config_path, ci.MISSING, case.name, case.path,
+                                             message=message, fails_check=ci_run))
                 continue
+            began = time.perf_counter()
             comparison = baselines.compare(expected[case.path], baselines.measure(case.cfg))
-            failed |= not comparison.passed
-            _report(case, comparison, expected[case.path], quiet)
-        if failed:
+            results.append(ci.CaseResult(
+                case.config_path, ci.PASSED if comparison.passed else ci.FAILED, case.name,
+                case.path, time.perf_counter() - began, comparison.failures, comparison.extra,
+                "" if comparison.passed else baselines.failure_report(case, comparison)))
+            if not as_json:
+                _report(case, comparison, expected[case.path], quiet)
+        if junit is not None:
+            from lossexp.output import atomic
+
+            atomic.write_text(junit, ci.junit_xml(results))
+        if as_json:
+            import json
+
+            typer.echo(json.dumps(ci.as_json(results), indent=2, allow_nan=False))
+        if any(r.failed for r in results):
             raise typer.Exit(EXIT_FAILED)
 
 
-def _report_missing(case, ci: bool) -> bool:
-    """Say that ``case`` has no baseline; True when that fails the check (under CI)."""
+def _default_check_dir() -> Path:
+    """tests/baselines when the current directory has it, else the shipped baselines."""
+    if DEFAULT_CHECK_DIR.is_dir():
+        return DEFAULT_CHECK_DIR
+    from lossexp.config import shipped
+
+    return shipped.baselines_directory()
+
+
+DEFAULT_CHECK_DIR = Path("tests/baselines")
+
+
+def _report_missing(case, ci: bool) -> str:
+    """Say that ``case`` has no baseline (an error under CI); return what was said."""
     from lossexp.cli import console
 
     create = case.command()
     if ci:
-        console.error(f"{case.config_path}: no baseline at {case.path} (CI=true, so this "
-                      f"fails); create it with: {create}")
-        return True
-    console.err.print(f"warning: {case.config_path}: no baseline at {case.path}, not checked; "
-                      f"create it with: {create}", markup=False, soft_wrap=True)
-    return False
+        message = (f"{case.config_path}: no baseline at {case.path} (CI=true, so this fails); "
+                   f"create it with: {create}")
+        console.error(message)
+        return message
+    message = f"{case.config_path}: no baseline at {case.path}, not checked; create it with: {create}"
+    console.err.print(f"warning: {message}", markup=False, soft_wrap=True)
+    return message
 
 
 def _report(case, comparison, expected: dict, quiet: bool) -> None:

@@ -8,16 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import DebugOpt, OutputsOpt, QuietOpt, app, guarded
+from lossexp.cli._app import DebugOpt, JsonOpt, OutputsOpt, QuietOpt, app, echo_json, guarded
 
 
 @app.command("list")
-def list_library(debug: DebugOpt = False) -> None:
+def list_library(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List every loss (formula, gradient, parameters) and activation (derivative, saturation)."""
     with guarded(debug):
         from lossexp.cli.console import out
         from lossexp.library import catalogue
 
+        if as_json:
+            echo_json({"losses": catalogue.loss_rows(), "activations": catalogue.activation_rows()})
+            return
         if out.width >= WIDE_LIST:
             out.print(_loss_table(catalogue.loss_rows()))
             out.print(_activation_table(catalogue.activation_rows()))
@@ -34,13 +37,16 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
                                                 show_default=False)],
             activation: Annotated[str, typer.Argument(help="An activation name, e.g. sigmoid.",
                                                       show_default=False)],
-            debug: DebugOpt = False) -> None:
+            as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes in saturation."""
     with guarded(debug):
         from lossexp.cli.console import out
         from lossexp.library import catalogue
 
         explanation = catalogue.explain(loss, activation)
+        if as_json:
+            echo_json(explanation)
+            return
         for line in _explanation_lines(explanation) + _flow_lines(explanation):
             out.print(line, markup=False, soft_wrap=True)
 

@@ -56,13 +56,9 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
 
 
 def _note_a_missing_kernel() -> None:
-    from lossexp.cli.console import out
-    from lossexp.train import neuron_kernel
+    from lossexp.cli.console import note_missing_kernel
 
-    if not neuron_kernel.available():
-        out.print("(lossexp was installed without its compiled sweep kernel, for want of a C "
-                  "compiler: the sigmoid neuron trained on the NumPy engine, with the same "
-                  "results, about 3x slower)", markup=False)
+    note_missing_kernel()  # on stderr
 
 
 def report(summary: dict, run_dir: Path) -> None:

@@ -91,9 +91,10 @@ def _overrides(demo: Demo, overrides: tuple[str, ...]) -> list[str]:
 
 
 def shipped_configs() -> Path:
-    """The configs shipped in the source tree beside the package, else ./configs."""
-    beside = Path(__file__).resolve().parents[2] / "configs"
-    return beside if beside.is_dir() else Path("configs")
+    """The configs shipped with the package (the repository's configs/ when editable)."""
+    from lossexp.config import shipped
+
+    return shipped.directory()
 
 
 def run_demo(name: str, configs: Path | None = None) -> Report:
@@ -105,11 +106,12 @@ def run_demo(name: str, configs: Path | None = None) -> Report:
     if demo.config is None:
         return demo.report([])
     path = Path(configs or shipped_configs()) / demo.config
+    shown = path if configs else path.stem  # a shipped config runs by its name
     fits, commands = [], []
     for label, overrides in demo.variants:
         sets = _overrides(demo, overrides)
         fits.append(fit(label, load_config(path, sets)))
-        commands.append(shell_command("lossexp", "run", path, *(w for s in sets for w in ("--set", s))))
+        commands.append(shell_command("lossexp", "run", shown, *(w for s in sets for w in ("--set", s))))
     report = demo.report(fits)
     report.commands = commands
     return report

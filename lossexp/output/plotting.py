@@ -25,19 +25,23 @@ def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
 
 
 def log_y(ax) -> None:
-    """A log y axis labelled in plain text (1e-02), skipping mathtext's slow parser. An
-    axis spanning two decades or less also labels its 2x and 5x ticks (2e-02, 5e-02), so
-    a curve that stays inside one decade still has values to read against."""
-    from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator
+    """A log y axis labelled in plain text (1e−02), skipping mathtext's slow parser. An
+    axis spanning about two decades or less also labels its 2x and 5x ticks (2e−02, 5e−02),
+    so a curve that stays inside one decade still has values to read against.
 
-    def sub_decade(y, pos=None) -> str:
-        low, high = sorted(ax.get_ylim())  # read when drawn, with the final limits
-        return f"{y:.0e}" if 0 < low and high <= 100 * low else ""
+    matplotlib's LogFormatter writes both, so majors and minors match (same minus sign);
+    its minor_thresholds decide when minors are labelled: (2, inf) means at most two
+    decades (from matplotlib 3.10 on: at most two decade ticks), and then every minor.
+    """
+    import math
+
+    from matplotlib.ticker import LogFormatter, LogLocator
 
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
     ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    ax.yaxis.set_minor_formatter(FuncFormatter(sub_decade))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False,
+                                              minor_thresholds=(2, math.inf)))
 
 
 def run_label(cfg: dict) -> str:

@@ -141,6 +141,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
             raise SweepIncomplete(run_dir, failures, plan.total_chunks)
         from lossexp.sweep.output import write_outputs
 
+        store.release_before_moving()
         summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
     finally:
         store.release()

@@ -6,24 +6,19 @@ each written atomically: a chunk file is either whole or absent, whatever kills 
 process. A resumed sweep trains only the missing chunks, and only if its config, chunk
 size and versions are those of the manifest: anything else would mix two sweeps. So
 would two sweeps writing at once: the one that writes holds an advisory lock on
-``chunks/lock`` (flock, where the platform has it), and a second is refused.
+``chunks/lock`` (``lossexp.output.filelock``: flock, or its Windows equivalent), and a
+second is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # Windows: no flock, so two sweeps into one directory go unnoticed
-    fcntl = None
-
 from lossexp.errors import LossexpError
-from lossexp.output import atomic
+from lossexp.output import atomic, filelock
 
 FORMAT = 1
 LOCK_FILE = "lock"
@@ -56,7 +51,7 @@ class ChunkStore:
     """The chunks/ folder of one run directory."""
 
     def __init__(self, run_dir: Path):
-        self._lock = None  # the descriptor holding chunks/lock while this sweep writes
+        self._lock = None  # the filelock.Held on chunks/lock while this sweep writes
         self.run_dir = Path(run_dir)
         self.dir = self.run_dir / "chunks"
         self.manifest_path = self.dir / "manifest.json"
@@ -101,40 +96,31 @@ class ChunkStore:
         """Take the directory's lock and write ``manifest`` (see ``check``), before the
         first chunk is saved; ``release`` lets the lock go."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        if fcntl is not None and self._lock is None:
-            fd = os.open(self.dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise self._busy() from None
-            self._lock = fd
+        if self._lock is None:
+            self._lock = filelock.acquire(self.dir / LOCK_FILE)
+            if self._lock is None:
+                raise self._busy()
         text = json.dumps(self._stamped(manifest), indent=2, sort_keys=True) + "\n"
         atomic.write_text(self.manifest_path, text)
 
+    def release_before_moving(self) -> None:
+        """Let the lock go now where an open lock file would stop its folder from being
+        renamed (Windows), as writing the outputs does; elsewhere hold it to the end."""
+        if filelock.open_file_blocks_rename():
+            self.release()
+
     def release(self) -> None:
         if self._lock is not None:
-            os.close(self._lock)  # closing the descriptor drops the flock
+            filelock.release(self._lock)
             self._lock = None
 
     def _locked_elsewhere(self) -> bool:
-        if fcntl is None or self._lock is not None:
-            return False
-        try:
-            fd = os.open(self.dir / LOCK_FILE, os.O_RDONLY)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return False
-        except OSError:
-            return True
-        finally:
-            os.close(fd)
+        return self._lock is None and filelock.held_elsewhere(self.dir / LOCK_FILE)
 
     def _busy(self) -> LossexpError:
         return LossexpError(f"another sweep is writing to {self.run_dir} right now: let it "
-                            "finish, or stop it, before starting this one")
+                            "finish, or stop it, before starting this one"
+                            + filelock.stale_hint(self.dir / LOCK_FILE))
 
     @staticmethod
     def _stamped(manifest: dict) -> dict:

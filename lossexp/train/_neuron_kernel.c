@@ -34,7 +34,8 @@
 #endif
 
 /* Doubles must be rounded as doubles after every operation (not so on the x87 FPU); where
- * they are not, the build fails, and as an optional extension it is simply left out. */
+ * they are not, the build fails (set LOSSEXP_NO_KERNEL=1 to install without the kernel).
+ * Built against the stable ABI (Py_LIMITED_API 3.11: Py_buffer is in it from 3.11 on). */
 #if FLT_EVAL_METHOD != 0
 #error "the kernel needs FLT_EVAL_METHOD == 0 to round as NumPy does"
 #endif
@@ -177,7 +178,7 @@ PyMODINIT_FUNC PyInit__neuron_kernel(void)
         Py_DECREF(m);
         return NULL;
     }
-#ifdef Py_GIL_DISABLED
+#if defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API)
     PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED); /* it keeps no state of its own */
 #endif
     return m;

@@ -1,0 +1,125 @@
+"""The configs shipped inside the package: found by name, listed, copied out for editing.
+
+They live in the repository's ``configs/`` and install as the package ``lossexp.configs``
+(see setup.py), with their curve baselines as ``lossexp.configs.baselines``; both are read
+through ``importlib.resources``, so they are found in a wheel, an editable install and a
+source checkout alike. This module imports neither numpy nor yaml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from lossexp.errors import LossexpError
+
+SUFFIX = ".yaml"
+_MODELINE = "# yaml-language-server:"
+_PURPOSE_WIDTH = 120
+
+
+def directory() -> Path:
+    """The directory of the shipped configs (a real directory: the package is never zipped)."""
+    return Path(str(resources.files("lossexp.configs")))
+
+
+def baselines_directory() -> Path:
+    """The directory of the shipped configs' curve baselines."""
+    return Path(str(resources.files("lossexp.configs.baselines")))
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in directory().glob(f"*{SUFFIX}"))
+
+
+def path_of(name: str) -> Path | None:
+    """The shipped config called ``name`` (with or without .yaml), or None."""
+    stem = name.removesuffix(SUFFIX)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", stem):
+        return None
+    path = directory() / f"{stem}{SUFFIX}"
+    return path if path.is_file() else None
+
+
+def resolve(given: Path | str) -> Path:
+    """A config argument as a file: ``given`` itself when it exists or names a directory
+    (``a/b.yaml``), else the shipped config of that bare name, else ``given`` unchanged (so
+    the error names what was typed)."""
+    given = Path(given)
+    text = str(given)
+    if given.exists() or os.sep in text or "/" in text:
+        return given
+    return path_of(text) or given
+
+
+def is_bare_name(given: Path | str) -> bool:
+    """A word that can only mean a shipped config: no directory, no suffix."""
+    text = str(given)
+    return not (os.sep in text or "/" in text or Path(text).suffix)
+
+
+def did_you_mean(name: str) -> str:
+    from lossexp.errors import did_you_mean as close
+
+    return close(name, names())
+
+
+@dataclass(frozen=True)
+class Shipped:
+    name: str
+    purpose: str
+    kind: str  # "run" or "sweep"
+    path: Path
+
+
+def purpose(text: str) -> str:
+    """A config's one-line purpose: its first comment sentence (the modeline skipped)."""
+    words = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(_MODELINE):
+            continue
+        if not stripped.startswith("#"):
+            break
+        words.append(stripped.lstrip("#").strip())
+    prose = " ".join(w for w in words if w)
+    match = re.match(r"(.+?[.!?])(\s|$)", prose)
+    sentence = match.group(1) if match else prose
+    return sentence if len(sentence) <= _PURPOSE_WIDTH else sentence[:_PURPOSE_WIDTH - 3] + "..."
+
+
+def catalogue() -> list[Shipped]:
+    """Every shipped config: name, purpose, whether it is a run or a sweep, and its path."""
+    out = []
+    for name in names():
+        path = directory() / f"{name}{SUFFIX}"
+        text = path.read_text(encoding="utf-8")
+        kind = "sweep" if re.search(r"^sweep:", text, re.MULTILINE) else "run"
+        out.append(Shipped(name, purpose(text), kind, path))
+    return out
+
+
+def copy_to(target: Path, *, force: bool = False) -> list[Path]:
+    """Copy every shipped config into directory ``target`` (created if need be).
+
+    Refuses, writing nothing, when a file of the same name exists there, unless ``force``.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise LossexpError(f"{target}: exists and is not a directory")
+    sources = [directory() / f"{name}{SUFFIX}" for name in names()]
+    clashes = [target / p.name for p in sources if (target / p.name).exists()]
+    if clashes and not force:
+        raise LossexpError(f"{clashes[0]} exists ({len(clashes)} of the {len(sources)} configs "
+                           "do); add --force to overwrite them, or choose another directory")
+    from lossexp.output import atomic
+
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sources:
+        atomic.write_bytes(target / source.name, source.read_bytes())
+        written.append(target / source.name)
+    return written
