@@ -1,0 +1,210 @@
+"""animation.gif: a single neuron learning, epoch by epoch, as the book animates it.
+
+Four panels: the point (z, a) moving along the activation, the point (z, C) moving along
+the cost, and the output and loss traces growing beside them. Several runs (``lossexp
+compare --animate``) step together in one figure, one colour each.
+
+The static parts are drawn once; each frame restores them and draws only what moves
+(matplotlib's blitting, the technique behind ``FuncAnimation``): about forty times faster
+than redrawing the figure per frame, which is what ``PillowWriter`` does. The frames are
+encoded by Pillow (a matplotlib dependency) with one shared palette and no dithering, so
+the same runs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from lossexp import atomic
+from lossexp.errors import LossexpError
+from lossexp.report import sources
+
+MAX_FRAMES = 100   # thinned to at most this many epochs ...
+PLAY_MS = 12_000   # ... shown over about 12 s
+HOLD_MS = 2_000    # and the last frame held a little longer
+DPI = 80
+COLOURS_USED = 63  # palette entries for the picture; the last index means "unchanged"
+UNCHANGED = COLOURS_USED
+COLORS = ("#e76f51", "#1d3557", "#2a9d8f", "#8338ec", "#e9c46a", "#6d6875")
+
+
+@dataclass
+class Track:
+    """What one run contributes: its label, target and per-epoch columns."""
+
+    label: str
+    config: dict
+    epoch: list
+    z: list
+    output: list
+    loss: list
+
+
+def track(results: sources.Results) -> Track:
+    """The columns of a one-sample neuron run; LossexpError for anything else."""
+    if results.kind != sources.RUN:
+        raise LossexpError(f"{results.directory}: only a run can be animated, not a "
+                           f"{results.kind}")
+    columns = results.metrics()
+    if "z" not in columns or "y" not in results.config.get("task", {}):
+        raise LossexpError(f"{results.directory}: only a single neuron on one sample has one "
+                           f"z to animate (this run has no z column)")
+    return Track(results.name, results.config, columns["epoch"], columns["z"],
+                 columns["output"], columns["loss"])
+
+
+def frame_epochs(epochs: int) -> list[int]:
+    """At most MAX_FRAMES epoch indices from 0 to ``epochs``, evenly spread, both ends in."""
+    count = min(epochs + 1, MAX_FRAMES)
+    if count == 1:
+        return [0]
+    return sorted({round(i * epochs / (count - 1)) for i in range(count)})
+
+
+def frame_durations(count: int) -> list[int]:
+    """Milliseconds per frame: PLAY_MS shared out (in the GIF's 10 ms steps), last held."""
+    each = min(1000, max(20, 10 * round(PLAY_MS / count / 10)))
+    return [each] * (count - 1) + [each + HOLD_MS]
+
+
+def _finite_range(values, pad=0.05):
+    finite = [v for v in values if math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    margin = (high - low) * pad
+    return low - margin, high + margin
+
+
+def _figure(tracks: list[Track]):
+    """The figure with everything static drawn, and the artists each frame moves."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.0, 5.4), dpi=DPI)
+    canvas = FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.86, wspace=0.22, hspace=0.42)
+    (ax_act, ax_cost), (ax_out, ax_loss) = fig.subplots(2, 2)
+    span = max([6.0] + [1.1 * abs(z) for t in tracks for z in t.z if math.isfinite(z)])
+    z = np.linspace(-span, span, 400)
+    drawn_act, drawn_cost, moving = set(), set(), []
+    last_epoch = max(t.epoch[-1] for t in tracks)
+    for index, t in enumerate(tracks):
+        color = COLORS[index % len(COLORS)]
+        act, cost = sources.cost_of_z(t.config)
+        act_key = repr(sources.output_activation(t.config))
+        cost_key = (act_key, repr(t.config["loss"]), t.config["task"]["y"])
+        if act_key not in drawn_act:
+            drawn_act.add(act_key)
+            ax_act.plot(z, act(z), color="#555555", lw=1.5)
+        if cost_key not in drawn_cost:
+            with np.errstate(all="ignore"):
+                ax_cost.plot(z, cost(z), color="#555555", lw=1.5,
+                             ls=("-", "--", ":", "-.")[len(drawn_cost) % 4],
+                             label=t.config["loss"]["name"])
+            drawn_cost.add(cost_key)
+        moving.append({
+            "act": ax_act.plot([], [], "o", color=color, ms=9, mec="black", mew=0.8,
+                               animated=True)[0],
+            "cost": ax_cost.plot([], [], "o", color=color, ms=9, mec="black", mew=0.8,
+                                 animated=True)[0],
+            "out": ax_out.plot([], [], color=color, lw=2, animated=True, label=t.label)[0],
+            "loss": ax_loss.plot([], [], color=color, lw=2, animated=True)[0],
+        })
+        ax_out.axhline(t.config["task"]["y"], color="#999999", ls=":", lw=1)
+    name = sources.output_activation(tracks[0].config)["name"]
+    ax_act.set(title=f"output a = {name}(z)", xlabel="z = w x + b", xlim=(-span, span))
+    losses = sorted({t.config["loss"]["name"] for t in tracks})
+    ax_cost.set(title=f"cost C(z): {', '.join(losses)}", xlabel="z = w x + b",
+                xlim=(-span, span))
+    with np.errstate(all="ignore"):
+        costs = [v for t in tracks for v in sources.cost_of_z(t.config)[1](z)]
+    ax_cost.set_ylim(*_finite_range(costs))
+    ax_out.set(title="output per epoch (dotted: target)", xlabel="epoch", xlim=(0, last_epoch),
+               ylim=_finite_range([v for t in tracks for v in t.output]
+                                  + [t.config["task"]["y"] for t in tracks]))
+    ax_loss.set(title="loss per epoch", xlabel="epoch", xlim=(0, last_epoch),
+                ylim=_finite_range([v for t in tracks for v in t.loss]))
+    for ax in (ax_act, ax_cost, ax_out, ax_loss):
+        ax.grid(alpha=0.3)
+    if len(drawn_cost) > 1:
+        ax_cost.legend(loc="upper left", fontsize="small")
+    if len(tracks) > 1:
+        fig.legend(handles=[m["out"] for m in moving], loc="upper right", ncols=len(tracks),
+                   fontsize="small", frameon=False)
+    title = fig.text(0.02, 0.95, "", fontsize=13, weight="bold", animated=True)
+    return fig, canvas, moving, title, last_epoch, tracks[0].label if len(tracks) == 1 else ""
+
+
+def _frames(tracks: list[Track]):
+    """One RGB image per thinned epoch."""
+    import numpy as np
+    from PIL import Image
+
+    fig, canvas, moving, title, last, name = _figure(tracks)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    frames = []
+    functions = [sources.cost_of_z(t.config) for t in tracks]
+    for epoch in frame_epochs(int(last)):
+        canvas.restore_region(background)
+        for t, artists, (act, cost) in zip(tracks, moving, functions):
+            i = min(epoch, len(t.epoch) - 1)
+            artists["act"].set_data([t.z[i]], [float(act(t.z[i]))])
+            artists["cost"].set_data([t.z[i]], [float(cost(t.z[i]))])
+            artists["out"].set_data(t.epoch[:i + 1], t.output[:i + 1])
+            artists["loss"].set_data(t.epoch[:i + 1], t.loss[:i + 1])
+            for key in ("act", "cost", "out", "loss"):
+                fig.draw_artist(artists[key])
+        title.set_text(f"{name + ': ' if name else ''}epoch {epoch} of {last:.0f}")
+        fig.draw_artist(title)
+        rgba = np.asarray(canvas.buffer_rgba())
+        frames.append(Image.fromarray(np.ascontiguousarray(rgba[..., :3])))
+    return frames
+
+
+def gif_bytes(tracks: list[Track]) -> bytes:
+    """The animation as GIF bytes: thinned frames, one palette, deterministic."""
+    import numpy as np
+    from PIL import Image
+
+    frames = _frames(tracks)
+    # One palette for all frames, taken from the last (every line fully drawn): colours
+    # stay put from frame to frame, and no dithering keeps flat areas compressible.
+    palette = frames[-1].quantize(colors=COLOURS_USED, method=Image.Quantize.MEDIANCUT,
+                                  dither=Image.Dither.NONE)
+    indexed = [np.asarray(f.quantize(palette=palette, dither=Image.Dither.NONE))
+               for f in frames]
+    # Each later frame is drawn over the one before (disposal 1); the pixels that have not
+    # changed are left transparent, so a frame costs only what moved in it.
+    images = [_indexed(indexed[0], palette)]
+    for before, now in zip(indexed, indexed[1:]):
+        images.append(_indexed(np.where(now == before, UNCHANGED, now).astype(np.uint8),
+                               palette))
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
+                   duration=frame_durations(len(images)), loop=0, disposal=1,
+                   transparency=UNCHANGED, optimize=False)
+    return buf.getvalue()
+
+
+def _indexed(pixels, palette):
+    from PIL import Image
+
+    image = Image.fromarray(pixels, mode="P")
+    image.putpalette(palette.getpalette()[:3 * (UNCHANGED + 1)])
+    return image
+
+
+def write_animation(result_dirs, out: Path) -> Path:
+    """Write out/animation.gif from one or several run directories; return its path."""
+    tracks = [track(sources.read_results(d)) for d in result_dirs]
+    if not tracks:
+        raise LossexpError("give at least one run directory to animate")
+    path = Path(out) / "animation.gif"
+    atomic.write_bytes(path, gif_bytes(tracks))
+    return path
