@@ -11,6 +11,7 @@ from lossexp.cli import run  # noqa: F401, I001
 from lossexp.cli import library  # noqa: F401
 from lossexp.cli import sweep  # noqa: F401
 from lossexp.cli import curves  # noqa: F401
+from lossexp.cli import report  # noqa: F401
 from lossexp.cli._app import app, ignore_ctrl_c
 
 

@@ -13,6 +13,7 @@ import typer
 from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
                               QuietOpt, SetOpt, app, chosen, guarded, ignore_ctrl_c,
                               print_error)
+from lossexp.cli.report import ReportOpt, share
 
 
 class Executor(str, Enum):
@@ -165,6 +166,7 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
               help="Write sweep.csv, a row per start, or not (only summary.json and the "
                    "figures; much faster for millions of starts) [default: as the config's "
                    "sweep.rows says, true unless set].")] = None,
+          report_: ReportOpt = False,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
@@ -202,3 +204,4 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         if not quiet:
             report(result.summary, result.run_dir)
             _note_a_missing_kernel()
+        share([result.run_dir], report=report_, quiet=quiet)
