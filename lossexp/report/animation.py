@@ -81,13 +81,22 @@ def _finite_range(values, pad=0.05):
 
 def _figure(tracks: list[Track]):
     """The figure with everything static drawn, and the artists each frame moves."""
+    import matplotlib
+
+    # Large type for a small picture: it is read on phones and projected in lectures.
+    with matplotlib.rc_context({"font.size": 11, "axes.titlesize": 11.5,
+                                "legend.fontsize": 10}):
+        return _draw_figure(tracks)
+
+
+def _draw_figure(tracks: list[Track]):
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.0, 5.4), dpi=DPI)
+    fig = Figure(figsize=(7.4, 5.2), dpi=DPI)
     canvas = FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.86, wspace=0.22, hspace=0.42)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.86, wspace=0.24, hspace=0.5)
     (ax_act, ax_cost), (ax_out, ax_loss) = fig.subplots(2, 2)
     span = max([6.0] + [1.1 * abs(z) for t in tracks for z in t.z if math.isfinite(z)])
     z = np.linspace(-span, span, 400)
@@ -132,24 +141,24 @@ def _figure(tracks: list[Track]):
     for ax in (ax_act, ax_cost, ax_out, ax_loss):
         ax.grid(alpha=0.3)
     if len(drawn_cost) > 1:
-        ax_cost.legend(loc="upper left", fontsize="small")
+        ax_cost.legend(loc="upper left")
     if len(tracks) > 1:
         fig.legend(handles=[m["out"] for m in moving], loc="upper right", ncols=len(tracks),
-                   fontsize="small", frameon=False)
+                   frameon=False)
     title = fig.text(0.02, 0.95, "", fontsize=13, weight="bold", animated=True)
     return fig, canvas, moving, title, last_epoch, tracks[0].label if len(tracks) == 1 else ""
 
 
 def _frames(tracks: list[Track]):
-    """One RGB image per thinned epoch."""
+    """One (height, width) uint32 array per thinned epoch: each pixel's RGB packed as
+    0xBBGGRR, so comparing frames or colours is one integer comparison."""
     import numpy as np
-    from PIL import Image
 
     fig, canvas, moving, title, last, name = _figure(tracks)
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
-    frames = []
     functions = [sources.cost_of_z(t.config) for t in tracks]
+    frames = []
     for epoch in frame_epochs(int(last)):
         canvas.restore_region(background)
         for t, artists, (act, cost) in zip(tracks, moving, functions):
@@ -163,8 +172,15 @@ def _frames(tracks: list[Track]):
         title.set_text(f"{name + ': ' if name else ''}epoch {epoch} of {last:.0f}")
         fig.draw_artist(title)
         rgba = np.asarray(canvas.buffer_rgba())
-        frames.append(Image.fromarray(np.ascontiguousarray(rgba[..., :3])))
+        frames.append(rgba.view("<u4")[..., 0] & 0xFFFFFF)  # bytes R, G, B, A
     return frames
+
+
+def rgb(frame):
+    """A packed frame as an (height, width, 3) uint8 array."""
+    import numpy as np
+
+    return frame.astype("<u4").view(np.uint8).reshape(*frame.shape, 4)[..., :3]
 
 
 def gif_bytes(tracks: list[Track]) -> bytes:
@@ -175,16 +191,19 @@ def gif_bytes(tracks: list[Track]) -> bytes:
     frames = _frames(tracks)
     # One palette for all frames, taken from the last (every line fully drawn): colours
     # stay put from frame to frame, and no dithering keeps flat areas compressible.
-    palette = frames[-1].quantize(colors=COLOURS_USED, method=Image.Quantize.MEDIANCUT,
-                                  dither=Image.Dither.NONE)
-    indexed = [np.asarray(f.quantize(palette=palette, dither=Image.Dither.NONE))
-               for f in frames]
+    palette = Image.fromarray(np.ascontiguousarray(rgb(frames[-1]))).quantize(
+        colors=COLOURS_USED, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    colours = _white_exact(palette.getpalette()[:3 * COLOURS_USED])
+    table = np.array(colours, dtype=np.int64).reshape(-1, 3)
     # Each later frame is drawn over the one before (disposal 1); the pixels that have not
     # changed are left transparent, so a frame costs only what moved in it.
-    images = [_indexed(indexed[0], palette)]
-    for before, now in zip(indexed, indexed[1:]):
-        images.append(_indexed(np.where(now == before, UNCHANGED, now).astype(np.uint8),
-                               palette))
+    now = _nearest(frames[0].reshape(-1), table).reshape(frames[0].shape)
+    images = [_indexed(now, colours)]
+    for before_rgb, packed in zip(frames, frames[1:]):
+        moved = packed != before_rgb
+        before, now = now, now.copy()
+        now[moved] = _nearest(packed[moved], table)
+        images.append(_indexed(np.where(now == before, UNCHANGED, now), colours))
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
                    duration=frame_durations(len(images)), loop=0, disposal=1,
@@ -192,11 +211,32 @@ def gif_bytes(tracks: list[Track]) -> bytes:
     return buf.getvalue()
 
 
-def _indexed(pixels, palette):
+def _nearest(packed, table):
+    """The index of the nearest palette colour for each packed pixel (exact, unlike Pillow's
+    quantize-to-palette, which looks colours up on a coarse grid and greys the white)."""
+    import numpy as np
+
+    distinct, where = np.unique(packed, return_inverse=True)
+    distinct = distinct.astype(np.int64)
+    colours = np.stack([distinct & 255, (distinct >> 8) & 255, distinct >> 16], axis=1)
+    distance = ((colours[:, None, :] - table[None, :, :]) ** 2).sum(axis=2)
+    return distance.argmin(axis=1).astype(np.uint8)[where.reshape(-1)]
+
+
+def _white_exact(colours: list[int]) -> list[int]:
+    """The palette with its lightest entry made pure white, like the page around it
+    (median cut averages the background with the anti-aliased edges next to it)."""
+    rgb = [colours[i:i + 3] for i in range(0, len(colours), 3)]
+    lightest = max(range(len(rgb)), key=lambda i: sum(rgb[i]))
+    rgb[lightest] = [255, 255, 255]
+    return [v for entry in rgb for v in entry]
+
+
+def _indexed(pixels, colours: list[int]):
     from PIL import Image
 
-    image = Image.fromarray(pixels, mode="P")
-    image.putpalette(palette.getpalette()[:3 * (UNCHANGED + 1)])
+    image = Image.fromarray(pixels.astype("uint8"), mode="P")
+    image.putpalette(colours + [255, 255, 255])  # the last entry: "unchanged", transparent
     return image
 
 

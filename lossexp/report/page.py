@@ -66,6 +66,8 @@ def document(title: str, lede: str, body: list[str], source: str) -> str:
     return ("<!DOCTYPE html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            # an empty icon: a browser asks for no /favicon.ico, so the page makes no request
+            '<link rel="icon" href="data:,">\n'
             f"<title>{escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n<main>\n"
             f"<h1>{escape(title)}</h1>\n<p class=\"lede\">{escape(lede)}</p>\n{nav}\n"
             + content
