@@ -14,7 +14,7 @@ from PIL import Image
 
 from lossexp.report import animation, sections, sources
 from lossexp.report.page import write_report
-from tests.conftest import CONFIGS
+from conftest import CONFIGS
 
 NEURON = "\n".join(["name: {name}", "task: {{kind: one_to_zero}}",
                     "model: {{kind: neuron, activation: sigmoid, init: {{w: 2.0, b: 2.0}}}}",
