@@ -29,6 +29,7 @@ MEASURE = """(() => {
   const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
   return {
     innerWidth: window.innerWidth,
+    navShown: [...document.querySelectorAll('nav')].some(n => n.offsetHeight > 0),
     scrollWidth: document.documentElement.scrollWidth,
     figures: [...document.querySelectorAll('figure')].map(f => {
       const media = f.querySelector('svg, img');
@@ -105,8 +106,10 @@ class _Pipe:
                 return
 
 
-def load(path: Path, *, width: int = 390, height: int = 844, binary: str | None = None) -> Seen:
-    """Open ``path`` in headless Chromium at width x height CSS pixels and see it load."""
+def load(path: Path, *, width: int = 390, height: int = 844, media: str = "screen",
+         binary: str | None = None) -> Seen:
+    """Open ``path`` in headless Chromium at width x height CSS pixels and see it load;
+    ``media="print"`` lays it out as for printing."""
     binary = binary or find()
     if binary is None:
         raise FileNotFoundError(INSTALL_HINT)
@@ -158,7 +161,8 @@ def load(path: Path, *, width: int = 390, height: int = 844, binary: str | None 
                 pipe.call(f"{domain}.enable", session=session)
             pipe.call("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": height, "deviceScaleFactor": 1,
-                       "mobile": True}, session=session)
+                       "mobile": media == "screen"}, session=session)
+            pipe.call("Emulation.setEmulatedMedia", {"media": media}, session=session)
             pipe.call("Page.navigate", {"url": page_url}, session=session)
             pipe.wait_for("Page.loadEventFired")
 

@@ -183,3 +183,15 @@ def test_the_validator_does_catch_mistakes(tmp_path):
     assert done.returncode != 0
     assert re.search(r'anchor "a" already defined', done.stderr)
     assert "missing </div>" in done.stderr or "discarding unexpected </h2>" in done.stderr
+
+
+def test_printed_the_page_fits_the_paper_and_drops_the_links(pages):
+    """As printed on A4 (about 700 CSS pixels inside the margins): no content cut off at
+    the side, and the table of contents, useless on paper, left out."""
+    if chromium.find() is None:
+        pytest.fail(chromium.INSTALL_HINT, pytrace=False)
+    printed = chromium.load(pages["compare"], width=700, media="print")
+    assert printed.console_errors == [] and printed.requests == []
+    assert printed.measured["scrollWidth"] <= 700
+    assert not printed.measured["navShown"]
+    assert all(f["drawn"] and f["width"] > 600 for f in printed.measured["figures"])

@@ -28,12 +28,12 @@ HOLD_MS = 2_000    # and the last frame held a little longer
 DPI = 80
 COLOURS_USED = 63  # palette entries for the picture; the last index means "unchanged"
 UNCHANGED = COLOURS_USED
-COLORS = ("#e76f51", "#1d3557", "#2a9d8f", "#8338ec", "#e9c46a", "#6d6875")
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")  # as compare.png
 
 
 @dataclass
 class Track:
-    """What one run contributes: its label, target and per-epoch columns."""
+    """What one run contributes: its label, config and per-epoch columns."""
 
     label: str
     config: dict

@@ -155,8 +155,14 @@ PREDICTED = "predicted_"
 
 def summary_rows(summary: dict) -> list[list]:
     """summary.json as (key, value) rows; predicted_* keys go to theory_rows instead."""
-    return [[key, value] for key, value in summary.items()
-            if not key.startswith(PREDICTED) and not isinstance(value, (dict, list))]
+    rows = []
+    for key, value in summary.items():
+        if key.startswith(PREDICTED) or isinstance(value, (dict, list)):
+            continue
+        if key == "epochs_to_target" and value is None:
+            value = "not reached"
+        rows.append([key, value])
+    return rows
 
 
 def theory_rows(summary: dict) -> list[list]:
