@@ -116,11 +116,13 @@ def _draw_figure(tracks: list[Track]):
                              ls=("-", "--", ":", "-.")[len(drawn_cost) % 4],
                              label=t.config["loss"]["name"])
             drawn_cost.add(cost_key)
+        # Each run's point a little smaller than the one before: points at the same z
+        # show as rings around each other instead of hiding one another.
+        dot = {"marker": "o", "ls": "none", "color": color, "ms": max(5, 11 - 2.5 * index),
+               "mec": "black", "mew": 0.8, "animated": True}
         moving.append({
-            "act": ax_act.plot([], [], "o", color=color, ms=9, mec="black", mew=0.8,
-                               animated=True)[0],
-            "cost": ax_cost.plot([], [], "o", color=color, ms=9, mec="black", mew=0.8,
-                                 animated=True)[0],
+            "act": ax_act.plot([], [], **dot)[0],
+            "cost": ax_cost.plot([], [], **dot)[0],
             "out": ax_out.plot([], [], color=color, lw=2, animated=True, label=t.label)[0],
             "loss": ax_loss.plot([], [], color=color, lw=2, animated=True)[0],
         })
