@@ -207,3 +207,26 @@ def test_table_cells_and_inline_svg():
         '<svg viewBox="0 0 10 5" role="img" aria-label="a &lt;figure&gt;"><defs>'
         '<clipPath id="f-p1"><rect/></clipPath></defs><g clip-path="url(#f-p1)"/>'
         '<use xlink:href="#f-p1"/></svg>')
+
+
+def test_a_run_without_plots_gets_a_page_without_figures(cli, tmp_path):
+    done = cli("run", CONFIGS / "mse_lucky.yaml", "--outputs", tmp_path, "--no-plots",
+               "--report", "--quiet")
+    assert done.exit_code == 0, done.output
+    html = page_of(tmp_path / "mse_lucky" / "report.html")
+    assert 'id="figures"' not in html and "<figure>" not in html
+    assert '<h2 id="summary">Summary</h2>' in html and "quadratic + sigmoid" in html
+
+
+def test_without_the_flags_no_command_writes_a_page_or_a_gif(cli, runs, tmp_path, write_config):
+    config = write_config(NEURON.format(name="tiny", loss="quadratic", epochs=5)
+                          + "sweep:\n  grid:\n    w: {from: -1, to: 1, steps: 2}\n"
+                            "    b: {from: -1, to: 1, steps: 2}\n")
+    for args in (["run", CONFIGS / "mse_lucky.yaml", "--outputs", tmp_path, "--no-plots"],
+                 ["sweep", config, "--outputs", tmp_path, "--no-plots"],
+                 ["compare", *runs.values(), "--out", tmp_path / "cmp"],
+                 ["demo", "outlier_factor", "--outputs", tmp_path, "--no-plots"]):
+        done = cli(*args, "--quiet")
+        assert done.exit_code == 0, done.output
+    written = {p.name for p in tmp_path.rglob("*")}
+    assert not written & {"report.html", "animation.gif"}

@@ -55,7 +55,7 @@ def demo(name: Annotated[Optional[str], typer.Argument(
          = None,
          quiet: QuietOpt = False, debug: DebugOpt = False,
          plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figure.")] = True,
-         report: ReportOpt = False) -> None:
+         report_: ReportOpt = False) -> None:
     """Run one of the loss library's experiments and compare its variants side by side.
 
     Writes OUTPUTS/demo_<NAME>/ (summary.json, table.md, figure.png/svg) and prints the
@@ -76,7 +76,7 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             out.print(_report(report, out))
             for line in [*report.findings, f"written to {where}", *report.commands]:
                 out.print(line, markup=False, soft_wrap=True)
-        share([where], report=report, quiet=quiet)
+        share([where], report=report_, quiet=quiet)
 
 
 def _report(report, console):
