@@ -26,7 +26,7 @@ class Executor(str, Enum):
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
                    chunk_size: int | None, plots: bool | None, rows: bool | None,
-                   quiet: bool, debug: bool) -> str:
+                   quiet: bool, debug: bool, report: bool = False) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.text import shell_command
 
@@ -43,7 +43,7 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
     if chunk_size:
         args += ["--chunk-size", chunk_size]
     flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
-             "--no-rows": rows is False, "--quiet": quiet, "--debug": debug}
+             "--no-rows": rows is False, "--report": report, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
 
 
@@ -173,7 +173,7 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
-                             plots=plots, rows=rows, quiet=quiet, debug=debug)
+                             plots=plots, rows=rows, quiet=quiet, debug=debug, report=report_)
     with guarded(debug):
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
