@@ -78,6 +78,11 @@ def document(title: str, lede: str, body: list[str], source: str) -> str:
 
 # --- one kind of page each -------------------------------------------------------------------
 
+def _titled(title: str, anchor: str, content: str) -> str:
+    """A section under its heading, or nothing when it is empty (a run without plots)."""
+    return s.heading(2, title, anchor) + content if content else ""
+
+
 def describe(config: dict) -> str:
     """Loss, model, start and training of a run config, in one line."""
     model, train = config.get("model", {}), config.get("train", {})
@@ -101,8 +106,7 @@ def run_page(results: sources.Results) -> str:
                     caption="summary.json: how the run went."),
             s.theory(results.summary),
             s.animation(results.directory),
-            s.heading(2, "Figures", "figures"),
-            s.figures(results.directory, s.RUN_FIGURES, kind=kind),
+            _titled("Figures", "figures", s.figures(results.directory, s.RUN_FIGURES, kind=kind)),
             s.derivations([results.config]),
             s.config_block(results),
             s.reproduce([f"lossexp run {results.name}.yaml --report --animate"],
@@ -127,8 +131,7 @@ def sweep_page(results: sources.Results) -> str:
                      "diverged"], rows,
                     caption=f"Epochs to target per series ({summary.get('percentiles', '')})."),
             s.theory(summary),
-            s.heading(2, "Figures", "figures"),
-            s.figures(results.directory, s.SWEEP_FIGURES),
+            _titled("Figures", "figures", s.figures(results.directory, s.SWEEP_FIGURES)),
             s.derivations([{**results.config, "loss": loss} for loss in
                            (row.get("loss", {}) for row in summary.get("series", []))]
                           or [results.config]),
@@ -152,8 +155,7 @@ def demo_page(results: sources.Results) -> str:
             s.table(header, [[row.get(h) for h in header] for row in table],
                     caption="table.md: one row per variant."),
             s.theory(summary),
-            s.heading(2, "Figures", "figures"),
-            s.figures(results.directory, ("figure",)),
+            _titled("Figures", "figures", s.figures(results.directory, ("figure",))),
             s.reproduce([f"lossexp demo {summary.get('name', results.name)} --report",
                          "", "# each variant on its own:", *summary.get("commands", [])],
                         "Run the demo again, with this page:")]
