@@ -5,10 +5,12 @@ the cost, and the output and loss traces growing beside them. Several runs (``lo
 compare --animate``) step together in one figure, one colour each.
 
 The static parts are drawn once; each frame restores them and draws only what moves
-(matplotlib's blitting, the technique behind ``FuncAnimation``): about forty times faster
-than redrawing the figure per frame, which is what ``PillowWriter`` does. The frames are
-encoded by Pillow (a matplotlib dependency) with one shared palette and no dithering, so
-the same runs always give the same bytes.
+(matplotlib's blitting, the technique behind ``FuncAnimation``). ``FuncAnimation`` saved
+with ``PillowWriter`` redraws the whole figure for every frame: 11.6 s for these 100
+frames on the project's machine, against 0.7 s here, and a 409 kB file against 134 kB.
+The frames are encoded by Pillow (a matplotlib dependency, so nothing new to install) with
+one shared palette, no dithering and unchanged pixels transparent, so the same runs always
+give the same, small bytes.
 """
 
 from __future__ import annotations
