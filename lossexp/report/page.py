@@ -37,7 +37,7 @@ pre{background:var(--band);padding:.75rem;border-radius:4px;white-space:pre-wrap
 code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
 .table-wrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
-caption{text-align:left;color:var(--muted);font-size:.9rem;padding-bottom:.25rem}
+.table-caption{color:var(--muted);font-size:.9rem;margin:.5rem 0 .25rem}
 th,td{border-bottom:1px solid var(--rule);padding:.3rem .6rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th{border-bottom:2px solid var(--ink)}
@@ -83,14 +83,15 @@ def _titled(title: str, anchor: str, content: str) -> str:
     return s.heading(2, title, anchor) + content if content else ""
 
 
-def describe(config: dict) -> str:
-    """Loss, model, start and training of a run config, in one line."""
+def describe(config: dict, *, start: bool = True) -> str:
+    """Loss, model, start (unless ``start`` is false) and training of a config, in one line."""
     model, train = config.get("model", {}), config.get("train", {})
     parts = [f"loss {config.get('loss', {}).get('name', '?')}"]
     if model.get("kind") == "neuron":
         init = model.get("init", {})
-        parts += [f"one {sources.output_activation(config).get('name', '?')} neuron",
-                  f"start w0 = {s.number(init.get('w'))}, b0 = {s.number(init.get('b'))}"]
+        parts.append(f"one {sources.output_activation(config).get('name', '?')} neuron")
+        if start:
+            parts.append(f"start w0 = {s.number(init.get('w'))}, b0 = {s.number(init.get('b'))}")
     elif model.get("kind") == "mlp":
         parts.append(f"MLP {'-'.join(str(n) for n in model.get('layers', []))}, "
                      f"{model.get('hidden_activation', {}).get('name', '?')}/"
@@ -120,8 +121,8 @@ def sweep_page(results: sources.Results) -> str:
     rows, sentences = [], []
     for series in summary.get("series", []):
         ett = series.get("epochs_to_target", {})
-        rows.append([series.get("series"), series.get("starts"), ett.get("median"),
-                     ett.get("p90"), ett.get("p99"), ett.get("max"),
+        rows.append([series.get("series"), series.get("starts"),
+                     *(_or_never(ett.get(k)) for k in ("median", "p90", "p99", "max")),
                      series.get("never_reached"), series.get("diverged")])
         sentences.append(f"<li><strong>{escape(str(series.get('series')))}</strong>: "
                          f"{escape(str(series.get('sentence', '')))}</li>")
@@ -138,10 +139,17 @@ def sweep_page(results: sources.Results) -> str:
             s.config_block(results),
             s.reproduce([f"lossexp sweep {results.name}.yaml --report"],
                         f"Save the config above as {results.name}.yaml, then run:")]
-    epochs, tolerance = summary.get("epochs", "?"), summary.get("tolerance", "?")
-    lede = (f"{describe(results.config)}; every start trained for {epochs} epochs, target "
-            f"|a - y| < {s.number(tolerance)}")
+    starts = summary.get("series", [{}])[0].get("starts", "?")
+    losses = [row.get("loss", {}).get("name", "?") for row in summary.get("series", [])]
+    every_loss = {**results.config, "loss": {"name": ", ".join(losses) or "?"}}
+    lede = (f"{starts} starts per series; {describe(every_loss, start=False)}; target "
+            f"|a - y| < {s.number(summary.get('tolerance'))}")
     return document(f"{results.name}: a sweep over starts", lede, body, str(results.directory))
+
+
+def _or_never(epochs):
+    """A percentile of epochs to target; null in summary.json means beyond the budget."""
+    return "never" if epochs is None else epochs
 
 
 def demo_page(results: sources.Results) -> str:

@@ -72,9 +72,10 @@ def heading(level: int, text: str, anchor: str | None = None) -> str:
 def table(header: list[str] | None, rows: list[list], *, caption: str = "",
           row_headers: bool = True) -> str:
     """A table in a box that scrolls sideways by itself, never the page."""
-    parts = ['<div class="table-wrap"><table>']
-    if caption:
-        parts.append(f"<caption>{escape(caption)}</caption>")
+    # The caption as a paragraph above, not a <caption>: that would be as wide as the
+    # table and scroll out of sight with it on a phone.
+    parts = [f'<p class="table-caption">{escape(caption)}</p>' if caption else "",
+             '<div class="table-wrap"><table>']
     if header:
         parts.append("<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>'
                                              for h in header) + "</tr></thead>")
