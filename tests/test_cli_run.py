@@ -287,7 +287,7 @@ print(sorted(m for m in sys.modules
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["--version"]])
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["report", "--help"], ["--version"]])
 def test_help_imports_neither_numpy_nor_matplotlib(args):
     done = subprocess.run([sys.executable, "-c", HEAVY_MODULES_AFTER, *args],
                           capture_output=True, text=True, timeout=120,

@@ -187,7 +187,7 @@ def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     original = [write_config(tmp_path, GRID), "--set", "train.epochs=20", "--set", "description=two words",
                 "--outputs", tmp_path / "my out", "--executor", "dask", "--scheduler",
                 "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "--no-rows",
-                "-q", "--debug"]
+                "--report", "-q", "--debug"]
     command, given = parameters(original)
     unset = [p.name for p in command.params if given[p.name] == p.default]
     assert unset == ["resume"]  # the test gives every other option, so none can be dropped

@@ -7,13 +7,12 @@ import os
 import sys
 
 # Each module registers its commands on import; --help lists them in this order.
-from lossexp.cli import (
-    curves,  # noqa: F401
-    library,  # noqa: F401
-    run,  # noqa: F401, I001
-    sweep,  # noqa: F401
-    configs,  # noqa: F401, I001
-)
+from lossexp.cli import run  # noqa: F401, I001
+from lossexp.cli import library  # noqa: F401
+from lossexp.cli import sweep  # noqa: F401
+from lossexp.cli import curves  # noqa: F401
+from lossexp.cli import configs  # noqa: F401
+from lossexp.cli import report  # noqa: F401
 from lossexp.cli._app import app, ignore_ctrl_c
 
 

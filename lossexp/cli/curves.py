@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import DebugOpt, QuietOpt, app, complete_config, guarded
+from lossexp.cli.report import AnimateOpt, ReportOpt, share
 
 EXIT_FAILED = 1
 
@@ -171,6 +172,7 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
             out: Annotated[Path, typer.Option(
                 "--out", help="Directory for compare.png, compare.svg and compare.md.")]
             = Path("outputs/compare"),
+            report: ReportOpt = False, animate: AnimateOpt = False,
             quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Overlay the loss, output and gradient curves of several runs (compare.png) and put
     their starts and outcomes side by side in a table (compare.md)."""
@@ -181,3 +183,4 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
         table, paths = write_comparison(runs, out)
         _say(quiet, table)
         _say(quiet, "wrote " + ", ".join(str(p) for p in paths))
+        share(run_dirs, report=report, animate=animate, out=out, quiet=quiet)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import DebugOpt, JsonOpt, OutputsOpt, QuietOpt, app, echo_json, guarded
+from lossexp.cli.report import ReportOpt, share
 
 
 @app.command("list")
@@ -60,7 +61,8 @@ def demo(name: Annotated[Optional[str], typer.Argument(
              help="Directory holding the demo configs [default: the shipped configs/].")]
          = None,
          quiet: QuietOpt = False, debug: DebugOpt = False,
-         plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figure.")] = True) -> None:
+         plots: Annotated[bool, typer.Option(help="Draw the PNG/SVG figure.")] = True,
+         report_: ReportOpt = False) -> None:
     """Run one of the loss library's experiments and compare its variants side by side.
 
     Writes OUTPUTS/demo_<NAME>/ (summary.json, table.md, figure.png/svg) and prints the
@@ -81,6 +83,7 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             out.print(_report(report, out))
             for line in [*report.findings, f"written to {where}", *report.commands]:
                 out.print(line, markup=False, soft_wrap=True)
+        share([where], report=report_, quiet=quiet)
 
 
 def _report(report, console):

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lossexp.cli._app import (
-    ConfigArg,
-    DebugOpt,
-    OutputsOpt,
-    PlotsOpt,
-    QuietOpt,
-    SetOpt,
-    app,
-    chosen,
-    guarded,
-)
+from lossexp.cli._app import (ConfigArg, DebugOpt, OutputsOpt, PlotsOpt, QuietOpt, SetOpt, app,
+                              chosen, guarded)
+from lossexp.cli.report import AnimateOpt, ReportOpt, share
 
 
 @app.command()
 def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
         quiet: QuietOpt = False, debug: DebugOpt = False,
-        plots: PlotsOpt = None) -> None:
+        plots: PlotsOpt = None, report: ReportOpt = False, animate: AnimateOpt = False) -> None:
     """Train one model from CONFIG and save metrics, summary and plots under OUTPUTS/<name>/."""
     with guarded(debug):
         from lossexp.cli import console
@@ -38,3 +30,4 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         run_dir = save_run(result, outputs)
         if not quiet:
             console.show_run(cfg, result.summary, run_dir)
+        share([run_dir], report=report, animate=animate, quiet=quiet)

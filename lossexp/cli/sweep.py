@@ -8,20 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import (
-    EXIT_INTERRUPTED,
-    ConfigArg,
-    DebugOpt,
-    OutputsOpt,
-    PlotsOpt,
-    QuietOpt,
-    SetOpt,
-    app,
-    chosen,
-    guarded,
-    ignore_ctrl_c,
-    print_error,
-)
+from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
+                              QuietOpt, SetOpt, app, chosen, guarded, ignore_ctrl_c,
+                              print_error)
+from lossexp.cli.report import ReportOpt, share
 
 
 class Executor(str, Enum):
@@ -34,7 +24,7 @@ class Executor(str, Enum):
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
                    chunk_size: int | None, plots: bool | None, rows: bool | None,
-                   quiet: bool, debug: bool) -> str:
+                   quiet: bool, debug: bool, report: bool = False) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.output.text import shell_command
 
@@ -51,7 +41,7 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
     if chunk_size:
         args += ["--chunk-size", chunk_size]
     flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
-             "--no-rows": rows is False, "--quiet": quiet, "--debug": debug}
+             "--no-rows": rows is False, "--report": report, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
 
 
@@ -111,13 +101,14 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
               help="Write sweep.csv, a row per start, or not (only summary.json and the "
                    "figures; much faster for millions of starts) [default: as the config's "
                    "sweep.rows says, true unless set].")] = None,
+          report_: ReportOpt = False,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
-                             plots=plots, rows=rows, quiet=quiet, debug=debug)
+                             plots=plots, rows=rows, quiet=quiet, debug=debug, report=report_)
     with guarded(debug):
         from lossexp.cli.progress import SweepProgress
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
@@ -149,3 +140,4 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         if not quiet:
             report(result.summary, result.run_dir)
             _note_a_missing_kernel()
+        share([result.run_dir], report=report_, quiet=quiet)

@@ -1,0 +1,65 @@
+"""lossexp report: a self-contained report.html for results directories (issue 16).
+
+Also the --report and --animate options that run, sweep, compare and demo share, and the
+one call each makes after writing its results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lossexp.cli._app import DebugOpt, QuietOpt, app, guarded
+
+ReportOpt = Annotated[bool, typer.Option(
+    "--report", help="Also write report.html: one self-contained page of the results "
+                     "(config, summary, figures, derivation, the command to rerun it).")]
+AnimateOpt = Annotated[bool, typer.Option(
+    "--animate", help="Also write animation.gif: the neuron's z moving along its activation "
+                      "and cost, epoch by epoch (single-neuron runs).")]
+
+
+def share(directories: list[Path], *, report: bool, animate: bool = False,
+          out: Path | None = None, quiet: bool = False) -> None:
+    """After a command has written its results: the animation, then the page (which
+    embeds it). ``out`` is where both go for several runs (a comparison)."""
+    if not (report or animate):
+        return
+    written = []
+    if animate:
+        from lossexp.report.animation import write_animation
+
+        written.append(write_animation(directories, out or directories[0]))
+    if report:
+        from lossexp.report.page import write_report
+
+        written.append(write_report(directories, out=out))
+    if not quiet:
+        from lossexp.cli import console
+
+        console.out.print("wrote " + ", ".join(str(p) for p in written), markup=False,
+                          soft_wrap=True)
+
+
+@app.command()
+def report(directories: Annotated[list[Path], typer.Argument(
+               help="Results directories of lossexp run, sweep, compare or demo.",
+               metavar="DIR", show_default=False)],
+           out: Annotated[Optional[Path], typer.Option(
+               "--out", help="Where the comparison page goes when several runs are given "
+                             "(e.g. the directory of their `lossexp compare`).",
+               show_default=False)] = None,
+           animate: AnimateOpt = False,
+           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+    """Write report.html beside the results: one page that works offline, with the config,
+    the summary, the figures, the derivation and the command that reproduces it. Several
+    run directories make one comparison page in --out."""
+    with guarded(debug):
+        from lossexp.errors import LossexpError
+
+        if len(directories) > 1 and out is None:
+            raise LossexpError("several runs make one comparison page: say where with --out "
+                               "(e.g. --out outputs/compare)")
+        share(directories, report=True, animate=animate, out=out, quiet=quiet)

@@ -1,0 +1,236 @@
+"""The parts of a report page, each an HTML fragment built from a results directory.
+
+Every value that came from a file is escaped; figures are inlined (SVG as markup, PNG and
+GIF as data: URLs), so the page needs nothing but itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from html import escape
+from pathlib import Path
+
+from lossexp.report import sources
+
+# What to look for in each figure, one sentence, by file stem (and model kind where the
+# same stem means a different figure).
+CAPTIONS = {
+    "loss": "Look for the flat start: the shaded band is the plateau, where the loss barely "
+            "moves although the output is still wrong; a dashed line marks the epoch the "
+            "target was reached.",
+    "gradients": "The gradients rise and fall with the activation's slope σ'(z) (grey): under "
+                 "the quadratic cost they are tiny exactly while the neuron is saturated, "
+                 "under cross-entropy they follow the error instead.",
+    "gradients/mlp": "The output layer's error δ_L = dC/dz_L: while it is tiny, no layer of "
+                     "the network can learn, whatever the hidden layers do.",
+    "saturation": "Follow z along the activation: a start inside the grey saturated tail "
+                  "crawls there (the dark early points) before it slides down the slope.",
+    "saturation/mlp": "Where the output units' pre-activations sit at the first and the last "
+                      "epoch: a pile inside a grey band is a layer of saturated units.",
+    "layers": "Gradient norm and share of saturated units, layer by layer: a plateau shows "
+              "as small norms while most units are saturated.",
+    "compare": "The runs on one epoch axis: a dotted line marks where each run's plateau "
+               "ends, and the gradient panel shows why it lasted.",
+    "heatmap": "Each pixel is one start (w0, b0), coloured by the epochs it took to reach "
+               "the target; compare where the two losses are slow.",
+    "cdf": "The share of starts on target by each epoch: a curve that rises late, or levels "
+           "off below 1, means slow or stuck starts.",
+    "curves": "Loss curves of evenly spread starts: long flat stretches are plateaus.",
+    "figure": "The variants side by side on the same data: the findings above say what to "
+              "read off it.",
+    "animation": "Watch the point on the activation: while it sits in the flat tail, the "
+                 "slope under it is almost zero and the traces stay flat; once it slides "
+                 "onto the steep part, the output and loss fall fast.",
+}
+
+RUN_FIGURES = ("loss", "gradients", "saturation", "layers")
+SWEEP_FIGURES = ("heatmap", "cdf", "curves")
+
+
+def number(value) -> str:
+    """A value for a table cell: 4 significant digits, integers and text as they are."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return f"{value:.4g}" if value != int(value) or abs(value) >= 1e6 else f"{value:.0f}"
+    return str(value)
+
+
+def heading(level: int, text: str, anchor: str | None = None) -> str:
+    ident = f' id="{escape(anchor)}"' if anchor else ""
+    return f"<h{level}{ident}>{escape(text)}</h{level}>"
+
+
+def table(header: list[str] | None, rows: list[list], *, caption: str = "",
+          row_headers: bool = True) -> str:
+    """A table in a box that scrolls sideways by itself, never the page."""
+    # The caption as a paragraph above, not a <caption>: that would be as wide as the
+    # table and scroll out of sight with it on a phone.
+    parts = [f'<p class="table-caption">{escape(caption)}</p>' if caption else "",
+             '<div class="table-wrap"><table>']
+    if header:
+        parts.append("<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>'
+                                             for h in header) + "</tr></thead>")
+    parts.append("<tbody>")
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            if i == 0 and row_headers:
+                cells.append(f'<th scope="row">{escape(number(value))}</th>')
+            else:
+                numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+                cls = ' class="num"' if numeric else ""
+                cells.append(f"<td{cls}>{escape(number(value))}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
+def pre(text: str, label: str = "") -> str:
+    aria = f' aria-label="{escape(label)}"' if label else ""
+    return f"<pre{aria}><code>{escape(text.rstrip())}</code></pre>"
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_DROPPED = re.compile(r"<metadata>.*?</metadata>|<style[^>]*>.*?</style>|<!--.*?-->", re.DOTALL)
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def inline_svg(text: str, prefix: str, label: str) -> str:
+    """matplotlib's SVG as inline markup: no XML prologue, metadata or global style, ids
+    prefixed so that several figures on one page never share one, and sized by the page."""
+    svg = _DROPPED.sub("", _PROLOGUE.sub("", text, count=1))
+    svg = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+    head, rest = svg.split(">", 1)
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    return f'{head} role="img" aria-label="{escape(label)}">{rest.strip()}'
+
+
+def data_url(path: Path, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def figure(path: Path, caption: str, prefix: str, label: str) -> str:
+    """One figure and its sentence; SVG inline, a PNG or GIF as a data: URL."""
+    if path.suffix == ".svg":
+        body = inline_svg(path.read_text(encoding="utf-8"), prefix, label)
+    else:
+        mime = {".png": "image/png", ".gif": "image/gif"}[path.suffix]
+        body = f'<img src="{data_url(path, mime)}" alt="{escape(label)}">'
+    return f"<figure>{body}<figcaption>{escape(caption)}</figcaption></figure>"
+
+
+def figures(directory: Path, stems, *, kind: str = "", prefix: str = "") -> str:
+    parts = []
+    for stem, path in sources.figures(directory, stems):
+        caption = CAPTIONS.get(f"{stem}/{kind}", CAPTIONS.get(stem, ""))
+        parts.append(figure(path, caption, f"{prefix}{stem}", f"{stem} figure ({path.name})"))
+    return "".join(parts)
+
+
+def animation(directory: Path) -> str:
+    path = directory / "animation.gif"
+    if not path.is_file():
+        return ""
+    return (heading(2, "The neuron learning, epoch by epoch", "animation")
+            + figure(path, CAPTIONS["animation"], "animation",
+                     "animation: the point moving along the activation and the cost"))
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+PREDICTED = "predicted_"
+
+
+def summary_rows(summary: dict) -> list[list]:
+    """summary.json as (key, value) rows; predicted_* keys go to theory_rows instead."""
+    rows = []
+    for key, value in summary.items():
+        if key.startswith(PREDICTED) or isinstance(value, (dict, list)):
+            continue
+        if key == "epochs_to_target" and value is None:
+            value = "not reached"
+        rows.append([key, value])
+    return rows
+
+
+def theory_rows(summary: dict) -> list[list]:
+    """(quantity, predicted, measured) for each predicted_<key> in the summary."""
+    return [[key[len(PREDICTED):], value, summary.get(key[len(PREDICTED):])]
+            for key, value in summary.items() if key.startswith(PREDICTED)]
+
+
+def theory(summary: dict) -> str:
+    rows = theory_rows(summary)
+    if not rows:
+        return ""
+    return (heading(2, "Theory and measurement", "theory")
+            + table(["quantity", "predicted", "measured"], rows,
+                    caption="What the theory predicts (predicted_* in summary.json) beside "
+                            "what the run measured."))
+
+
+def explanation(e) -> str:
+    """``lossexp explain``'s derivation for one loss × activation pair."""
+    if e is None:
+        return ""
+    lines = [e.cost, e.output, f"delta = dC/dz = {e.delta}" + ("   (fused: computed from z)"
+                                                                if e.fused else "")]
+    if e.warning:
+        lines.append(f"warning: {e.warning}")
+    else:
+        if e.vanishing:
+            lines.append(f"vanishing factor: {e.vanishing}")
+        x = e.example
+        if x is not None:
+            def nums(values):
+                text = ", ".join(f"{v + 0.0:.4g}" for v in values)
+                return text if len(values) == 1 else f"({text})"
+            slope = "" if x.slope is None else f", da/dz = {nums(x.slope)}"
+            lines.append(f"at a saturated start z = {nums(x.z)}, y = {nums(x.y)}: "
+                         f"a = {nums(x.a)}, dC/da = {nums(x.dc_da)}{slope}, "
+                         f"delta = {nums(x.delta)}")
+    return (heading(3, f"{e.loss} + {e.activation}")
+            + f"<p>{escape(e.summary)}</p>"
+            + pre("\n".join(lines), f"lossexp explain {e.loss} {e.activation}"))
+
+
+def derivations(configs: list[dict]) -> str:
+    seen, parts = set(), []
+    for config in configs:
+        e = sources.explanation(config)
+        if e is not None and (e.loss, e.activation) not in seen:
+            seen.add((e.loss, e.activation))
+            parts.append(explanation(e))
+    if not parts:
+        return ""
+    return (heading(2, "Why: the derivation", "why")
+            + "<p>What <code>lossexp explain LOSS ACTIVATION</code> prints for the pair: the "
+              "output error δ = dC/dz, and the factor in it that vanishes when the "
+              "activation saturates.</p>" + "".join(parts))
+
+
+def config_block(results: sources.Results) -> str:
+    path = results.directory / "config.yaml"
+    if not path.is_file():
+        return ""
+    return (heading(2, "Config", "config")
+            + f"<p>The fully resolved <code>config.yaml</code> of {escape(results.name)}.</p>"
+            + pre(path.read_text(encoding="utf-8"), "config.yaml"))
+
+
+def reproduce(lines: list[str], note: str) -> str:
+    return (heading(2, "Reproduce it", "reproduce") + f"<p>{escape(note)}</p>"
+            + pre("\n".join(lines), "commands"))
