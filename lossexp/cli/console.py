@@ -47,6 +47,35 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
+def _run_rows(cfg: dict, summary: dict) -> list[tuple[str, object]]:
+    """The rows that mean something for this model, the most telling first: accuracy for
+    a classifier, the error of each output for a regression, the output itself for the
+    single neuron (one sample, so its output is the whole story)."""
+    tol = cfg["target"]["tolerance"]
+    reached = [(f"epochs to target (every |a - y| < {tol:g})", summary["epochs_to_target"])]
+    losses = [("initial loss", summary["initial_loss"]), ("final loss", summary["final_loss"])]
+    if "final_accuracy" in summary:
+        lead = [("initial accuracy", summary["initial_accuracy"]),
+                ("final accuracy", summary["final_accuracy"])]
+        # a classifier is judged by its accuracy, not by |a - y| < tol
+        reached = [("epochs to 95% accuracy", summary.get("epochs_to_95pct_accuracy"))]
+    elif "final_rmse" in summary:
+        rmse = summary["final_rmse"]
+        lead = [(f"RMSE, output {k + 1}" if len(rmse) > 1 else "RMSE", v)
+                for k, v in enumerate(rmse)]
+    else:
+        lead = [("initial output", summary["initial_output"]),
+                ("final output", summary["final_output"])]
+        reached = [(f"epochs to target (|a - y| < {tol:g})", summary["epochs_to_target"])]
+    rows = lead + losses + reached + [("plateau (epochs)", summary["plateau_epochs"]),
+                                      ("diverged", summary["diverged"])]
+    away = summary.get("learned_ran_away")
+    if away:  # a learned weight that ran off is a failure, however calm the loss looks
+        rows.append(("learned sigma ran away", "output " + ", ".join(map(str, away))
+                     + " switched off"))
+    return rows
+
+
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 
@@ -55,19 +84,7 @@ def run_table(cfg: dict, summary: dict) -> Table:
     table = Table(title=title, title_justify="left", min_width=len(title))
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
-    rows = [
-        ("initial output", summary["initial_output"]),
-        ("final output", summary["final_output"]),
-        ("initial loss", summary["initial_loss"]),
-        ("final loss", summary["final_loss"]),
-        (f"epochs to target (|a - y| < {cfg['target']['tolerance']:g})", summary["epochs_to_target"]),
-        ("plateau (epochs)", summary["plateau_epochs"]),
-        ("diverged", summary["diverged"]),
-    ]
-    if "final_accuracy" in summary:
-        rows[2:2] = [("initial accuracy", summary["initial_accuracy"]),
-                     ("final accuracy", summary["final_accuracy"])]
-    for label, value in rows:
+    for label, value in _run_rows(cfg, summary):
         # null means "never" for the epoch count, and "not a finite number" everywhere else
         table.add_row(label, cell(value, none="never" if label.startswith("epochs to") else "—"))
     return table

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossexp.run.experiment import ACCURACY_MILESTONE
+
 PLATEAU_COLOR = "#f4a261"
 THEORY_COLOR = "#7b2cbf"
 TARGET_COLOR = "#2a9d8f"
 ERROR_COLOR = "#e63946"
 DELTA_COLOR = "#1d3557"
 SLOPE_COLOR = "#6d6875"
-ACCURACY_MILESTONE = 0.95
 
 # The theory's predictions (an ODE for the single neuron), each with its own line style.
 THEORY = (("predicted_plateau_epochs", "end of plateau", (0, (1, 1.5))),
@@ -52,8 +53,10 @@ def mark_epoch(ax, epoch, text: str | None, color: str = TARGET_COLOR) -> None:
         ax.axvline(epoch, color=color, ls="--", lw=1.5, label=text)
 
 
-def accuracy_milestone(metrics: dict, level: float = ACCURACY_MILESTONE):
+def accuracy_milestone(metrics: dict, summary: dict, level: float = ACCURACY_MILESTONE):
     """The first epoch whose accuracy is at least ``level``; None if none is."""
+    if level == ACCURACY_MILESTONE and "epochs_to_95pct_accuracy" in summary:
+        return summary["epochs_to_95pct_accuracy"]
     reached = np.flatnonzero(np.asarray(metrics["accuracy"]) >= level)
     return int(metrics["epoch"][reached[0]]) if reached.size else None
 

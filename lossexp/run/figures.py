@@ -79,7 +79,7 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict, *, y):
         acc.set_ylim(-0.02, 1.02)
         acc.set_ylabel("accuracy")
         panels.append(acc)
-        milestone = accuracy_milestone(metrics)
+        milestone = accuracy_milestone(metrics, summary)
         for p in panels:
             mark_epoch(p, milestone, f"{ACCURACY_MILESTONE:.0%} accuracy (epoch {milestone})"
                        if p is acc else None)
