@@ -31,16 +31,23 @@ def _scatter(ax, fit) -> None:
 
 
 def outlier_factor_figure(report):
-    fig, ax = _axes()
+    """Each loss's growth factor as a dot on a stem from 1 (no growth): on a log axis a
+    bar's length would start at an arbitrary edge and mean nothing."""
+    fig, ax = _axes(left=0.16)
     labels = [row[0] for row in report.rows]
-    ax.barh(labels, [row[3] for row in report.rows], color="#457b9d")
+    factors = [row[3] for row in report.rows]
+    y = np.arange(len(labels))
+    ax.hlines(y, 1, factors, color="#457b9d", lw=2)
+    ax.plot(factors, y, "o", ms=8, color="#1d3557")
+    ax.axvline(1, color="black", lw=1)
     ax.set_xscale("log")
-    ax.set_xlim(right=5 * max(row[3] for row in report.rows))  # room for the labels
+    ax.set_xlim(0.8, 8 * max(factors))  # room for the labels
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    for i, row in enumerate(report.rows):
-        ax.text(row[3], i, f" x{row[3]:.0f}", va="center", fontsize="small")
-    ax.set_title("Mean loss with one outlier / mean loss without (targets 1..5, one becomes 50)")
-    ax.set_xlabel("growth factor (log scale)")
+    for i, f in enumerate(factors):
+        ax.text(f, i, f"  x{f:.0f}", va="center", fontsize="small")
+    ax.set_title("Mean loss with one outlier / mean loss without\n(targets 1..5, the 5 becomes 50)")
+    ax.set_xlabel("growth factor (log scale; 1 = no growth)")
     ax.grid(alpha=0.3, axis="x")
     return fig
 
@@ -68,10 +75,10 @@ def quantiles_figure(report):
     xs = np.linspace(0, 1, 50)
     for f in report.fits:
         q = f.cfg["loss"]["q"]
-        (drawn,) = ax.plot(xs, f.predict(xs[:, None])[:, 0], lw=2, label=f"fitted, q = {q:g}")
+        ax.plot(xs, f.predict(xs[:, None])[:, 0], lw=5, alpha=0.55, label=f"fitted, q = {q:g}")
         w, b = true_quantile_line(f.cfg["task"], q)
-        ax.plot(xs, w * xs + b, color=drawn.get_color(), ls="--", lw=1.2)
-    ax.plot([], [], **TRUTH_STYLE, label="true quantiles (dashed)")
+        ax.plot(xs, w * xs + b, **TRUTH_STYLE, zorder=3)  # on top: the fit lies under it
+    ax.plot([], [], **TRUTH_STYLE, label="true quantiles (black dashes, on top)")
     _finish(ax, "Quantile regression: the pinball loss at q = 0.1, 0.5, 0.9", "x", "y")
     return fig
 
@@ -121,11 +128,17 @@ def signed_error_figure(report):
 
 
 def multi_output_figure(report):
-    fig, ax = _axes(width=8.0, height=4.4)
-    outputs = report.columns[1:-1]
+    fig, ax = _axes(width=8.0, height=4.6, left=0.12)
+    outputs = report.columns[1:-2]
     width = 0.8 / len(report.rows)
     for i, row in enumerate(report.rows):
-        ax.bar(np.arange(len(outputs)) + i * width, row[1:-1], width, label=row[0])
+        away = {int(w.split()[-1]) for w in (row[-1] or "").split(", ") if w}
+        bars = ax.bar(np.arange(len(outputs)) + i * width, row[1:-2], width, label=row[0])
+        for k in away:  # a learned weight that ran off: the output was switched off
+            bars[k - 1].set(hatch="xx", edgecolor="#e63946", lw=1.5)
+            ax.annotate("ran away:\nswitched off", (bars[k - 1].get_x() + width / 2,
+                        bars[k - 1].get_height()), textcoords="offset points", xytext=(0, 4),
+                        ha="center", fontsize="x-small", color="#e63946")
     ax.set_xticks(np.arange(len(outputs)) + 0.4 - width / 2,
                   [o.replace("relative RMSE, ", "") for o in outputs])
     ax.set_yscale("log")
