@@ -79,8 +79,9 @@ def batch_sizes_report(fits: list[Fit]) -> Report:
     by = {(row[0], row[1]): row[2] for row in rows}
     small, big = BATCH_SIZES[0], BATCH_SIZES[-1]
     findings = [
-        "The largest stable learning rate (of 2^-10 .. 2^2: the loss finite and lower after "
-        f"{fits[0].cfg['train']['epochs']} epochs than at the start) for each batch size:",
+        "A run is stable when its loss stays finite and ends, after "
+        f"{fits[0].cfg['train']['epochs']} epochs, below where it started; the table gives "
+        "the largest stable learning rate of 2^-10 .. 2^2 for each batch size and reduction.",
         f"sum (SSE): {by.get(('sum', small), 0):g} at batch {small}, "
         f"{by.get(('sum', big), 0):g} at batch {big}: the sum's gradient grows with the batch, "
         "so its stable step shrinks as 1 / batch.",
