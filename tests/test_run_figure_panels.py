@@ -116,3 +116,15 @@ def test_theory_and_plateau_marks_come_from_the_summary_and_absent_keys_are_skip
         assert "theory: target (epoch 210)" in labels
     bare = drawn("mse_unlucky", summary={"plateau_epochs": None, "epochs_to_target": None})
     assert not has(legend(bare["loss"]), "plateau") and not has(legend(bare["loss"]), "theory")
+
+
+def test_a_line_fit_gets_residuals_and_a_layers_figure_without_a_saturation_panel():
+    figs = drawn("outliers", "train.epochs=50")
+    assert set(figs) == {"loss", "gradients", "layers", "residuals"}
+    assert len(figs["layers"].axes) == 1
+
+
+def test_a_softmax_classifier_plots_the_margin_of_the_true_class_over_the_best_other():
+    sat = drawn("softmax_ce_blobs", "train.epochs=5")["saturation"].axes[0]
+    assert sat.get_xlabel().startswith("signed margin z_true - max z_other")
+    assert not has(legend(sat.figure), "saturated on")  # a softmax unit has no band of its own

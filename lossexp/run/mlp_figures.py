@@ -63,7 +63,8 @@ def layers_figure(cfg: dict, metrics: dict, summary: dict):
     there is no lower panel)."""
     depth = _layer_count(metrics)
     model = cfg["model"]
-    acts = [model["hidden_activation"].built] * (depth - 1) + [_output(cfg)]
+    hidden = [model["hidden_activation"].built] if depth > 1 else []  # a line fit has none
+    acts = hidden * (depth - 1) + [_output(cfg)]
     can = [l for l in range(1, depth + 1) if saturates(acts[l - 1])]
     fig, axes = figure(7.0, 6.4 if can else 4.2, rows=2 if can else 1,
                        bottom=0.08 if can else 0.12)
