@@ -61,6 +61,10 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict, *, y: float, x: fl
         top.plot(epochs, positive_or_nan(metrics["grad_w"]), color="#457b9d", lw=1.2, ls=":",
                  label=f"|dC/dw| = |delta| x (x = {x:g})")
     log_y(top)
+    shown = np.concatenate([error, np.abs(metrics["delta"])])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    if shown.size:  # headroom above the curves, where the legend goes
+        top.set_ylim(shown.min() / 1.5, shown.max() * 12)
     top.set_ylabel("magnitude (log scale)")
     if fused:
         what = "delta = a - y: the slope cancels, delta is the error"
@@ -89,7 +93,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict, *, y: float, x: fl
         mark_theory(ax, summary, label=ax is top)
         ax.set_xlim(epochs[0], epochs[-1])
         ax.grid(alpha=0.3, which="both")
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="upper right" if ax is top else "best", fontsize="small")
     panels[-1].set_xlabel("epoch")
     return fig
 
