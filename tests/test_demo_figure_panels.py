@@ -83,3 +83,37 @@ def test_compare_normalises_losses_of_different_kinds_and_marks_the_target(tmp_p
     assert "target band 0 +- 0.1" in legend(out)
     assert "B: target reached at epoch 50" in legend(out)
     assert not any(t.startswith("A: target") for t in legend(out))  # A never reaches it
+
+
+def short_fits(name, *sets):
+    demo = catalogue.DEMOS[name]
+    return [catalogue.fit(label, load_config(CONFIGS / demo.config,
+                                             [*catalogue._overrides(demo, o), *sets]))
+            for label, o in demo.variants]
+
+
+def test_quantiles_draws_the_true_lines_on_top_of_the_fitted_ones():
+    from lossexp.demos.reports import quantiles_report
+
+    ax = FIGURES["quantiles"](quantiles_report(short_fits("quantiles", "train.epochs=20"))).axes[0]
+    fitted = [l for l in ax.lines if l.get_label().startswith("fitted")]
+    truth = [l for l in ax.lines if l.get_linestyle() == "--" and len(l.get_xdata())]
+    assert len(fitted) == len(truth) == 3
+    assert min(l.get_zorder() for l in truth) > max(l.get_zorder() for l in fitted)
+
+
+def test_multi_output_hatches_the_output_a_runaway_sigma_switched_off():
+    from lossexp.demos.reports import multi_output_report
+
+    report = multi_output_report(short_fits("multi_output", "train.epochs=20"))
+    ax = FIGURES["multi_output"](report).axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1
+    assert any("ran away" in t.get_text() for t in ax.texts)
+    assert any(f.startswith("FAILED: uncertainty, raw targets") for f in report.findings)
+
+
+@pytest.mark.parametrize("name", ["signed_error", "sse_vs_mse", "outliers"])
+def test_the_other_demo_figures_have_a_title_axis_labels_and_a_legend(name):
+    ax = FIGURES[name](catalogue.run_demo(name, CONFIGS)).axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and legend(ax)

@@ -128,3 +128,11 @@ def test_a_softmax_classifier_plots_the_margin_of_the_true_class_over_the_best_o
     sat = drawn("softmax_ce_blobs", "train.epochs=5")["saturation"].axes[0]
     assert sat.get_xlabel().startswith("signed margin z_true - max z_other")
     assert not has(legend(sat.figure), "saturated on")  # a softmax unit has no band of its own
+
+
+@pytest.mark.parametrize("name, says", [
+    ("mlp_sigmoid_ce", "delta_L = a - y: the sigmoid slope cancels"),
+    ("mlp_sigmoid_quadratic", "delta_L = dC/da x sigmoid'(z_L): gated by the slope"),
+])
+def test_an_mlps_output_delta_title_says_what_delta_is_for_its_pair(name, says):
+    assert says in drawn(name, "train.epochs=3")["gradients"].axes[0].get_title()
