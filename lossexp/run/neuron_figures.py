@@ -63,7 +63,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict, *, y: float, x: fl
     log_y(top)
     shown = np.concatenate([error, np.abs(metrics["delta"])])
     shown = shown[np.isfinite(shown) & (shown > 0)]
-    if shown.size:  # headroom above the curves, where the legend goes
+    if shown.size and shown.max() < 1e300:  # headroom above the curves for the legend
         top.set_ylim(shown.min() / 1.5, shown.max() * 12)
     top.set_ylabel("magnitude (log scale)")
     if fused:
