@@ -129,6 +129,8 @@ def test_standardised_and_uncertainty_weighted_losses_balance_outputs_of_differe
     assert rows["raw quadratic"][4] > 0.5           # the big output saturates the hidden layer
     assert rows["weights 1/scale^2"][2] > 1.0       # output 2's gradient shrunk 1e6-fold
     assert rows["uncertainty, raw targets"][2] > 1.0
+    assert rows["uncertainty, raw targets"][5] == "output 2"  # its sigma ran away: flagged
+    assert rows["uncertainty, standardised"][5] is None
     assert worst["standardised targets"] < 0.35
     assert worst["uncertainty, standardised"] < 0.15
 

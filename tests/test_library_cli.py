@@ -183,3 +183,9 @@ def test_library_commands_do_not_import_numpy_for_help():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_explain_signed_error_gives_the_true_derivative_and_the_rules_step_apart(cli):
+    out = cli("explain", "signed_error", "sigmoid").stdout
+    assert "dC/da = -1 (the rule steps with 1 instead)" in out  # C = y - a: dC/da is -1
+    assert "delta = 0.01766" in out

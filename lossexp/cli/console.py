@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 # Output to a file or a pipe has no terminal to fit: rather than rich's 80 columns, lines
 # there wrap at this width (COLUMNS, when set, still decides).
 PIPED_WIDTH = 120
-EPOCH_KEYS = ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs")
 
 
 @functools.cache
@@ -59,6 +58,39 @@ def note_missing_kernel() -> None:
         sys.stderr.flush()
 
 
+def _run_rows(cfg: dict, summary: dict) -> list[tuple[str, str | None, object]]:
+    """(label, summary key, value) of the rows that mean something for this model, the most
+    telling first: accuracy for a classifier, the error of each output for a regression,
+    the output itself for the single neuron (one sample, so its output is the whole story)."""
+    def row(label: str, key: str):
+        return label, key, summary.get(key)
+
+    tol = cfg["target"]["tolerance"]
+    reached = [row(f"epochs to target (every |a - y| < {tol:g})", "epochs_to_target")]
+    losses = [row("initial loss", "initial_loss"), row("final loss", "final_loss")]
+    if "final_accuracy" in summary:
+        lead = [row("initial accuracy", "initial_accuracy"),
+                row("final accuracy", "final_accuracy")]
+        # a classifier is judged by its accuracy, not by |a - y| < tol
+        reached = [row("epochs to 95% accuracy", "epochs_to_95pct_accuracy")]
+    elif "final_rmse" in summary:
+        rmse = summary["final_rmse"]
+        lead = [(f"RMSE, output {k + 1}" if len(rmse) > 1 else "RMSE", None, v)
+                for k, v in enumerate(rmse)]
+    else:
+        lead = [row("initial output", "initial_output"), row("final output", "final_output")]
+        reached = [row(f"epochs to target (|a - y| < {tol:g})", "epochs_to_target")]
+    rows = lead + losses + reached + [row("plateau (epochs)", "plateau_epochs"),
+                                      row("half way (epochs)", "half_way_epochs"),
+                                      row("approach: half way -> target", "approach_epochs"),
+                                      row("diverged", "diverged")]
+    away = summary.get("learned_ran_away")
+    if away:  # a learned weight that ran off is a failure, however calm the loss looks
+        rows.append(("learned sigma ran away", None, "output " + ", ".join(map(str, away))
+                     + " switched off"))
+    return rows
+
+
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 
@@ -70,23 +102,10 @@ def run_table(cfg: dict, summary: dict) -> Table:
     table.add_column("value", justify="right")
     if theory:
         table.add_column("theory", justify="right")
-    rows = [
-        ("initial output", "initial_output"),
-        ("final output", "final_output"),
-        ("initial loss", "initial_loss"),
-        ("final loss", "final_loss"),
-        (f"epochs to target (|a - y| < {cfg['target']['tolerance']:g})", "epochs_to_target"),
-        ("plateau (epochs)", "plateau_epochs"),
-        ("half way (epochs)", "half_way_epochs"),
-        ("approach: half way -> target", "approach_epochs"),
-        ("diverged", "diverged"),
-    ]
-    if "final_accuracy" in summary:
-        rows[2:2] = [("initial accuracy", "initial_accuracy"), ("final accuracy", "final_accuracy")]
-    for label, key in rows:
+    for label, key, value in _run_rows(cfg, summary):
         # null means "never" for an epoch count, and "not a finite number" everywhere else
-        never = "never" if key in EPOCH_KEYS else "—"
-        cells = [cell(summary[key], none=never)]
+        never = "never" if label.startswith(("epochs to", "plateau", "half way", "approach")) else "—"
+        cells = [cell(value, none=never)]
         if theory:
             predicted = f"predicted_{key}"
             cells.append(cell(summary[predicted], none=never) if predicted in summary else "")

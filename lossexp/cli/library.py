@@ -193,8 +193,9 @@ def _explanation_lines(e) -> list[str]:
     lines.append(f"  {e.summary}")
     x = e.example
     slope = "" if x.slope is None else f", da/dz = {_numbers(x.slope)}"
+    step = "" if x.step is None else f" (the rule steps with {_numbers(x.step)} instead)"
     lines.append(f"  at a saturated start z = {_numbers(x.z)}, y = {_numbers(x.y)}: "
-                 f"a = {_numbers(x.a)}, dC/da = {_numbers(x.dc_da)}{slope}, "
+                 f"a = {_numbers(x.a)}, dC/da = {_numbers(x.dc_da)}{step}{slope}, "
                  f"delta = {_numbers(x.delta)}")
     return lines
 

@@ -8,9 +8,25 @@ from lossexp.output.plotting import positive_or_nan, run_label
 from lossexp.train.features import gradient_norm
 
 
+def _loss_kinds(runs: list) -> set:
+    return {(run.config.get("loss") or {}).get("name") for run in runs}
+
+
+def _target_band(run):
+    """(low, high) of the output's target band, when the run's task names its target y."""
+    y = (run.config.get("task") or {}).get("y")
+    tol = (run.config.get("target") or {}).get("tolerance")
+    return None if y is None or tol is None else (y - tol, y + tol)
+
+
 def compare_figure(runs: list, labels: list[str]):
     """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run
-    (``lossexp.curves.compare.Run``s, with the column ``labels`` of the table)."""
+    (``lossexp.curves.compare.Run``s, with the column ``labels`` of the table).
+
+    Losses of different kinds (quadratic and cross-entropy) have different units, so they
+    are drawn as C / C(0), each run's loss over its own initial loss. The output panel
+    shades the target band and marks each run's epoch to target with a diamond.
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 8.5), layout="constrained")
@@ -19,10 +35,18 @@ def compare_figure(runs: list, labels: list[str]):
     # its magnitude would dip to zero and climb again where the loss just keeps falling.
     log_loss = all(np.all(loss[np.isfinite(loss)] > 0)
                    for loss in (run.metrics["loss"] for run in runs))
+    normalise = len(_loss_kinds(runs)) > 1
+    for band in sorted({b for b in map(_target_band, runs) if b is not None}):
+        ax_out.axhspan(*band, color="#2a9d8f", alpha=0.15, lw=0,
+                       label=f"target band {band[0] + (band[1] - band[0]) / 2:g} "
+                             f"+- {(band[1] - band[0]) / 2:g}")
     for index, (run, label) in enumerate(zip(runs, labels)):
         style = ("-", "--", ":", "-.")[index // 10 % 4]
         epochs = run.metrics["epoch"]
-        loss = positive_or_nan(run.metrics["loss"]) if log_loss else run.metrics["loss"]
+        loss = np.asarray(run.metrics["loss"], dtype=float)
+        if normalise and loss.size and np.isfinite(loss[0]) and loss[0] != 0:
+            loss = loss / abs(loss[0])
+        loss = positive_or_nan(loss) if log_loss else loss
         (line,) = ax_loss.plot(epochs, loss, ls=style, lw=1.8,
                                label=f"{label}: {run_label(run.config)}")
         colour = line.get_color()
@@ -30,13 +54,21 @@ def compare_figure(runs: list, labels: list[str]):
         if plateau:
             ax_loss.axvline(plateau, color=colour, ls=":", lw=1.2)
         ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
+        reached = run.summary.get("epochs_to_target")
+        if reached is not None and 0 <= reached < len(epochs):
+            ax_out.plot([epochs[reached]], [run.metrics["output"][reached]], "D", ms=8,
+                        color=colour, mec="black",
+                        label=f"{label}: target reached at epoch {reached}")
         grad = gradient_norm(run.metrics)
         if grad is not None:
             ax_grad.plot(epochs, positive_or_nan(grad), color=colour, ls=style, lw=1.8)
+    what = "loss / its initial value C(0)" if normalise else "loss"
     ax_loss.set(yscale="log" if log_loss else "linear",
-                ylabel="loss (log scale)" if log_loss else "loss",
+                ylabel=f"{what} (log scale)" if log_loss else what,
                 title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
     ax_out.set(ylabel="output a (first sample)")
+    if ax_out.get_legend_handles_labels()[0]:
+        ax_out.legend(loc="best", fontsize="small")
     ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",
                 xlim=(0, max(run.metrics["epoch"][-1] for run in runs)))
     ax_loss.legend(loc="best", fontsize="small")

@@ -26,6 +26,14 @@ from lossexp.demos.reports import (
     signed_error_report,
     sse_vs_mse_report,
 )
+from lossexp.demos.seed_reports import (
+    BATCH_SIZES,
+    LR_EXPONENTS,
+    batch_sizes_report,
+    conditional_mean_report,
+    naive_sigmoid_report,
+    smoothness_report,
+)
 from lossexp.errors import LossexpError, unknown_name
 from lossexp.output import atomic, serialize
 from lossexp.output.text import cell, markdown_table, shell_command
@@ -43,6 +51,9 @@ class Demo:
 
 def _losses(*names: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((n, (f"loss={n}", f"name={{}}_{n}")) for n in names)
+
+
+STARTS = {"lucky": (0.6, 0.9), "unlucky": (2.0, 2.0)}  # z0 = 1.5 and z0 = 4
 
 
 DEMOS: dict[str, Demo] = {d.name: d for d in (
@@ -67,6 +78,26 @@ DEMOS: dict[str, Demo] = {d.name: d for d in (
     Demo("signed_error", "the naive rule Cost = y - a on the 1 -> 0 neuron, beside mae and "
          "quadratic", "naive_rule.yaml", _losses("signed_error", "mae", "quadratic"),
          signed_error_report),
+    Demo("naive_sigmoid", "the naive rule Cost = y - a after a sigmoid, as note 000 uses it, "
+         "beside quadratic and cross_entropy from the lucky and the unlucky start",
+         "naive_rule_sigmoid.yaml", tuple(
+             (f"{loss}, {start}", (f"loss={loss}", f"model.init.w={w}", f"model.init.b={b}",
+                                   f"name={{}}_{loss}_{start}"))
+             for start, (w, b) in STARTS.items()
+             for loss in ("signed_error", "quadratic", "cross_entropy")),
+         naive_sigmoid_report),
+    Demo("batch_sizes", "SSE vs MSE at batch sizes 1, 16 and 64: the largest stable lr of each",
+         "sse_vs_mse_batches.yaml", tuple(
+             (f"{red}, batch {n}, lr 2^{e}",
+              (f"train.reduction={red}", f"train.batch_size={n}", f"train.lr={2.0 ** e!r}",
+               f"name={{}}_{red}_b{n}_lr{e}"))
+             for red in ("sum", "mean") for n in BATCH_SIZES for e in LR_EXPONENTS),
+         batch_sizes_report),
+    Demo("conditional_mean", "two targets per input: quadratic fits the mean between the "
+         "modes, mae the median", "bimodal.yaml", _losses("quadratic", "mae"),
+         conditional_mean_report),
+    Demo("smoothness", "gradient and curvature of mae, huber and log_cosh around the kink",
+         None, (), smoothness_report),
     Demo("multi_output", "outputs at scales 10, 1000, 0.1: raw, weighted, standardised and "
          "uncertainty-weighted losses", "multi_output.yaml", (
              ("raw quadratic", ()),

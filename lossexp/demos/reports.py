@@ -7,6 +7,7 @@ lists them and returns a ``Report``. Nothing here trains, prints or plots.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -217,7 +218,7 @@ def signed_error_report(fits: list[Fit]) -> Report:
 
 def multi_output_report(fits: list[Fit]) -> Report:
     scales = fits[0].cfg["task"]["scales"]
-    rows, shares, log_vars = [], {}, {}
+    rows, shares, log_vars, away = [], {}, {}, {}
     for f in fits:
         y, pred = f.data.y, f.predict(f.data.x)
         squared = np.mean((pred - y) ** 2, axis=0)
@@ -226,12 +227,17 @@ def multi_output_report(fits: list[Fit]) -> Report:
         relative = np.sqrt(squared) / y.std(axis=0)
         z_hidden = f.network.forward(f.params, f.data.x)[0][0]
         saturated = float(np.mean(f.network.activations[0].saturated(z_hidden)))
-        rows.append([f.label, *map(float, relative), saturated])
+        learned = f.network.loss.learned_summary(f.params.loss_params[0][0], squared) \
+            if f.params.loss_params else {}
+        ran_away = learned.get("learned_ran_away", [])
+        rows.append([f.label, *map(float, relative), saturated,
+                     ", ".join(f"output {k}" for k in ran_away) or None])
         shares[f.label] = squared / squared.sum()
         if f.params.loss_params:
             log_vars[f.label] = f.params.loss_params[0][0]
+            away[f.label] = ran_away
     labels = [f"output {k + 1} (scale {s:g})" for k, s in enumerate(scales)]
-    worst = {row[0]: max(row[1:-1]) for row in rows}
+    worst = {row[0]: max(row[1:-2]) for row in rows}
     big = int(np.argmax(scales))
     raw = fits[0].label
     findings = [
@@ -239,11 +245,19 @@ def multi_output_report(fits: list[Fit]) -> Report:
         "better than predicting the mean, and it reads the same for raw and standardised "
         "targets.",
         f"{raw}: output {big + 1} makes {shares[raw][big]:.4%} of the squared error; its "
-        f"gradient drives {rows[0][-1]:.0%} of the shared tanh units into saturation, and the "
+        f"gradient drives {rows[0][-2]:.0%} of the shared tanh units into saturation, and the "
         f"worst output ends at {worst[raw]:.2g}.",
         "Worst output per variant: " + ", ".join(f"{k} {v:.2g}" for k, v in worst.items()) + ".",
     ] + [f"{label}: learned log sigma_k^2 = " + ", ".join(f"{v:.3g}" for v in s) + "."
          for label, s in log_vars.items()]
+    for label, outputs in away.items():
+        for k in outputs:
+            s = log_vars[label][k - 1]
+            findings.append(
+                f"FAILED: {label}: log sigma_{k}^2 ran away to {s:.4g} (its optimum is the "
+                f"log of the output's MSE), so output {k}'s weight e^-s is "
+                f"{math.exp(-s) if s < 700 else 0:.3g}: output {k} was switched off, not "
+                f"learned. No divergence is reported because the loss stays finite.")
     return Report("multi_output", "Outputs at scales " + ", ".join(f"{s:g}" for s in scales),
                   ["variant", *(f"relative RMSE, {l}" for l in labels),
-                   "saturated hidden units"], rows, findings, fits)
+                   "saturated hidden units", "learned sigma ran away"], rows, findings, fits)

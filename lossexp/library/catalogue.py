@@ -78,6 +78,9 @@ class Example:
     dc_da: tuple[float, ...]
     slope: tuple[float, ...] | None  # da/dz (None for softmax, whose slope is a Jacobian)
     delta: tuple[float, ...]
+    # The factor the update uses in place of dC/da, where the two differ (signed_error's
+    # step sign(a - y) is not the derivative of C = y - a, which is -1); else None.
+    step: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,14 +120,19 @@ def _example(loss, act, fused) -> Example:
     y = np.atleast_1d(np.asarray(y_start, dtype=np.float64))
     a = act.value(z)
     dc_da = loss.grad(_loss_input(loss, a), y)[..., :a.shape[-1]]
+    step = None
+    if not loss.grad_is_derivative:  # the update's factor is not dC/da: report both
+        step, h = dc_da, 1e-6
+        dc_da = (loss.value(a + h, y) - loss.value(a - h, y)) / (2 * h)
     if fused:
         delta = fused.delta(z, y)
     elif act.elementwise:
-        delta = dc_da * act.grad(z)
+        delta = (dc_da if step is None else step) * act.grad(z)
     else:
-        delta = act.vjp(z, dc_da)
+        delta = act.vjp(z, dc_da if step is None else step)
     slope = tuple(act.grad(z).tolist()) if act.elementwise else None
-    return Example(*(tuple(v.tolist()) for v in (z, y, a, dc_da)), slope, tuple(delta.tolist()))
+    return Example(*(tuple(v.tolist()) for v in (z, y, a, dc_da)), slope, tuple(delta.tolist()),
+                   None if step is None else tuple(step.tolist()))
 
 
 def explain(loss_name: str, activation_name: str) -> Explanation:

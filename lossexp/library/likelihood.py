@@ -126,9 +126,21 @@ class UncertaintyWeighted(Loss):
         mu, log_var = _split_mean_log_var(pred, target, "uncertainty_weighted")
         return _nll_grad(mu, log_var, target)
 
-    def learned_summary(self, learned):
-        """s_k = log sigma_k^2 as learned, and sigma_k = e^(s_k / 2), one per output."""
+    # s_k further than this from log(MSE_k), its optimum, has run away: its weight
+    # e^-s_k is off by a factor over e^10 = 22 000 (in practice e^-1150: the output is
+    # switched off, its gradient 0, while nothing in the loss value looks wrong).
+    RUNAWAY_NATS = 10.0
+
+    def learned_summary(self, learned, mse=None):
+        """s_k = log sigma_k^2 as learned, and sigma_k = e^(s_k / 2), one per output; given
+        each output's mean squared error, also ``learned_ran_away``: the outputs (from 1)
+        whose s_k ended more than ``RUNAWAY_NATS`` from its optimum log MSE_k."""
         learned = np.asarray(learned, dtype=np.float64)
         with np.errstate(over="ignore"):  # a diverged s_k: sigma_k is inf (null in JSON)
             sigma = np.exp(learned / 2)
-        return {"learned_log_variance": learned.tolist(), "learned_sigma": sigma.tolist()}
+        out = {"learned_log_variance": learned.tolist(), "learned_sigma": sigma.tolist()}
+        if mse is not None:
+            with np.errstate(divide="ignore"):
+                gap = np.abs(learned - np.log(np.asarray(mse, dtype=np.float64)))
+            out["learned_ran_away"] = [k + 1 for k in np.flatnonzero(~(gap <= self.RUNAWAY_NATS))]
+        return out

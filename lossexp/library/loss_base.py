@@ -56,9 +56,10 @@ class Loss(parameters.Parameterised):
         """(parameter, problem) if the parameters do not fit ``n_columns`` model outputs."""
         return None
 
-    def learned_summary(self, learned: np.ndarray) -> dict:
+    def learned_summary(self, learned: np.ndarray, mse=None) -> dict:
         """What summary.json reports of the values the loss learned for one run (the
-        ``learned_per_target`` columns per target); nothing for most losses."""
+        ``learned_per_target`` columns per target), given each output's final mean squared
+        error when known; nothing for most losses."""
         return {}
 
     def range_problem(self, act) -> str | None:

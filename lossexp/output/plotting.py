@@ -10,18 +10,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def figure(width=7.0, height=4.2, *, rows=1, bottom=0.12):
+def figure(width=7.0, height=4.2, *, rows=1, cols=1, bottom=0.12, left=0.11):
     """A figure with fixed margins that fit a two-line title and the axis labels.
 
     Fixed margins rather than constrained layout: solving the layout cost more than
-    drawing the figure, and these figures all have the same furniture.
+    drawing the figure, and these figures all have the same furniture. Stacked rows share
+    the x axis; side-by-side columns do not.
     """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.11, right=0.96, bottom=bottom, top=1 - 0.6 / height, hspace=0.12)
-    axes = fig.subplots(rows, 1, sharex=True) if rows > 1 else fig.add_subplot()
-    return fig, axes
+    fig.subplots_adjust(left=left, right=0.96, bottom=bottom, top=1 - 0.6 / height,
+                        hspace=0.12, wspace=0.28)
+    if rows > 1 or cols > 1:
+        return fig, fig.subplots(rows, cols, sharex=cols == 1)
+    return fig, fig.add_subplot()
 
 
 def log_y(ax) -> None:

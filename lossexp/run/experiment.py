@@ -22,6 +22,10 @@ from lossexp.train.outcome import EPOCH_COUNTS, NEVER, OutcomeTracker
 from lossexp.train.trace import Trace
 
 
+# A classifier's goal: the first epoch at this accuracy is its "target reached".
+ACCURACY_MILESTONE = 0.95
+
+
 @dataclass
 class RunResult:
     config: dict
@@ -56,10 +60,18 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
           batches=minibatches(data.samples, tr["batch_size"], tr["seed"]))
     metrics, summary = trace.columns_of(0), summarise(outcome)
     if "accuracy" in metrics:
+        reached = np.flatnonzero(metrics["accuracy"] >= ACCURACY_MILESTONE)
         summary.update(initial_accuracy=plain(metrics["accuracy"][0]),
-                       final_accuracy=plain(metrics["accuracy"][-1]))
+                       final_accuracy=plain(metrics["accuracy"][-1]),
+                       epochs_to_95pct_accuracy=int(reached[0]) if reached.size else None)
+    mse = None
+    if not trace.neuron and not data.classification:  # a regression: its error per output
+        pred = network.forward(params, data.x)[1][-1][0][:, :data.y.shape[1]]
+        with np.errstate(over="ignore", invalid="ignore"):
+            mse = np.mean((pred - data.y) ** 2, axis=0)
+        summary["final_rmse"] = plain(np.sqrt(mse))
     if params.loss_params:  # what the loss learned itself (uncertainty weighting's sigma_k)
-        summary.update(plain(network.loss.learned_summary(params.loss_params[0][0])))
+        summary.update(plain(network.loss.learned_summary(params.loss_params[0][0], mse)))
     summary.update(shape_features(metrics, summary, network.output_activation))
     prediction = neuron_prediction(network, data.x, data.y, initial, cfg)
     if prediction is not None:

@@ -1,11 +1,14 @@
-"""Figures of a run: loss curve, gradient trace, and where the output units sit on their
-activation.
+"""Figures of a run: each draws only what means something for the model it shows.
 
-A single neuron gets loss.png, gradients.png (dC/dw, dC/db and sigma'(z)) and
-saturation.png (the path z travelled along the activation). An MLP gets loss.png (with
-accuracy for classification), gradients.png (the mean output delta |dC/dz_L|), layers.png
-(per-layer gradient norms and saturated fractions) and saturation.png (histograms of the
-output layer's pre-activations at the first and last epoch).
+- loss.png, every run: the loss per epoch (|a - y| for the signed naive rule, whose cost
+  is not a distance), with accuracy in its own panel for a classifier; the end of the
+  plateau, the theory's epochs when the summary has them, and the epoch the run reached
+  its goal: 95% accuracy for a classifier, the target band for a regression.
+- a single neuron: gradients.png (error, slope and delta) and, for an activation that
+  saturates, saturation.png (``lossexp.run.neuron_figures``).
+- an MLP: gradients.png (the output delta), layers.png, and saturation.png (signed
+  margins) for a classifier or residuals.png for an identity-output regression
+  (``lossexp.run.mlp_figures``).
 
 Like every figure module it imports matplotlib only when a plot is drawn (see
 ``lossexp.output.plotting``); ``lossexp.output.figure_files`` writes the figures to disk.
@@ -20,191 +23,121 @@ import numpy as np
 
 from lossexp.output.figure_files import save_all
 from lossexp.output.plotting import figure, log_y, positive_or_nan, run_label
+from lossexp.run.figure_marks import (
+    ACCURACY_MILESTONE,
+    TARGET_COLOR,
+    accuracy_milestone,
+    mark_epoch,
+    mark_plateau,
+    mark_theory,
+    saturates,
+)
+from lossexp.run.mlp_figures import (
+    layers_figure,
+    margins_figure,
+    output_delta_figure,
+    residuals_figure,
+)
+from lossexp.run.neuron_figures import gradients_figure, saturation_figure
+from lossexp.tasks import make_data
 from lossexp.train.model import output_activation_key
 
-PLATEAU_COLOR = "#f4a261"
-SATURATED_COLOR = "#e0e0e0"
+
+def _loss_curve(cfg: dict, metrics: dict, y) -> tuple[np.ndarray, str]:
+    """What the loss panel plots, and its label."""
+    loss = cfg["loss"].built
+    if not loss.grad_is_derivative:  # the naive rule: its cost y - a is signed, not a distance
+        error = np.abs(np.asarray(metrics["output"], dtype=float) - np.ravel(y)[0])
+        return error, f"|a - y| (the cost {loss.formula} is signed; 0 is where it aims)"
+    return np.asarray(metrics["loss"], dtype=float), f"loss ({loss.name})"
 
 
-def _output_activation(cfg: dict) -> dict:
-    return cfg["model"][output_activation_key(cfg["model"])]
-
-
-def loss_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = figure(bottom=0.21 if "accuracy" in metrics else 0.12)
-    epochs, loss = metrics["epoch"], metrics["loss"]
-    ax.plot(epochs, loss, color="#1d3557", lw=2, label="loss")
-    _shade_plateau(ax, summary)
-    reached = summary.get("epochs_to_target")
-    if reached is not None:
-        ax.axvline(reached, color="#2a9d8f", ls="--",
-                   label=f"target reached (epoch {reached})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"loss ({cfg['loss']['name']})")
-    ax.set_title(f"{cfg['name']}: loss per epoch\n{run_label(cfg)}")
-    ax.set_xlim(epochs[0], epochs[-1])
-    finite = loss[np.isfinite(loss)]
-    if finite.size and finite.min() >= 0:  # a loss that can go negative (an NLL) keeps its axis
+def loss_figure(cfg: dict, metrics: dict, summary: dict, *, y):
+    classifier = "accuracy" in metrics
+    fig, axes = figure(height=6.0 if classifier else 4.2, rows=2 if classifier else 1,
+                       bottom=0.09 if classifier else 0.12, left=0.13)
+    ax = axes[0] if classifier else axes
+    epochs = metrics["epoch"]
+    curve, label = _loss_curve(cfg, metrics, y)
+    ax.plot(epochs, curve, color="#1d3557", lw=2, label=label)
+    finite = curve[np.isfinite(curve)]
+    # A loss that falls over decades gets a log axis (more than one decade for many samples,
+    # three for the single neuron, whose plateau reads best on a linear one).
+    decades = 3 if "z" in metrics else 1
+    if finite.size and finite.min() > 0 and finite.max() > 10 ** decades * finite.min():
+        ax.plot(epochs, positive_or_nan(curve), lw=0)  # keeps the log axis' autoscale honest
+        log_y(ax)
+        label += ", log scale"
+    elif finite.size and finite.min() >= 0:  # a loss that can go negative keeps its axis
         ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    if "accuracy" not in metrics:
-        ax.legend(loc="upper right")
-        return fig
-    acc = ax.twinx()
-    acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=1.5, label="accuracy")
-    acc.set_ylim(-0.02, 1.02)
-    acc.set_ylabel("accuracy")
-    handles, labels = ax.get_legend_handles_labels()
-    more_handles, more_labels = acc.get_legend_handles_labels()
-    fig.legend(handles + more_handles, labels + more_labels, loc="lower center",
-               ncols=4, fontsize="small")
-    fig.subplots_adjust(right=0.89)
+    ax.set_ylabel(label.split(" (the cost")[0])
+    panels = [ax]
+    if classifier:
+        acc = axes[1]
+        acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=2, label="accuracy")
+        acc.axhline(ACCURACY_MILESTONE, color="#999999", lw=1)
+        acc.set_ylim(-0.02, 1.02)
+        acc.set_ylabel("accuracy")
+        panels.append(acc)
+        milestone = accuracy_milestone(metrics, summary)
+        for p in panels:
+            mark_epoch(p, milestone, f"{ACCURACY_MILESTONE:.0%} accuracy (epoch {milestone})"
+                       if p is acc else None)
+    else:
+        tol = cfg["target"]["tolerance"]
+        reached = summary.get("epochs_to_target")
+        what = "|a - y|" if "z" in metrics else "every |a - y|"
+        mark_epoch(ax, reached, f"target reached: {what} < {tol:g} (epoch {reached})",
+                   TARGET_COLOR)
+    for p in panels:
+        mark_plateau(p, summary, label=p is ax)
+        mark_theory(p, summary, label=p is ax)
+        p.set_xlim(epochs[0], epochs[-1])
+        p.grid(alpha=0.3, which="both")
+        p.legend(loc="best", fontsize="small")
+    panels[-1].set_xlabel("epoch")
+    ax.set_title(f"{cfg['name']}: loss per epoch\n{run_label(cfg)}")
     return fig
 
 
-def _shade_plateau(ax, summary: dict) -> None:
-    plateau = summary.get("plateau_epochs") or 0
-    if plateau:
-        ax.axvspan(0, plateau, color=PLATEAU_COLOR, alpha=0.25, label=f"plateau ({plateau} epochs)")
+def _targets(cfg: dict, targets):
+    return make_data(cfg["task"], cfg["train"]["seed"]).y if targets is None else targets
 
 
-def _shade_saturated(ax, act, span: float, label: str) -> None:
-    """Grey bands where ``act`` is saturated, over z in [-span, span]."""
-    z = np.linspace(-span, span, 801)
-    ax.fill_between(z, 0, 1, where=act.saturated(z), transform=ax.get_xaxis_transform(),
-                    color=SATURATED_COLOR, alpha=0.8, label=label)
-
-
-def _z_span(values) -> float:
-    """A symmetric z range that shows the sigmoid's bend and every finite value given."""
-    values = np.asarray(values, dtype=float)
-    finite = values[np.isfinite(values)]
-    return max(6.0, 1.1 * float(np.max(np.abs(finite)))) if finite.size else 6.0
-
-
-def gradients_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = figure()
-    epochs = metrics["epoch"]
-    ax.plot(epochs, positive_or_nan(metrics["grad_w"]), lw=2, label="|dC/dw|")
-    ax.plot(epochs, positive_or_nan(metrics["grad_b"]), lw=1.5, ls="--", label="|dC/db|")
-    act = _output_activation(cfg)["name"]
-    ax.plot(epochs, positive_or_nan(metrics["activation_grad"]), lw=1.5, color="#6d6875",
-            label=f"{act}'(z)  (the factor that vanishes)")
-    _shade_plateau(ax, summary)
-    log_y(ax)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("magnitude (log scale)")
-    ax.set_title(f"{cfg['name']}: gradient and activation slope\n{run_label(cfg)}")
-    ax.set_xlim(epochs[0], epochs[-1])
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="best")
-    return fig
-
-
-def saturation_figure(cfg: dict, metrics: dict, summary: dict):
-    act = _output_activation(cfg).built
-    fig, ax = figure()
-    z_path = np.asarray(metrics["z"], dtype=float)
-    span = _z_span(z_path)
-    z = np.linspace(-span, span, 801)
-    ax.plot(z, act.value(z), color="#1d3557", lw=2, label=f"{act.name}(z)")
-    _shade_saturated(ax, act, span, "saturated (slope < 10% of max)")
-    a_path = act.value(z_path)
-    points = ax.scatter(z_path, a_path, c=metrics["epoch"], cmap="viridis", s=12, zorder=3)
-    ax.plot(z_path[0], a_path[0], "o", ms=10, mfc="none", mec="#e63946", mew=2,
-            label=f"start z={z_path[0]:.3g}", zorder=4)
-    ax.plot(z_path[-1], a_path[-1], "s", ms=9, mfc="none", mec="#2a9d8f", mew=2,
-            label=f"end z={z_path[-1]:.3g}", zorder=4)
-    fig.colorbar(points, ax=ax, label="epoch")
-    ax.set_xlabel("pre-activation z = w x + b")
-    ax.set_ylabel("output a")
-    ax.set_title(f"{cfg['name']}: where z travelled on the {act.name}\n{run_label(cfg)}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
-    return fig
-
-
-def _layer_count(metrics: dict) -> int:
-    return sum(1 for c in metrics if c.startswith("grad_norm_"))
-
-
-def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, ax = figure()
-    epochs = metrics["epoch"]
-    act = _output_activation(cfg)["name"]
-    ax.plot(epochs, positive_or_nan(metrics["mean_abs_delta"]), lw=2, color="#1d3557",
-            label="mean |dC/dz_L| over samples and output units")
-    ax.plot(epochs, positive_or_nan(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5, ls="--",
-            color="#457b9d", label="|grad| of the output layer")
-    _shade_plateau(ax, summary)
-    log_y(ax)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("magnitude (log scale)")
-    ax.set_title(f"{cfg['name']}: output-layer error delta_L = dC/da * {act}'(z_L)\n"
-                 f"{run_label(cfg)}")
-    ax.set_xlim(epochs[0], epochs[-1])
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="best")
-    return fig
-
-
-def layers_figure(cfg: dict, metrics: dict, summary: dict):
-    fig, (norms, saturation) = figure(7.0, 6.4, rows=2, bottom=0.08)
-    epochs, depth = metrics["epoch"], _layer_count(metrics)
-    for l in range(1, depth + 1):
-        name = "output layer" if l == depth else f"layer {l}"
-        norms.plot(epochs, positive_or_nan(metrics[f"grad_norm_{l}"]), lw=1.5, label=name)
-        saturation.plot(epochs, metrics[f"saturated_{l}"], lw=1.5, label=name)
-    for ax in (norms, saturation):
-        _shade_plateau(ax, summary)
-        ax.grid(alpha=0.3, which="both")
-        ax.set_xlim(epochs[0], epochs[-1])
-    log_y(norms)
-    norms.set_ylabel("gradient norm (log scale)")
-    norms.set_title(f"{cfg['name']}: gradient and saturation, layer by layer\n{run_label(cfg)}")
-    norms.legend(loc="best", fontsize="small")
-    saturation.set_ylim(-0.02, 1.02)
-    saturation.set_ylabel("fraction of units saturated")
-    saturation.set_xlabel("epoch")
-    return fig
-
-
-def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
-                                   preactivations: dict):
-    act = _output_activation(cfg).built
-    fig, ax = figure()
-    start = np.asarray(preactivations["z_start"], dtype=float)
-    end = np.asarray(preactivations["z_end"], dtype=float)
-    span = _z_span(np.concatenate([start, end]))
-    bins = np.linspace(-span, span, 61)
-    if act.elementwise:  # a softmax unit's saturation depends on the others: no band
-        _shade_saturated(ax, act, span, f"{act.name} saturated (slope < 10% of max)")
-    ax.hist(start[np.isfinite(start)], bins=bins, color="#e63946", alpha=0.55,
-            label="first epoch")
-    ax.hist(end[np.isfinite(end)], bins=bins, color="#2a9d8f", alpha=0.55, label="last epoch")
-    ax.set_xlabel("output-layer pre-activation z_L (all samples and output units)")
-    ax.set_ylabel("count")
-    ax.set_title(f"{cfg['name']}: output pre-activations, start and end\n{run_label(cfg)}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
-    return fig
+def run_figures(cfg: dict, metrics: dict, summary: dict, output_preactivations: dict | None = None,
+                targets=None) -> dict:
+    """{stem: function drawing that figure} for this run: only the figures that mean
+    something for its model."""
+    y = np.asarray(_targets(cfg, targets), dtype=float)
+    figures = {"loss": partial(loss_figure, y=y)}
+    model = cfg["model"]
+    if "z" in metrics:  # a single neuron on a single sample: its z has one path
+        x = float(make_data(cfg["task"], cfg["train"]["seed"]).x[0, 0])
+        figures["gradients"] = partial(gradients_figure, y=float(y[0, 0]), x=x)
+        if saturates(model["activation"].built):
+            figures["saturation"] = saturation_figure
+        return figures
+    figures.update(gradients=output_delta_figure, layers=layers_figure)
+    if not output_preactivations:
+        return figures
+    act = model[output_activation_key(model)].built
+    shown = {"preactivations": output_preactivations, "y": y}
+    if "accuracy" in metrics:
+        figures["saturation"] = partial(margins_figure, **shown)
+    elif not saturates(act):
+        figures["residuals"] = partial(residuals_figure, **shown)
+    return figures
 
 
 def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
-             output_preactivations: dict | None = None) -> list[Path]:
+             output_preactivations: dict | None = None, targets=None) -> list[Path]:
     """Draw every figure of a run into ``directory``; return the files written.
 
-    ``output_preactivations`` (RunResult.output_preactivations) gives an MLP its
-    saturation.png; without it that figure is left out.
+    ``output_preactivations`` (RunResult.output_preactivations) gives an MLP its saturation (margins) or
+    residuals figure; without it that figure is left out. ``targets`` (the run's y) is
+    remade from the config when not given.
     """
-    figures = {"loss": loss_figure}
-    if "z" in metrics:  # a single neuron on a single sample: its z has one path
-        figures.update(gradients=gradients_figure, saturation=saturation_figure)
-    else:
-        figures.update(gradients=output_delta_figure, layers=layers_figure)
-        if output_preactivations:
-            figures["saturation"] = partial(preactivation_histogram_figure,
-                                            preactivations=output_preactivations)
+    figures = run_figures(cfg, metrics, summary, output_preactivations, targets)
     # A diverged run's values reach 1e308, where matplotlib's autoscaling overflows on a
     # log axis; the figures still show the blow-up, so those warnings are not errors here.
     with np.errstate(over="ignore", invalid="ignore"):

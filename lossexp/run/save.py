@@ -25,5 +25,6 @@ def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> 
                               serialize.csv_text(result.output_preactivations))
         if cfg["plots"] if plots is None else plots:
             from lossexp.run.figures import plot_run
-            plot_run(cfg, result.metrics, result.summary, tmp, result.output_preactivations)
+            plot_run(cfg, result.metrics, result.summary, tmp, result.output_preactivations,
+                     result.data.y if result.data is not None else None)
     return final
