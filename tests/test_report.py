@@ -172,7 +172,7 @@ def test_sweep_and_demo_reports(cli, tmp_path, write_config):
     done = cli("sweep", config, "--outputs", tmp_path, "--report", "--quiet")
     assert done.exit_code == 0, done.output
     html = page_of(tmp_path / "tiny" / "report.html")
-    assert html.count('src="data:image/png;base64,') == 2  # heatmap and cdf
+    assert html.count('src="data:image/png;base64,') == 2  # z0 and cdf
     assert "quadratic + sigmoid" in html and "cross_entropy + sigmoid" in html
     done = cli("demo", "outlier_factor", "--outputs", tmp_path, "--report", "--quiet")
     assert done.exit_code == 0, done.output

@@ -154,7 +154,9 @@ def test_the_sentence_reads_the_numbers():
 
 def test_the_sentence_when_many_never_arrive_or_all_arrive_together():
     assert sentence(histogram([2] * 5 + [None] * 5, 20), 20) == (
-        "does not usually reach the target: only 50% of starts do within the 20-epoch budget")
+        "does not usually reach the target: only 50% of the starts that had to learn do within "
+        "the 20-epoch budget")
+    assert sentence(np.zeros(22, dtype=np.int64), 20).endswith("there is nothing to learn")
     assert sentence(histogram([4] * 100, 20), 20) == (
         "usually reaches the target in under 5 epochs, and over 99% of starts need no more than 4")
     assert sentence(histogram([0] * 100, 20), 20).endswith("on target from epoch 0")

@@ -74,11 +74,14 @@ def test_summary_counts_match_the_rows(tmp_path):
     for series in summary["series"]:
         mine = [r for r in rows if r["series"] == series["series"]]
         reached = sorted(int(r["epochs_to_target"]) for r in mine if r["epochs_to_target"])
-        assert series["starts"] == len(mine) and series["reached"] == len(reached)
+        at_start = reached.count(0)
+        assert series["starts"] == len(mine) and series["on_target_at_start"] == at_start
+        assert series["reached"] == len(reached) - at_start  # of the starts that had to learn
         assert series["never_reached"] == len(mine) - len(reached)
         if len(reached) == len(mine):
-            assert series["epochs_to_target"]["max"] == reached[-1]
-            assert series["epochs_to_target"]["median"] == reached[(len(reached) - 1) // 2]
+            learned = reached[at_start:]  # percentiles are over the starts that had to learn
+            assert series["epochs_to_target"]["max"] == learned[-1]
+            assert series["epochs_to_target"]["median"] == learned[(len(learned) - 1) // 2]
 
 
 # --- invariance -------------------------------------------------------------------------------
@@ -112,7 +115,7 @@ def test_files_do_not_depend_on_executor_workers_or_chunks(tmp_path, reference_f
     run_dir = run_sweep(cfg, tmp_path / "out", executor=executor, workers=workers,
                         chunk_size=chunk_size).run_dir
     assert run_files(run_dir) == reference_files
-    assert set(reference_files) == {"config.yaml", "sweep.csv", "summary.json", "heatmap.png",
+    assert set(reference_files) == {"config.yaml", "sweep.csv", "summary.json", "z0.png",
                                     "cdf.png", "curves.png"}
 
 
@@ -260,7 +263,7 @@ def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
         Interrupt(patch, plan.total_chunks)
         run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=4)
     store = Store(tmp_path / "out" / "sw")
-    tally = SeriesTally(plan.epochs, plan.starts.cell_shape)
+    tally = SeriesTally(plan.epochs, plan.starts.cell_shape, plan.z0_edges.size - 1)
     for index in range(plan.chunks_per_series):
         tally.add(ChunkTally.from_bytes(store.load(index)))
     rows = read_rows(run_sweep(cfg, tmp_path / "out", resume=True).run_dir / "sweep.csv")[:35]
@@ -279,7 +282,7 @@ def test_many_series_wrap_into_rows(tmp_path):
     sweep = {**GRID, "losses": ["quadratic"], "lrs": [0.1, 0.2, 0.4, 0.8, 1e3], "curves": 3}
     cfg = load_sweep_config(write_config(tmp_path, sweep, plots=True))
     run_dir = run_sweep(cfg, tmp_path / "out").run_dir
-    width, height = png_size(run_dir / "heatmap.png")
+    width, height = png_size(run_dir / "curves.png")
     assert 1.2 < width / height < 2.5  # 3 + 2 panels in two rows, not 5 in one
     from lossexp.sweep.figures import _figure
 

@@ -64,17 +64,20 @@ def report(summary: dict, run_dir: Path) -> None:
               f"{summary['epochs']} epochs, target |a - y| < {summary['tolerance']:g}",
               markup=False)
     table = Table(title_justify="left")
-    for column in ("series", "median", "p90", "p99", "max", "never reached", "diverged"):
+    for column in ("series", "on target at start", "median", "p90", "p99", "max",
+                   "never reached", "diverged"):
         table.add_column(column, justify="left" if column == "series" else "right")
     for row in summary["series"]:
         ett = row["epochs_to_target"]
         cells = [ett[k] for k in ("median", "p90", "p99", "max")]
-        table.add_row(row["series"], *(cell(v, none="never") for v in cells),
+        table.add_row(row["series"], str(row["on_target_at_start"]),
+                      *(cell(v, none="never") for v in cells),
                       str(row["never_reached"]), str(row["diverged"]))
     out.print(table)
     for row in summary["series"]:
         out.print(f"{row['series']}: {row['sentence']}", markup=False)
-    out.print(f"({LEGEND}; percentiles in summary.json; written to {run_dir})", markup=False)
+    out.print(f"({LEGEND} of the starts that had to learn, not those on target at epoch 0; "
+              f"percentiles in summary.json; written to {run_dir})", markup=False)
 
 
 @app.command()

@@ -25,8 +25,9 @@ CAPTIONS = {
                  "under cross-entropy they follow the error instead.",
     "gradients/mlp": "The output layer's error δ_L = dC/dz_L: while it is tiny, no layer of "
                      "the network can learn, whatever the hidden layers do.",
-    "saturation": "Follow z along the activation: a start inside the grey saturated tail "
-                  "crawls there (the dark early points) before it slides down the slope.",
+    "saturation": "Follow z along the activation, marked every few epochs: a start inside "
+                  "the grey saturated tail crawls there (the marks crowd) before it slides "
+                  "down the slope.",
     "saturation/mlp": "Where the output units' pre-activations sit at the first and the last "
                       "epoch: a pile inside a grey band is a layer of saturated units.",
     "layers": "Gradient norm and share of saturated units, layer by layer: a plateau shows "
@@ -35,6 +36,10 @@ CAPTIONS = {
                "ends, and the gradient panel shows why it lasted.",
     "heatmap": "Each pixel is one start (w0, b0), coloured by the epochs it took to reach "
                "the target; compare where the two losses are slow.",
+    "z0": "With one sample only z0 = w0 x + b0 matters: read how the epochs to target and "
+          "the plateau grow with it for each series, and how close the dashed theory runs.",
+    "residuals": "Each output's errors at the start and the end, in units of that output's "
+                 "spread: an output the fit ignored keeps its wide spread.",
     "cdf": "The share of starts on target by each epoch: a curve that rises late, or levels "
            "off below 1, means slow or stuck starts.",
     "curves": "Loss curves of evenly spread starts: long flat stretches are plateaus.",
@@ -45,8 +50,8 @@ CAPTIONS = {
                  "onto the steep part, the output and loss fall fast.",
 }
 
-RUN_FIGURES = ("loss", "gradients", "saturation", "layers")
-SWEEP_FIGURES = ("heatmap", "cdf", "curves")
+RUN_FIGURES = ("loss", "gradients", "saturation", "residuals", "layers")
+SWEEP_FIGURES = ("z0", "heatmap", "cdf", "curves")
 
 
 def number(value) -> str:

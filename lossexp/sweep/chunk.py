@@ -13,6 +13,7 @@ import numpy as np
 
 from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
 from lossexp.sweep.rows import rows_text
+from lossexp.sweep.starts import z0_bins
 from lossexp.sweep.tally import ChunkTally, tally_chunk
 from lossexp.tasks import make_data
 from lossexp.train import neuron_kernel
@@ -141,4 +142,5 @@ def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
         rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
     return tally_chunk(rows.encode("utf-8"), done.outcome,
                        plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0), plan.epochs,
-                       done.curve_starts, done.curve_losses)
+                       done.curve_starts, done.curve_losses,
+                       z0_bins(done.z0, plan.z0_edges), plan.z0_edges.size - 1)

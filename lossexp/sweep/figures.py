@@ -1,7 +1,10 @@
-"""Figures of a sweep: where in the (w, b) plane starts are slow, and how slow they get.
+"""Figures of a sweep: which starts are slow, and how slow they get.
 
-- heatmap.png: epochs to target over the (w, b) plane, one panel per series, with the
-  starts that begin saturated outlined.
+- z0.png (a task of one sample): epochs to target and plateau epochs against the start's
+  z0 = w0 x + b0, which is all the outcome depends on, one line per series, with what
+  theory predicts (lossexp.train.theory) dashed beside each.
+- heatmap.png (several samples, where w0 and b0 matter apart): epochs to target over the
+  (w, b) plane, one panel per series, with the starts that begin saturated outlined.
 - cdf.png: the share of starts on target by each epoch, one line per series.
 - curves.png (when ``sweep.curves`` > 0): the sampled loss curves, one panel per series.
 
@@ -153,9 +156,93 @@ def curves_figure(plan, tallies):
     return fig
 
 
+THEORY_POINTS = 61
+
+
+def _bin_means(tally, field: str, count: str) -> np.ndarray:
+    """Per z0 bin, the summed ``field`` over the ``count`` starts; NaN where there are none."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tally.by_z0(field) / tally.by_z0(count)
+
+
+def _theory(series, z0s: np.ndarray, x: float):
+    """Predicted (epochs to target, plateau epochs) at each z0; NaN where never."""
+    from lossexp.train.model import build_model
+    from lossexp.train.theory import predict
+
+    cfg = series.config
+    network, _, _ = build_model(cfg)
+    y = float(np.atleast_1d(cfg["task"].get("y", 0.0))[0])
+    predictions = [predict(network, z0=float(z0), x=x, y=y, lr=cfg["train"]["lr"],
+                           epochs=cfg["train"]["epochs"], tolerance=cfg["target"]["tolerance"],
+                           plateau_fraction=cfg["target"]["plateau_fraction"]) for z0 in z0s]
+    target = [np.nan if p.epochs_to_target is None else p.epochs_to_target for p in predictions]
+    plateau = [np.nan if p.plateau_epochs is None else p.plateau_epochs for p in predictions]
+    return np.array(target), np.array(plateau)
+
+
+def z0_figure(plan, tallies):
+    """Epochs to target and plateau epochs against z0, measured (solid) and predicted (dashed)."""
+    from lossexp.output.plotting import figure, log_y
+
+    fig, (ax_target, ax_plateau) = figure(10.5, 7.0, rows=2)
+    fig.subplots_adjust(right=0.66)  # the legend goes to the right of the panels
+    edges = plan.z0_edges
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    starts = sum(t.by_z0("starts") for t in tallies)
+    used = np.flatnonzero(starts)
+    lo, hi = (centres[used[0]], centres[used[-1]]) if used.size else (edges[0], edges[-1])
+    z_theory = np.linspace(lo, hi, THEORY_POINTS)
+    x = float(plan.task_x[0, 0])
+    for i, (series, tally) in enumerate(zip(plan.series, tallies)):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        # A line through the bins that hold starts (a coarse grid leaves bins between empty).
+        target = _bin_means(tally, "target_epochs", "reached")
+        held = tally.by_z0("starts") > 0
+        ax_target.plot(centres[held], target[held], color=color, lw=2, label=series.label)
+        plateau = np.where(tally.by_z0("plateaued") > 0,
+                           _bin_means(tally, "plateau_epochs", "plateaued"), 0.0)
+        plateau[tally.by_z0("stuck") * 2 > tally.by_z0("starts")] = np.nan
+        ax_plateau.plot(centres[held], plateau[held], color=color, lw=2)
+        stuck = tally.by_z0("stuck") * 2 > tally.by_z0("starts")
+        ax_plateau.plot(centres[stuck], np.full(stuck.sum(), plan.epochs), ls="none",
+                        marker="^", ms=4, color=color)
+        t_target, t_plateau = _theory(series, z_theory, x)
+        ax_target.plot(z_theory, t_target, color=color, lw=1.2, ls="--")
+        ax_plateau.plot(z_theory, t_plateau, color=color, lw=1.2, ls="--")
+    on_target = (sum(t.by_z0("on_target_at_start") for t in tallies) == starts) & (starts > 0)
+    for ax in (ax_target, ax_plateau):
+        for k in np.flatnonzero(on_target):
+            ax.axvspan(edges[k], edges[k + 1], color="#d8f3dc", lw=0)
+        ax.grid(alpha=0.3, which="both")
+    if np.any(np.isfinite(np.concatenate([line.get_ydata() for line in ax_target.lines]))):
+        log_y(ax_target)
+    ax_target.set_ylabel("epochs to target\n(mean of the starts that reach it)")
+    ax_plateau.set_ylabel("plateau epochs\n(mean; 0: learning starts at once)")
+    ax_plateau.set_xlabel("z0 = w0 x + b0 at the start")
+    ax_plateau.set_xlim(lo, hi)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = ax_target.get_legend_handles_labels()[0] + [
+        Line2D([], [], color="#555555", ls="--", label="theory: the flow of z"),
+        Line2D([], [], color="#555555", ls="none", marker="^",
+               label=f"most starts still on the plateau after {plan.epochs} epochs"),
+        Patch(color="#d8f3dc", label="on target from epoch 0: nothing to learn")]
+    ax_target.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                     fontsize="small", borderaxespad=0)
+    ax_target.set_title(f"{plan.config['name']}: how long from each start, measured and predicted",
+                        fontsize="medium")
+    return fig
+
+
 def plot_sweep(plan, tallies, directory: Path) -> list[Path]:
-    """Draw and save the sweep's figures as PNG in ``directory``."""
-    paths = save(heatmap_figure(plan, tallies), directory, "heatmap", formats=("png",))
+    """Draw and save the sweep's figures as PNG in ``directory``: the outcome against z0
+    for a one-sample task, over the (w0, b0) plane otherwise, then the share on target."""
+    if plan.one_sample:
+        paths = save(z0_figure(plan, tallies), directory, "z0", formats=("png",))
+    else:
+        paths = save(heatmap_figure(plan, tallies), directory, "heatmap", formats=("png",))
     paths += save(cdf_figure(plan, tallies), directory, "cdf", formats=("png",))
     if plan.config["sweep"]["curves"]:
         paths += save(curves_figure(plan, tallies), directory, "curves", formats=("png",))

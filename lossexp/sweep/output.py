@@ -24,7 +24,8 @@ from lossexp.sweep.tally import ChunkTally, SeriesTally
 def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) -> dict:
     """Write config.yaml, sweep.csv (unless the config says rows: false), summary.json and
     the figures; return the summary."""
-    tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape) for _ in plan.series]
+    tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape, plan.z0_edges.size - 1)
+               for _ in plan.series]
     with atomic.building_directory(run_dir) as tmp:
         atomic.write_text(tmp / "config.yaml", config.dump({**plan.config, "versions": versions()}))
         with contextlib.ExitStack() as stack:

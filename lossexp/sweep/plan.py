@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from lossexp.sweep.series import Series, series_of
-from lossexp.sweep.starts import starts_of
+from lossexp.sweep.starts import starts_of, z0_edges
 
 # Starts per chunk, chosen by timing, not from a cache size: one float64 array of 16384
 # starts is 128 KiB, so the engine's per-chunk arrays together exceed a typical L2 cache.
@@ -46,6 +48,22 @@ class Plan:
     @cached_property
     def starts(self):
         return starts_of(self.config["sweep"])
+
+    @cached_property
+    def task_x(self) -> np.ndarray:
+        """The task's inputs, one row per sample (the same for every series)."""
+        from lossexp.tasks import make_data
+
+        return make_data(self.config["task"], self.config["train"]["seed"]).x
+
+    @property
+    def one_sample(self) -> bool:
+        """With one sample the outcome depends on (w0, b0) only through z0 = w0 x + b0."""
+        return self.task_x.shape[0] == 1
+
+    @cached_property
+    def z0_edges(self) -> np.ndarray:
+        return z0_edges(self.starts.z0_range(float(self.task_x[0, 0])))
 
     @property
     def epochs(self) -> int:

@@ -15,6 +15,8 @@ import numpy as np
 RANDOM_BLOCK = 1 << 16
 MAX_GRID_CELLS = 200
 RANDOM_CELLS = 60
+Z0_BINS = 241  # z0 = w0 x + b0 of a one-sample task: one bin per value of a 0.1-step grid
+Z0_SPREAD = 4.0  # random starts: the z0 axis covers the mean +- this many standard deviations
 OUTSIDE = -1  # the cell of a start outside the heatmap (random starts in a far tail)
 
 
@@ -42,6 +44,11 @@ class GridStarts:
 
     def cell_edges(self) -> tuple[np.ndarray, np.ndarray]:
         return _edges(self.w_axis, self.cell_shape[0]), _edges(self.b_axis, self.cell_shape[1])
+
+    def z0_range(self, x: float) -> tuple[float, float]:
+        ends = [w * x + b for w in (self.w_axis[0], self.w_axis[-1])
+                for b in (self.b_axis[0], self.b_axis[-1])]
+        return min(ends), max(ends)
 
 
 def _edges(axis: np.ndarray, cells: int) -> np.ndarray:
@@ -95,6 +102,29 @@ class RandomStarts:
     def cell_edges(self) -> tuple[np.ndarray, np.ndarray]:
         edges = np.linspace(*self.extent, self.cell_shape[0] + 1)
         return edges, edges.copy()
+
+    def z0_range(self, x: float) -> tuple[float, float]:
+        dist = self.distribution
+        if dist["name"] == "normal":  # z0 = w x + b ~ N(mean (x + 1), std^2 (x^2 + 1))
+            mean, std = dist["mean"] * (x + 1), dist["std"] * np.hypot(x, 1.0)
+            return mean - Z0_SPREAD * std, mean + Z0_SPREAD * std
+        ends = [w * x + b for w in (dist["low"], dist["high"]) for b in (dist["low"], dist["high"])]
+        return min(ends), max(ends)
+
+
+def z0_edges(z_range: tuple[float, float]) -> np.ndarray:
+    """``Z0_BINS`` bins over the range, each centred on a point of an even grid of it."""
+    lo, hi = z_range
+    half = (hi - lo) / (2 * (Z0_BINS - 1)) if hi > lo else 0.5
+    return np.linspace(lo - half, hi + half, Z0_BINS + 1)
+
+
+def z0_bins(z0: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The bin of each z0, OUTSIDE for a z0 beyond the edges (or NaN)."""
+    with np.errstate(invalid="ignore"):
+        index = np.floor((z0 - edges[0]) / (edges[1] - edges[0]))
+        inside = (index >= 0) & (index < edges.size - 1)
+    return np.where(inside, index, OUTSIDE).astype(np.int64)
 
 
 def starts_of(sweep: dict) -> GridStarts | RandomStarts:

@@ -1,7 +1,9 @@
 """summary.json of a sweep, and the notes' sentence filled in from it.
 
-Percentiles of epochs to target are taken over *all* starts of a series, the ones that
-never reached the target counting as slower than the whole budget: the q-th percentile is
+Starts already on target at epoch 0 had nothing to learn: they are counted apart
+(``on_target_at_start``), and everything below is over the starts that had to learn.
+Percentiles of epochs to target are taken over all of those, the ones that never reached
+the target counting as slower than the whole budget: the q-th percentile is
 the first epoch by which at least q% of starts were on target (the "inverted CDF"
 definition, so always an epoch that occurred), or null when more than (100 - q)% never got
 there. The sentence reads "usually" as 90% of starts and "some" as the slowest 1%:
@@ -46,12 +48,14 @@ def sentence_numbers(hist: np.ndarray) -> tuple[int | None, int | None]:
 
 def sentence(hist: np.ndarray, epochs: int) -> str:
     """The notes' claim, filled in (or amended where the data contradict it)."""
-    n_usual, m_some = sentence_numbers(hist)
     total, never = int(hist.sum()), int(hist[-1])
+    if total == 0:
+        return "starts on target at epoch 0 from everywhere: there is nothing to learn"
+    n_usual, m_some = sentence_numbers(hist)
     if n_usual is None:
         share = 100 * (total - never) / total
-        return (f"does not usually reach the target: only {share:.3g}% of starts do within "
-                f"the {epochs}-epoch budget")
+        return (f"does not usually reach the target: only {share:.3g}% of the starts that had "
+                f"to learn do within the {epochs}-epoch budget")
     if m_some is None:
         return (f"usually reaches the target in under {n_usual} epochs, and over "
                 f"{100 - SOME_PERCENT}% of starts are on target from epoch 0")
@@ -72,9 +76,15 @@ def _distribution(hist: np.ndarray, percents=(50, 90, 99)) -> dict:
     return out
 
 
+def learners(hist: np.ndarray) -> np.ndarray:
+    """The histogram of epochs to target without the starts on target at epoch 0."""
+    return np.concatenate([[0], hist[1:]])
+
+
 def series_summary(series: Series, tally: SeriesTally) -> dict:
-    hist, epochs = tally.epochs_to_target, tally.epochs
-    reached = tally.starts - tally.never
+    on_target = int(tally.epochs_to_target[0])
+    hist, epochs = learners(tally.epochs_to_target), tally.epochs
+    reached = tally.starts - on_target - tally.never
     n_usual, m_some = sentence_numbers(hist)
     mean = float(np.dot(np.arange(epochs + 1), hist[:-1]) / reached) if reached else None
     plateau = _distribution(tally.plateau_epochs, (50, 90))
@@ -83,6 +93,8 @@ def series_summary(series: Series, tally: SeriesTally) -> dict:
         "loss": series.config["loss"],
         "lr": series.lr,
         "starts": tally.starts,
+        "on_target_at_start": on_target,
+        "had_to_learn": tally.starts - on_target,
         "reached": reached,
         "never_reached": tally.never,
         "diverged": tally.diverged,
@@ -102,8 +114,9 @@ def sweep_summary(cfg: dict, series: list[Series], tallies: list[SeriesTally]) -
         "epochs": cfg["train"]["epochs"],
         "tolerance": cfg["target"]["tolerance"],
         **starts,
-        "percentiles": "over all starts of a series, those never on target counted as "
-                       "slower than the budget (null: beyond it)",
+        "percentiles": "over the starts of a series that had to learn (not on target at "
+                       "epoch 0), those never on target counted as slower than the budget "
+                       "(null: beyond it)",
         "sentence": LEGEND,
         "series": [series_summary(s, t) for s, t in zip(series, tallies)],
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from lossexp.sweep.starts import OUTSIDE
 from lossexp.train.outcome import NEVER
 
 
@@ -28,6 +29,7 @@ class ChunkTally:
     heat_count: np.ndarray  # ... how many of its starts fell in each,
     heat_reached: np.ndarray  # how many of them reached the target,
     heat_epochs: np.ndarray  # and the sum of their epochs to target
+    z0: np.ndarray  # (Z0_FIELDS, bins): per z0 bin, the sums named in Z0_FIELDS
     curve_starts: np.ndarray  # start index of each sampled loss curve
     curve_losses: np.ndarray  # (curves, points): the thinned curves
 
@@ -47,6 +49,25 @@ class ChunkTally:
         return cls(**values)
 
 
+# Per bin of z0: starts; those that reached the target and their summed epochs to it;
+# those that left a plateau (plateau_epochs > 0) and their summed plateau epochs; those that
+# never left one; those on target from epoch 0.
+Z0_FIELDS = ("starts", "reached", "target_epochs", "plateaued", "plateau_epochs", "stuck",
+             "on_target_at_start")
+
+
+def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
+    """(Z0_FIELDS, n_bins) integer sums of the starts' outcomes by bin of z0."""
+    target, plateau = outcome["epochs_to_target"], outcome["plateau_epochs"]
+    reached, plateaued = target != NEVER, plateau > 0
+    inside = bins != OUTSIDE
+    weights = (np.ones(target.size), reached, np.where(reached, target, 0), plateaued,
+               np.where(plateaued, plateau, 0), plateau == NEVER, target == 0)
+    # bincount adds in float64, exact here: every sum is an integer far below 2**53.
+    return np.stack([np.bincount(bins[inside], np.asarray(w, float)[inside], minlength=n_bins)
+                     for w in weights]).astype(np.int64)
+
+
 def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
     """(E + 2,) counts of each epoch 0 .. E, and last, of NEVER."""
     return np.bincount(np.where(first_epochs == NEVER, epochs + 1, first_epochs),
@@ -54,7 +75,7 @@ def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
 
 
 def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
-                curve_starts, curve_losses) -> ChunkTally:
+                curve_starts, curve_losses, z0_bins: np.ndarray, n_z0_bins: int) -> ChunkTally:
     """Reduce the outcome arrays of a chunk's starts (as OutcomeTracker.as_dict gives them)."""
     ett = outcome["epochs_to_target"]
     never = ett == NEVER
@@ -73,6 +94,7 @@ def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
         plateau_epochs=plateau_hist.astype(np.int64), diverged=int(outcome["diverged"].sum()),
         heat_cells=used.astype(np.int64), heat_count=per_cell(), heat_reached=per_cell(reached),
         heat_epochs=per_cell(np.where(reached, ett[inside], 0)),
+        z0=z0_sums(z0_bins, n_z0_bins, outcome),
         curve_starts=np.asarray(curve_starts, dtype=np.int64),
         curve_losses=np.asarray(curve_losses, dtype=np.float64))
 
@@ -80,7 +102,7 @@ def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
 class SeriesTally:
     """The running totals of one series, chunk tallies added in any order."""
 
-    def __init__(self, epochs: int, cell_shape: tuple[int, int]):
+    def __init__(self, epochs: int, cell_shape: tuple[int, int], z0_bins: int):
         self.epochs = epochs
         self.epochs_to_target = np.zeros(epochs + 2, dtype=np.int64)
         self.plateau_epochs = np.zeros(epochs + 2, dtype=np.int64)
@@ -88,12 +110,14 @@ class SeriesTally:
         self.heat_count = np.zeros(cell_shape, dtype=np.int64)
         self.heat_reached = np.zeros(cell_shape, dtype=np.int64)
         self.heat_epochs = np.zeros(cell_shape, dtype=np.int64)
+        self.z0 = np.zeros((len(Z0_FIELDS), z0_bins), dtype=np.int64)
         self.curves: dict[int, np.ndarray] = {}
 
     def add(self, chunk: ChunkTally) -> None:
         self.epochs_to_target += chunk.epochs_to_target
         self.plateau_epochs += chunk.plateau_epochs
         self.diverged += chunk.diverged
+        self.z0 += chunk.z0
         for total, part in ((self.heat_count, chunk.heat_count),
                             (self.heat_reached, chunk.heat_reached),
                             (self.heat_epochs, chunk.heat_epochs)):
@@ -108,3 +132,6 @@ class SeriesTally:
     @property
     def never(self) -> int:
         return int(self.epochs_to_target[-1])
+
+    def by_z0(self, field: str) -> np.ndarray:
+        return self.z0[Z0_FIELDS.index(field)]

@@ -1,0 +1,93 @@
+"""Sweeps read by z0: with one sample the outcome depends on (w0, b0) only through
+z0 = w0 x + b0; starts already on target are counted apart."""
+
+import json
+
+import numpy as np
+from test_sweep_support import write_config
+
+from lossexp.sweep import load_sweep_config, run_sweep
+from lossexp.sweep.plan import Plan
+from lossexp.sweep.summary import sentence_numbers
+
+# Integer steps, so that many (w0, b0) share a z0 exactly: z0 = w0 + b0 on -8 .. 8.
+LATTICE = {"grid": {"w": {"from": -4, "to": 4, "steps": 9}, "b": {"from": -4, "to": 4, "steps": 9}},
+           "losses": ["quadratic", "cross_entropy"]}
+OUTCOME = ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs", "diverged")
+
+
+def read_rows(path):
+    head, *lines = path.read_text().splitlines()
+    return [dict(zip(head.split(","), line.split(","))) for line in lines]
+
+
+def sweep(tmp_path, spec=LATTICE, **changes):
+    cfg = load_sweep_config(write_config(tmp_path, spec, **changes))
+    return cfg, run_sweep(cfg, tmp_path / "out").run_dir
+
+
+def test_starts_with_the_same_z0_have_the_same_outcome(tmp_path):
+    _, run_dir = sweep(tmp_path)
+    by_z0 = {}
+    for row in read_rows(run_dir / "sweep.csv"):
+        by_z0.setdefault((row["series"], float(row["z0"])), []).append(row)
+    shared = [rows for rows in by_z0.values() if len(rows) > 1]
+    assert len(shared) >= 20  # the lattice puts up to 9 starts on one z0
+    for rows in shared:
+        first = rows[0]
+        for row in rows[1:]:
+            assert {k: row[k] for k in OUTCOME} == {k: first[k] for k in OUTCOME}
+            # w and b move apart, z alike: only rounding separates their final losses.
+            assert float(row["final_loss"]) == np.float64(first["final_loss"]) or abs(
+                float(row["final_loss"]) - float(first["final_loss"])) <= 1e-12 * float(first["final_loss"])
+
+
+def test_starts_on_target_at_epoch_0_are_counted_apart(tmp_path):
+    _, run_dir = sweep(tmp_path)
+    rows = read_rows(run_dir / "sweep.csv")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for series in summary["series"]:
+        mine = [r for r in rows if r["series"] == series["series"]]
+        at_start = sum(r["epochs_to_target"] == "0" for r in mine)
+        assert series["on_target_at_start"] == at_start > 0  # z0 < -2.2: output below 0.1
+        assert series["had_to_learn"] == len(mine) - at_start
+        learners = [int(r["epochs_to_target"]) if r["epochs_to_target"] else None
+                    for r in mine if r["epochs_to_target"] != "0"]
+        # The sentence's N: the least N with 90 % of the learners on target in under N epochs.
+        budget = summary["epochs"]
+        hist = np.zeros(budget + 2, dtype=np.int64)
+        for e in learners:
+            hist[budget + 1 if e is None else e] += 1
+        assert (series["usually_under"], series["some_more_than"]) == sentence_numbers(hist)
+        assert hist[0] == 0
+
+
+def test_the_figure_is_drawn_against_z0_for_one_sample_and_over_the_plane_for_several(tmp_path):
+    cfg = load_sweep_config(write_config(tmp_path, LATTICE, name="one", plots=True))
+    one = run_sweep(cfg, tmp_path / "one").run_dir
+    assert (one / "z0.png").exists() and not (one / "heatmap.png").exists()
+    several = {"kind": "regression", "samples": 8, "noise": 0.1}
+    spec = {"grid": LATTICE["grid"], "losses": ["quadratic", "mae"]}
+    cfg = load_sweep_config(write_config(tmp_path, spec, name="several", plots=True,
+                                         task=several,
+                                         model={"kind": "neuron", "activation": "identity",
+                                                "init": {"w": 0.0, "b": 0.0}}))
+    assert not Plan(cfg).one_sample
+    plane = run_sweep(cfg, tmp_path / "several").run_dir
+    assert (plane / "heatmap.png").exists() and not (plane / "z0.png").exists()
+
+
+def test_the_z0_tallies_hold_the_rows(tmp_path):
+    from lossexp.sweep.chunk import train_chunk
+    from lossexp.sweep.starts import z0_bins
+
+    cfg, run_dir = sweep(tmp_path)
+    plan = Plan(cfg, chunk_size=25)
+    rows = read_rows(run_dir / "sweep.csv")
+    totals = sum(train_chunk(plan, plan.chunk(i)).z0 for i in range(plan.chunks_per_series))
+    z0 = np.array([float(r["z0"]) for r in rows if r["series"].startswith("quadratic")])
+    bins = z0_bins(z0, plan.z0_edges)
+    assert (bins >= 0).all() and totals[0].sum() == z0.size  # every start in its bin
+    np.testing.assert_array_equal(totals[0], np.bincount(bins, minlength=totals.shape[1]))
+    reached = np.array([r["epochs_to_target"] != "" for r in rows if r["series"].startswith("quadratic")])
+    np.testing.assert_array_equal(totals[1], np.bincount(bins, reached, minlength=totals.shape[1]))
