@@ -37,10 +37,10 @@ from lossexp.train.engine import Network, Step
 from lossexp.train.loss_levels import band_loss, levels, one_output_one_sample, z_crossings
 
 NEVER = -1
-
-
-MILESTONES = ("epochs_to_target", "plateau_epochs", "half_way_epochs")
-EPOCH_COUNTS = (*MILESTONES, "approach_epochs")  # NEVER when not reached
+# Tracked per run, in this order (the compiled kernel's rows): the target, t_f, t_half.
+MILESTONES = ("epochs_to_target", "fraction_epochs", "half_way_epochs")
+# What a run reports in epochs, NEVER (null in files) when not reached.
+EPOCH_COUNTS = ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs")
 HALF_WAY = 0.5
 PACE_RATIO = 4.0
 
@@ -130,21 +130,21 @@ class OutcomeTracker:
 
     def plateau(self) -> np.ndarray:
         """plateau_epochs per run (see the module doc): t_f, 0 or NEVER."""
-        return plateau_from(self.milestone("plateau_epochs"), self.milestone("half_way_epochs"),
+        return plateau_from(self.milestone("fraction_epochs"), self.milestone("half_way_epochs"),
                             self.initial_loss, self.final_loss, self.band, self.epochs,
                             self.plateau_fraction)
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        reached = {name: self.milestone(name) for name in MILESTONES}
-        target, half = reached["epochs_to_target"], reached["half_way_epochs"]
+        target, half = self.milestone("epochs_to_target"), self.milestone("half_way_epochs")
         approach = np.where((target == NEVER) | (half == NEVER), NEVER, target - half)
         return {
             "initial_output": self.initial_output,
             "final_output": self.final_output,
             "initial_loss": self.initial_loss,
             "final_loss": self.final_loss,
-            **reached,
+            "epochs_to_target": target,
             "plateau_epochs": self.plateau(),
+            "half_way_epochs": half,
             "approach_epochs": approach,
             "diverged": self.diverged,
         }
