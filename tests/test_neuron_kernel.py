@@ -157,15 +157,15 @@ def test_a_sampled_curve_keeps_one_kind_of_nan():
 def test_the_compiled_epoch_refuses_what_it_cannot_take():
     from lossexp.train import _neuron_kernel
 
-    n = 4  # w, b, e; unreached, epochs_unreached and bound, a row per milestone; sign:
-    arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.ones((3, n), bool),
-              np.zeros((3, n), np.int64), np.zeros((3, n)), np.ones(n)]
-    settings = (1.0, 0.0, 0.1, 1.0, 1.0, 700.0)  # x, y, lr, g1, g2, exp_clip
+    n = 4  # w, b, e; the counts, a row per milestone; the loss levels' bounds; sign:
+    arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.zeros((3, n), np.int64),
+              np.zeros((2, n)), np.ones(n)]
+    settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0, 5)  # x, y, lr, tolerance, g1, g2, clip, epoch
     with pytest.raises(ValueError, match="loss: unknown code 7"):
         _neuron_kernel.epoch(*arrays, *settings, 7)
     short = list(arrays)
-    short[4] = np.zeros((3, n - 1), np.int64)
-    with pytest.raises(ValueError, match="epochs_unreached: expected 12 items of 8 bytes"):
+    short[3] = np.zeros((3, n - 1), np.int64)
+    with pytest.raises(ValueError, match="counts: expected 12 items of 8 bytes"):
         _neuron_kernel.epoch(*short, *settings, _neuron_kernel.QUADRATIC)
     with pytest.raises(TypeError):  # a read-only buffer where the kernel writes
         _neuron_kernel.epoch(b"\0" * 8 * n, *arrays[1:], *settings, _neuron_kernel.QUADRATIC)

@@ -41,6 +41,10 @@ class Activation(parameters.Parameterised):
     peak_slope = 1.0
     min_units = 1  # the fewest units in a layer over which the outputs are not constant
 
+    def inverse(self, a):
+        """The z with value(z) = a, elementwise, where there is a closed form; else None."""
+        return None
+
     def value(self, z):
         raise NotImplementedError
 
@@ -75,6 +79,10 @@ class Sigmoid(Activation):
     def grad(self, z):
         return self.value_and_grad(z)[1]
 
+    def inverse(self, a):
+        a = np.asarray(a, dtype=np.float64)
+        return np.log(a) - np.log1p(-a)  # logit; log1p keeps the digits of 1 - a near 0
+
     def value_and_grad(self, z):
         # 1 / (1 + e^-z) keeps full relative precision in both tails (no cancellation).
         # Clipping the exponent at 700 (e^709.8 is the largest double) avoids overflow; it
@@ -106,6 +114,9 @@ class Tanh(Activation):
 
     def value(self, z):
         return np.tanh(np.asarray(z, dtype=np.float64))
+
+    def inverse(self, a):
+        return np.arctanh(np.asarray(a, dtype=np.float64))
 
     def grad(self, z):
         # 1 - tanh^2 = 4 e^-2|z| / (1 + e^-2|z|)^2: no cancellation, no overflow.
@@ -175,6 +186,9 @@ class Identity(Activation):
 
     def grad(self, z):
         return np.ones(np.shape(z))
+
+    def inverse(self, a):
+        return np.array(a, dtype=np.float64)
 
 
 class Softmax(Activation):

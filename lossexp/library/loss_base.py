@@ -32,6 +32,12 @@ class Loss(parameters.Parameterised):
     # (lossexp.library.fused); training uses one when the model's output activation fits.
     fused_layers: tuple = ()
 
+    def residual_at(self, level, y):
+        """|a - y| at which the loss of one prediction a equals ``level``, elementwise,
+        where there is a closed form (a loss symmetric in a - y, or one with y at an end of
+        its range); else None."""
+        return None
+
     def residual_gains(self) -> tuple[float, float] | None:
         """(g1, g2) when, for a single output, dC/da = (g1 (a - y)) g2 computed in that
         order: the form the compiled sweep kernel takes (lossexp.train.neuron_kernel).

@@ -59,6 +59,10 @@ class Quadratic(Loss):
         return (1.0 if self.convention == "half" else 2.0,
                 1.0 if self.weights is None else float(self.weights[0]))
 
+    def residual_at(self, level, y):
+        weight = 1.0 if self.weights is None else float(self.weights[0])
+        return np.sqrt(np.asarray(level, dtype=np.float64) / (self._scale * weight))
+
     def columns_problem(self, n_columns):
         if self.weights is not None and len(self.weights) != n_columns:
             outputs = "1 output" if n_columns == 1 else f"{n_columns} outputs"
@@ -94,6 +98,13 @@ class CrossEntropy(Loss):
     note = "a in (0, 1); after a sigmoid, training uses the fused logit form"
     output_bounds = (0.0, 1.0)
     fused_layers = (SigmoidCrossEntropy,)
+
+    def residual_at(self, level, y):
+        y = np.asarray(y, dtype=np.float64)
+        if not np.all((y == 0.0) | (y == 1.0)):
+            return None
+        # C = -log(1 - |a - y|) for a 0/1 target: |a - y| = 1 - e^-C.
+        return -np.expm1(-np.asarray(level, dtype=np.float64))
 
     def value(self, pred, target):
         a, y = np.asarray(pred, np.float64), np.asarray(target, np.float64)

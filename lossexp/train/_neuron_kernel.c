@@ -57,19 +57,31 @@ enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 #endif
 
 typedef struct {
-    double x, y, lr, g1, g2, exp_clip;
+    double x, y, lr, tolerance, g1, g2, exp_clip;
+    int64_t epoch;
     int loss;
 } Settings;
 
+/* The milestones' counts: the target, then the two loss levels (lossexp/train/outcome.py).
+ * Before epoch t a milestone not yet reached has count t; each epoch it stays unreached adds
+ * one, so the count ends as the epoch it was first reached (or epochs + 1: never). One
+ * int64 per milestone and neuron, and no flags: the loop then vectorises. */
+
+/* A test with NaN is false, so a NaN output or z never reaches anything. */
+static inline void reach(int64_t *restrict count, Py_ssize_t i, int64_t epoch, int passed)
+{
+    const int64_t c = count[i];
+    count[i] = c + ((c == epoch) & !passed);
+}
+
 /* The loop body for neuron i; `cross_entropy` is a constant in each caller below, so each
- * loop is straight-line code the compiler can vectorise. Milestone k of neuron i lives at
- * [k * n + i] of unreached, epochs_unreached and bound: the target (0) is reached once
- * |a - y| < bound, the loss levels (1, 2) once sign z < bound. */
-static inline void update_neuron(Py_ssize_t i, Py_ssize_t n, const Settings *s,
+ * loop is straight-line code the compiler can vectorise. */
+static inline void update_neuron(Py_ssize_t i, const Settings *restrict s,
                                  const int cross_entropy, double *restrict w,
                                  double *restrict b, double *restrict e,
-                                 uint8_t *restrict unreached, int64_t *restrict epochs_unreached,
-                                 const double *restrict bound, const double *restrict sign)
+                                 int64_t *restrict target, int64_t *restrict level1,
+                                 int64_t *restrict level2, const double *restrict bound1,
+                                 const double *restrict bound2, const double *restrict sign)
 {
     const double x = s->x, lr = s->lr;
     const double ex = e[i];
@@ -78,15 +90,11 @@ static inline void update_neuron(Py_ssize_t i, Py_ssize_t n, const Settings *s,
     const double delta = cross_entropy ? r : ((s->g1 * r) * s->g2) * ((ex * a) * a);
     const double grad_w = delta * x, grad_b = delta;
 
-    /* z as the engine forms it, (x w) + b; a comparison with NaN is false: never reached. */
+    /* z as the engine forms it, (x w) + b, before this epoch's update. */
     const double along = sign[i] * (x * w[i] + b[i]);
-    for (int k = 0; k < MILESTONES; k++) {
-        const Py_ssize_t j = k * n + i;
-        const double measured = k == 0 ? fabs(r) : along;
-        const uint8_t still = unreached[j] & !(measured < bound[j]);
-        unreached[j] = still;
-        epochs_unreached[j] += still;
-    }
+    reach(target, i, s->epoch, fabs(r) < s->tolerance);
+    reach(level1, i, s->epoch, along < bound1[i]);
+    reach(level2, i, s->epoch, along < bound2[i]);
 
     const double wi = w[i] - lr * grad_w, bi = b[i] - lr * grad_b;
     w[i] = wi;
@@ -97,16 +105,17 @@ static inline void update_neuron(Py_ssize_t i, Py_ssize_t n, const Settings *s,
 }
 
 #define EPOCH_LOOP(name, cross_entropy)                                                       \
-    VECTOR_CLONES static void name(Py_ssize_t n, const Settings *s, double *restrict w,       \
-                                   double *restrict b, double *restrict e,                   \
-                                   uint8_t *restrict unreached,                              \
-                                   int64_t *restrict epochs_unreached,                       \
-                                   const double *restrict bound,                             \
-                                   const double *restrict sign)                         \
+    VECTOR_CLONES static void name(Py_ssize_t n, const Settings *restrict s,                  \
+                                   double *restrict w, double *restrict b,                   \
+                                   double *restrict e, int64_t *restrict target,             \
+                                   int64_t *restrict level1, int64_t *restrict level2,       \
+                                   const double *restrict bound1,                            \
+                                   const double *restrict bound2,                            \
+                                   const double *restrict sign)                              \
     {                                                                                         \
         for (Py_ssize_t i = 0; i < n; i++)                                                    \
-            update_neuron(i, n, s, cross_entropy, w, b, e, unreached, epochs_unreached,       \
-                          bound, sign);                                                  \
+            update_neuron(i, s, cross_entropy, w, b, e, target, level1, level2, bound1,      \
+                          bound2, sign);                                                      \
     }
 
 EPOCH_LOOP(quadratic_epoch, 0)
@@ -124,23 +133,23 @@ static int take(Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t n, const char *
 static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Settings s;
-    Py_buffer w, b, e, unreached, epochs_unreached, bound, sign;
-    if (!PyArg_ParseTuple(args, "w*w*w*w*w*y*y*ddddddi:epoch", &w, &b, &e, &unreached,
-                          &epochs_unreached, &bound, &sign, &s.x, &s.y, &s.lr, &s.g1,
-                          &s.g2, &s.exp_clip, &s.loss))
+    Py_buffer w, b, e, counts, bound, sign;
+    if (!PyArg_ParseTuple(args, "w*w*w*w*y*y*dddddddLi:epoch", &w, &b, &e, &counts, &bound,
+                          &sign, &s.x, &s.y, &s.lr, &s.tolerance, &s.g1, &s.g2, &s.exp_clip,
+                          &s.epoch, &s.loss))
         return NULL;
     const Py_ssize_t n = w.len / (Py_ssize_t)sizeof(double);
     PyObject *result = NULL;
     if (s.loss != QUADRATIC && s.loss != CROSS_ENTROPY)
         PyErr_Format(PyExc_ValueError, "loss: unknown code %d", s.loss);
     else if (take(&w, 8, n, "w") && take(&b, 8, n, "b") && take(&e, 8, n, "e")
-        && take(&unreached, 1, MILESTONES * n, "unreached")
-        && take(&epochs_unreached, 8, MILESTONES * n, "epochs_unreached")
-        && take(&bound, 8, MILESTONES * n, "bound") && take(&sign, 8, n, "sign")) {
+        && take(&counts, 8, MILESTONES * n, "counts")
+        && take(&bound, 8, (MILESTONES - 1) * n, "bound") && take(&sign, 8, n, "sign")) {
+        int64_t *c = counts.buf;
+        const double *l = bound.buf;
         Py_BEGIN_ALLOW_THREADS
         (s.loss == CROSS_ENTROPY ? cross_entropy_epoch : quadratic_epoch)(
-            n, &s, w.buf, b.buf, e.buf, unreached.buf, epochs_unreached.buf, bound.buf,
-            sign.buf);
+            n, &s, w.buf, b.buf, e.buf, c, c + n, c + 2 * n, l, l + n, sign.buf);
         Py_END_ALLOW_THREADS
         result = Py_None;
         Py_INCREF(result);
@@ -148,8 +157,7 @@ static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
     PyBuffer_Release(&w);
     PyBuffer_Release(&b);
     PyBuffer_Release(&e);
-    PyBuffer_Release(&unreached);
-    PyBuffer_Release(&epochs_unreached);
+    PyBuffer_Release(&counts);
     PyBuffer_Release(&bound);
     PyBuffer_Release(&sign);
     return result;
@@ -157,11 +165,10 @@ static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
 
 static PyMethodDef methods[] = {
     {"epoch", epoch, METH_VARARGS,
-     "epoch(w, b, e, unreached, epochs_unreached, bound, sign,\n"
-     "      x, y, lr, g1, g2, exp_clip, loss)\n"
+     "epoch(w, b, e, counts, bound, sign, x, y, lr, tolerance, g1, g2, exp_clip, epoch, loss)\n"
      "One fused epoch, in place, over distinct contiguous arrays: float64 w, b, e and\n"
-     "sign of n items; bool unreached, int64 epochs_unreached and float64 bound of\n"
-     "3 n (the milestones, one row each); see lossexp/train/neuron_kernel.py."},
+     "sign of n items; int64 counts of 3 n (a row per milestone); float64 bound of 2 n\n"
+     "(the loss levels); see lossexp/train/neuron_kernel.py."},
     {NULL, NULL, 0, NULL},
 };
 

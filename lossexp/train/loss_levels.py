@@ -9,10 +9,12 @@ constant to the loss, or scaling it (and the learning rate inversely), leaves it
 
 With one output on one sample (the notes' neuron) the loss is a function of the output's
 pre-activation z alone, and its sublevel sets are intervals: crossing the level is crossing
-one value z* on the way from z(0) towards the target. ``z_crossings`` finds z* by bisection on
-the network's own cost, so the compiled sweep kernel, which never evaluates the loss, and
-the engine test the same thing: sign * z < sign * z*, with sign = -1 where the cost falls
-as z grows and +1 where it falls as z shrinks.
+one value z* on the way from z(0) towards the target. ``z_crossings`` finds z* from the
+loss's and the activation's closed forms where they have them (the quadratic cost and
+cross-entropy on a sigmoid: the kernel's cases) and by bisection on the network's own cost
+otherwise, so the compiled sweep kernel, which never evaluates the loss, and the engine
+test the same thing: sign * z < sign * z*, with sign = -1 where the cost falls as z grows
+and +1 where it falls as z shrinks.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
     y = np.asarray(y, dtype=np.float64)
     with np.errstate(all="ignore"):
         here = _cost_at(network, z0, y)
+        closed = _closed_form(network, z0, float(y.reshape(-1)[0]), level)
+        if closed is not None:
+            sign, z_star = closed
+            return _as_bound(sign, z_star, here, level, z0)
         ahead = _cost_at(network, z0 + 1e-6 * np.maximum(1.0, np.abs(z0)), y)
         direction = np.where(ahead < here, 1.0, -1.0)
         # Bracket: step away from z0 in the downhill direction, doubling, until below the level.
@@ -83,7 +89,26 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
             lower = _cost_at(network, mid, y) < level
             far = np.where(moved & lower, mid, far)
             near = np.where(moved & ~lower, mid, near)
-    sign = -direction
-    bound = np.where(below, sign * far, -np.inf)
+    return _as_bound(-direction, np.where(below, far, np.nan), here, level, z0)
+
+
+def _closed_form(network: Network, z0: np.ndarray, y: float, level: np.ndarray):
+    """(sign, z*) where the loss says at which residual it meets the level and the output
+    activation can be inverted; None otherwise."""
+    act = network.output_activation
+    residual = network.loss.residual_at(level, y)
+    if residual is None:
+        return None
+    side = np.where(act.value(z0) < y, -1.0, 1.0)
+    z_star = act.inverse(y + side * residual)
+    if z_star is None:
+        return None
+    return np.where(z0 > z_star, 1.0, -1.0), z_star
+
+
+def _as_bound(sign, z_star, here, level, z0):
+    """(sign, sign * z*): +inf where the level is met at z0 already, -inf where it is never
+    met (no z*, or no finite start)."""
+    bound = np.where(np.isfinite(z_star), sign * z_star, -np.inf)
     bound = np.where(here < level, np.inf, bound)
     return sign, np.where(np.isfinite(z0), bound, -np.inf)

@@ -116,11 +116,12 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         e += b
         np.negative(e, out=e)
         np.minimum(e, EXP_CLIP, out=e)
+        levels = tracker.bounds[1:]  # the loss levels' rows, contiguous
         for epoch in range(1, epochs):
             look(epoch)
             np.exp(e, out=e)
-            _neuron_kernel.epoch(w, b, e, tracker.unreached, tracker.epochs_unreached,
-                                 tracker.bounds, tracker.sign, x[0, 0], y[0, 0], lr,
-                                 how.g1, how.g2, EXP_CLIP, how.code)
+            _neuron_kernel.epoch(w, b, e, tracker.counts, levels, tracker.sign, x[0, 0],
+                                 y[0, 0], lr, tracker.tolerance, how.g1, how.g2, EXP_CLIP,
+                                 epoch, how.code)
         evaluate(epochs)
     return params

@@ -64,9 +64,9 @@ def all_finite(params) -> np.ndarray:
 class OutcomeTracker:
     """A recorder (see lossexp.train.engine.train) that keeps each run's outcome, O(R) memory.
 
-    The milestones (``MILESTONES``) are tracked together: ``unreached[k]`` says whether a
-    run has yet to reach milestone k, and ``epochs_unreached[k]`` counts the epochs before
-    it did. The target is reached once the worst residual is below the tolerance; the loss
+    The milestones (``MILESTONES``) are tracked together in ``counts[k]``: before epoch t
+    a run that has yet to reach milestone k has count t, and each epoch it stays unreached
+    adds one, so the count ends as the epoch it was first reached (or epochs + 1: never). The target is reached once the worst residual is below the tolerance; the loss
     levels once ``sign * z < bounds[k]`` (one output on one sample) or the loss is
     below ``bounds[k]`` (any other model), both set at epoch 0. The learning rate and the
     number of epochs come with each Step; the Step of the last epoch is the final state.
@@ -80,9 +80,8 @@ class OutcomeTracker:
         self.initial_output = self.final_output = None
 
     def _start(self, step: Step) -> None:
-        runs = step.params.runs
-        self.unreached = np.ones((len(MILESTONES), runs), dtype=bool)
-        self.epochs_unreached = np.zeros((len(MILESTONES), runs), dtype=np.int64)
+        runs, self.epochs = step.params.runs, step.epochs
+        self.counts = np.zeros((len(MILESTONES), runs), dtype=np.int64)
         self.bounds = np.full((len(MILESTONES), runs), self.tolerance, dtype=np.float64)
         self.sign = np.ones(runs)
         self.diverged = np.zeros(runs, dtype=bool)
@@ -102,27 +101,27 @@ class OutcomeTracker:
         if step.epoch == 0:
             self._start(step)
         passed = worst_residual(step, self.y) < self.bounds[0]  # NaN: not below
-        self._advance(0, passed)
+        self._advance(0, passed, step.epoch)
         if self.on_z:
             along = self.sign * step.zs[-1][:, 0, 0]
         else:
             along = step.loss
         for k in (1, 2):
-            self._advance(k, along < self.bounds[k])
+            self._advance(k, along < self.bounds[k], step.epoch)
         if step.epoch == step.epochs:
-            self.epochs = step.epochs
             self.final_loss = step.loss.copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
             self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
 
-    def _advance(self, k: int, passed: np.ndarray) -> None:
-        self.unreached[k] &= np.logical_not(passed, out=passed)
-        self.epochs_unreached[k] += self.unreached[k]
+    def _advance(self, k: int, passed: np.ndarray, epoch: int) -> None:
+        still = self.counts[k] == epoch
+        still &= np.logical_not(passed, out=passed)
+        self.counts[k] += still
 
     def milestone(self, name: str) -> np.ndarray:
         """The first epoch at which each run reached milestone ``name``, or NEVER."""
-        k = MILESTONES.index(name)
-        return np.where(self.unreached[k], NEVER, self.epochs_unreached[k])
+        count = self.counts[MILESTONES.index(name)]
+        return np.where(count > self.epochs, NEVER, count)
 
     @property
     def epochs_to_target(self) -> np.ndarray:
