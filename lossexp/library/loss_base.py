@@ -32,10 +32,9 @@ class Loss(parameters.Parameterised):
     # (lossexp.library.fused); training uses one when the model's output activation fits.
     fused_layers: tuple = ()
 
-    def residual_at(self, level, y):
-        """|a - y| at which the loss of one prediction a equals ``level``, elementwise,
-        where there is a closed form (a loss symmetric in a - y, or one with y at an end of
-        its range); else None."""
+    def residual_at(self, level, y, side):
+        """|a - y| at which the loss of one prediction a = y + side |a - y| (side +1 or -1,
+        elementwise) equals ``level``, where the loss knows how to find it; else None."""
         return None
 
     def residual_gains(self) -> tuple[float, float] | None:

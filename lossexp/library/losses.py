@@ -59,7 +59,7 @@ class Quadratic(Loss):
         return (1.0 if self.convention == "half" else 2.0,
                 1.0 if self.weights is None else float(self.weights[0]))
 
-    def residual_at(self, level, y):
+    def residual_at(self, level, y, side):
         weight = 1.0 if self.weights is None else float(self.weights[0])
         return np.sqrt(np.asarray(level, dtype=np.float64) / (self._scale * weight))
 
@@ -99,12 +99,21 @@ class CrossEntropy(Loss):
     output_bounds = (0.0, 1.0)
     fused_layers = (SigmoidCrossEntropy,)
 
-    def residual_at(self, level, y):
-        y = np.asarray(y, dtype=np.float64)
-        if not np.all((y == 0.0) | (y == 1.0)):
-            return None
-        # C = -log(1 - |a - y|) for a 0/1 target: |a - y| = 1 - e^-C.
-        return -np.expm1(-np.asarray(level, dtype=np.float64))
+    def residual_at(self, level, y, side):
+        level = np.asarray(level, dtype=np.float64)
+        if y in (0.0, 1.0):  # C = -log(1 - |a - y|): |a - y| = 1 - e^-C
+            return -np.expm1(-level)
+        # A soft target: C rises from its minimum at a = y to infinity at 0 and 1, so on
+        # either side it meets the level once. Bisection on that side, to the last bit.
+        near = np.zeros(np.shape(level))
+        far = np.where(np.asarray(side) > 0, 1.0 - y, y)
+        for _ in range(1100):
+            mid = 0.5 * (near + far)
+            if not np.any((mid != near) & (mid != far)):
+                break
+            above = self.value(y + side * mid, y) >= level
+            far, near = np.where(above, mid, far), np.where(above, near, mid)
+        return far
 
     def value(self, pred, target):
         a, y = np.asarray(pred, np.float64), np.asarray(target, np.float64)

@@ -11,10 +11,9 @@ With one output on one sample (the notes' neuron) the loss is a function of the 
 pre-activation z alone, and its sublevel sets are intervals: crossing the level is crossing
 one value z* on the way from z(0) towards the target. ``z_crossings`` finds z* from the
 loss's and the activation's closed forms where they have them (the quadratic cost and
-cross-entropy on a sigmoid: the kernel's cases) and by bisection on the network's own cost
-otherwise, so the compiled sweep kernel, which never evaluates the loss, and the engine
-test the same thing: sign * z < sign * z*, with sign = -1 where the cost falls as z grows
-and +1 where it falls as z shrinks.
+cross-entropy on a sigmoid, tanh or identity output: the compiled kernel's cases among
+them), so the kernel, which never evaluates the loss, and the engine test the same thing:
+sign * z < sign * z*. Elsewhere the tracker tests the loss itself, every epoch.
 """
 
 from __future__ import annotations
@@ -22,10 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from lossexp.train.engine import Network, Step
-
-BRACKET_DOUBLINGS = 1100  # from a step of 1 to past the float range
-BISECTIONS = 200
-
 
 def band_loss(network: Network, step: Step, y, tolerance: float) -> np.ndarray:
     """C_band per run: the cost with each prediction at y + tolerance on its starting side."""
@@ -50,65 +45,32 @@ def one_output_one_sample(network: Network, step: Step) -> bool:
     return step.zs[-1].shape[1:] == (1, 1) and not step.params.loss_params
 
 
-def _cost_at(network: Network, z: np.ndarray, y) -> np.ndarray:
-    z = z.reshape(-1, 1, 1)
-    return network.cost(z, network.output_activation.value(z), y)
+def has_z_crossings(network: Network, y) -> bool:
+    """Whether ``z_crossings`` finds the levels of this network's loss for target y."""
+    y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
+    return (network.loss.residual_at(np.ones(1), y, np.ones(1)) is not None
+            and network.output_activation.inverse(np.full(1, 0.5)) is not None)
 
 
 def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
-    """(sign, bound) per run: the level is crossed once sign * z < bound.
+    """(sign, bound) per run, the level crossed once sign * z < bound; None where the loss
+    or the output activation has no closed form to find z* with (the tracker then tests
+    the loss itself).
 
-    sign is minus the way z must move to lower the cost, and bound = sign * z*; a level
-    already met at z0 gives bound +inf, one the cost never reaches on that side -inf.
+    sign is +1 where z must fall to lower the cost and -1 where it must rise, and
+    bound = sign * z*; a level already met at z0 gives bound +inf, one never met -inf.
     """
-    y = np.asarray(y, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        here = _cost_at(network, z0, y)
-        closed = _closed_form(network, z0, float(y.reshape(-1)[0]), level)
-        if closed is not None:
-            sign, z_star = closed
-            return _as_bound(sign, z_star, here, level, z0)
-        ahead = _cost_at(network, z0 + 1e-6 * np.maximum(1.0, np.abs(z0)), y)
-        direction = np.where(ahead < here, 1.0, -1.0)
-        # Bracket: step away from z0 in the downhill direction, doubling, until below the level.
-        far, step_size = z0.copy(), np.ones_like(z0)
-        below = np.zeros(z0.shape, dtype=bool)
-        for _ in range(BRACKET_DOUBLINGS):
-            todo = ~below & np.isfinite(far)
-            if not todo.any():
-                break
-            far[todo] = z0[todo] + direction[todo] * step_size[todo]
-            below[todo] = _cost_at(network, far[todo], y) < level[todo]
-            step_size[todo] *= 2.0
-        near = z0.copy()
-        for _ in range(BISECTIONS):
-            mid = 0.5 * (near + far)
-            moved = below & (mid != near) & (mid != far)
-            if not moved.any():
-                break
-            lower = _cost_at(network, mid, y) < level
-            far = np.where(moved & lower, mid, far)
-            near = np.where(moved & ~lower, mid, near)
-    return _as_bound(-direction, np.where(below, far, np.nan), here, level, z0)
-
-
-def _closed_form(network: Network, z0: np.ndarray, y: float, level: np.ndarray):
-    """(sign, z*) where the loss says at which residual it meets the level and the output
-    activation can be inverted; None otherwise."""
     act = network.output_activation
-    residual = network.loss.residual_at(level, y)
-    if residual is None:
-        return None
-    side = np.where(act.value(z0) < y, -1.0, 1.0)
-    z_star = act.inverse(y + side * residual)
-    if z_star is None:
-        return None
-    return np.where(z0 > z_star, 1.0, -1.0), z_star
-
-
-def _as_bound(sign, z_star, here, level, z0):
-    """(sign, sign * z*): +inf where the level is met at z0 already, -inf where it is never
-    met (no z*, or no finite start)."""
-    bound = np.where(np.isfinite(z_star), sign * z_star, -np.inf)
-    bound = np.where(here < level, np.inf, bound)
+    y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
+    with np.errstate(all="ignore"):
+        side = np.where(act.value(z0) < y, -1.0, 1.0)
+        residual = network.loss.residual_at(level, y, side)
+        if residual is None:
+            return None
+        z_star = act.inverse(y + side * residual)
+        if z_star is None:
+            return None
+        sign = np.where(z0 > z_star, 1.0, -1.0)
+        bound = np.where(np.isfinite(z_star), sign * z_star, -np.inf)
+        bound = np.where(np.isinf(level), np.inf, bound)  # met at the start
     return sign, np.where(np.isfinite(z0), bound, -np.inf)

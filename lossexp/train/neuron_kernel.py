@@ -24,6 +24,7 @@ import numpy as np
 from lossexp.library.activations import EXP_CLIP, Sigmoid
 from lossexp.library.fused import SigmoidCrossEntropy
 from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
+from lossexp.train.loss_levels import has_z_crossings
 from lossexp.train.model import neuron_params
 from lossexp.train.outcome import OutcomeTracker
 
@@ -59,8 +60,8 @@ def kernel_loss(network: Network, x, y, batches) -> KernelLoss | None:
     if len(network.activations) != 1 or np.shape(x) != (1, 1) or np.shape(y) != (1, 1):
         return None
     act, loss = network.output_activation, network.loss
-    if not isinstance(act, Sigmoid) or act.params:
-        return None
+    if not isinstance(act, Sigmoid) or act.params or not has_z_crossings(network, y):
+        return None  # (the kernel tests the loss levels on z only)
     if isinstance(network.fused, SigmoidCrossEntropy):
         return KernelLoss(_neuron_kernel.CROSS_ENTROPY)
     gains = loss.residual_gains()

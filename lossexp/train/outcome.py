@@ -25,8 +25,9 @@ same numbers. A milestone never reached is -1 (``NEVER``; null in files); a star
 target reaches all of them at epoch 0.
 
 Only O(R) memory is used, however many epochs run, so sweeps can stream through it. With
-one output on one sample the loss levels are tested on z (exactly as the compiled sweep
-kernel tests them), so the loss itself is read only at the first and the last epoch.
+one output on one sample, for the losses and activations whose levels have a closed form
+in z (``lossexp.train.loss_levels``), the levels are tested on z, exactly as the compiled
+sweep kernel tests them, and the loss is read only at the first and the last epoch.
 """
 
 from __future__ import annotations
@@ -88,12 +89,14 @@ class OutcomeTracker:
         self.initial_loss = step.loss.copy()
         self.initial_output = step.activations[-1][:, 0, 0].copy()
         self.band = band = band_loss(self.network, step, self.y, self.tolerance)
+        z0 = step.zs[-1][:, 0, 0]
         self.on_z = one_output_one_sample(self.network, step)
         for k, fraction in ((1, self.plateau_fraction), (2, HALF_WAY)):
             level = levels(self.initial_loss, band, fraction)
+            crossing = z_crossings(self.network, z0, self.y, level) if self.on_z else None
+            self.on_z = crossing is not None
             if self.on_z:
-                self.sign, self.bounds[k] = z_crossings(
-                    self.network, step.zs[-1][:, 0, 0], self.y, level)
+                self.sign, self.bounds[k] = crossing
             else:
                 self.bounds[k] = level
 
