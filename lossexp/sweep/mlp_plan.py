@@ -18,10 +18,11 @@ import numpy as np
 from lossexp.sweep.plan import Chunk
 from lossexp.sweep.series import Series, _loss_label
 
-# Networks per chunk, chosen by timing: a 2-16-1 network on 100 samples, 1000 epochs, took
-# 52 ms per network in chunks of 128, 31 ms in chunks of 512, 29 ms in chunks of 1000
-# (one core; each (R, N, 16) float64 array of 1024 networks is 13 MiB).
-DEFAULT_MLP_CHUNK_SIZE = 1024
+# Networks per chunk, chosen by timing: 1024 networks of 2-16-1 on 100 samples, trained in
+# chunks of 16, 32, 64, 128, 256 and 1024 took 12.0, 10.5, 9.8, 10.0, 11.4 and 16.9 us per
+# network-epoch (one core, best of 3): past a few hundred networks the (R, N, 16) arrays
+# (1.6 MiB each for 128 networks) no longer fit the cache.
+DEFAULT_MLP_CHUNK_SIZE = 128
 
 
 def mlp_series_of(cfg: dict) -> list[Series]:
