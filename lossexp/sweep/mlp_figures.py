@@ -77,6 +77,9 @@ def plot_stuck(summary: dict, directory: Path) -> None:
     for i, (label, (scales, stuck)) in enumerate(lines.items()):
         ax.plot(scales, stuck, marker="o", color=_color(i), label=label)
     ax.set_xscale("log")
+    ticks = sorted({s for scales, _ in lines.values() for s in scales})
+    ax.set_xticks(ticks, [f"{s:g}" for s in ticks])
+    ax.set_xticks([], minor=True)
     ax.set_xlabel("init scale (std of W, b)")
     ax.set_ylabel("seeds stuck at the end (%)")
     ax.set_ylim(0, 100)
