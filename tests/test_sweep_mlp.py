@@ -191,3 +191,15 @@ def test_seeds_need_an_mlp(tmp_path):
         load_sweep_config(write(tmp_path, {"seeds": 3}, model=neuron,
                                 task={"kind": "one_to_zero"}))
     assert info.value.key == "sweep.seeds" and "neuron sweep takes grid" in info.value.problem
+
+
+def test_the_report_of_an_mlp_sweep_shows_its_sentences_table_and_figures(tmp_path):
+    from lossexp.report.page import write_report
+
+    cfg = load_sweep_config(write(tmp_path, plots=True))
+    result = run_sweep(cfg, tmp_path / "out", executor="threads", workers=1)
+    page = write_report([result.run_dir]).read_text(encoding="utf-8")
+    assert "a sweep over seeds" in page and page.count("<figure") == 3
+    for text in result.summary["sentences"]:
+        assert text in page
+    assert "cross_entropy scale=3.0 lr=0.5" in page
