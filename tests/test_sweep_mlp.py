@@ -203,3 +203,18 @@ def test_the_report_of_an_mlp_sweep_shows_its_sentences_table_and_figures(tmp_pa
     for text in result.summary["sentences"]:
         assert text in page
     assert "cross_entropy scale=3.0 lr=0.5" in page
+
+
+def test_the_command_prints_the_table_and_the_sentences_and_takes_sets(tmp_path, cli):
+    path = write(tmp_path)
+    result = cli("sweep", path, "--outputs", tmp_path / "out", "--workers", "1",
+                 "--set", "sweep.seeds=3", "--set", "sweep.longer_than=5")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "ms" / "summary.json").read_text())
+    assert summary["seeds"] == {"from": 0, "count": 3} and summary["longer_than"] == 5
+    assert "ms: 3 seeds x 4 series, 30 epochs" in result.stdout
+    for text in summary["sentences"]:
+        assert text in result.stdout
+    bad = cli("sweep", path, "--outputs", tmp_path / "bad", "--set", "sweep.scales=[0]")
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "sweep.scales.0" in bad.stderr and not (tmp_path / "bad").exists()

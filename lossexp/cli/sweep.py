@@ -128,8 +128,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           workers: Annotated[Optional[int], typer.Option(
               min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384; the files do "
-                          "not depend on it).")] = None,
+              min=1, help="Starts trained together in one batch (default 16384 neurons, or "
+                          "128 networks of an MLP sweep; the files do not depend on it).")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,
@@ -140,8 +140,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                    "sweep.rows says, true unless set].")] = None,
           report_: ReportOpt = False,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
-    """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
-    sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
+    """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts of a
+    neuron, or seeds of an MLP) and save sweep.csv, summary.json and the figures under
+    OUTPUTS/<name>/."""
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
