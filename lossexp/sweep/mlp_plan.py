@@ -19,9 +19,10 @@ from lossexp.sweep.plan import Chunk
 from lossexp.sweep.series import Series, _loss_label
 
 # Networks per chunk, chosen by timing: 1024 networks of 2-16-1 on 100 samples, trained in
-# chunks of 16, 32, 64, 128, 256 and 1024 took 12.0, 10.5, 9.8, 10.0, 11.4 and 16.9 us per
-# network-epoch (one core, best of 3): past a few hundred networks the (R, N, 16) arrays
-# (1.6 MiB each for 128 networks) no longer fit the cache.
+# chunks of 32, 64, 128, 256, 512 and 1024 took 9.5, 9.0, 8.9, 9.5, 11.2 and 12.2 us per
+# network-epoch (one core, best of 3, freed memory kept: mlp_chunk.keep_freed_memory):
+# past a few hundred networks the (R, N, 16) arrays (1.6 MiB each for 128 networks) no
+# longer fit the cache.
 DEFAULT_MLP_CHUNK_SIZE = 128
 
 
