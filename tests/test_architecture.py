@@ -31,7 +31,7 @@ LAYERS = [
     {"cli"},
     {"__main__"},
 ]
-FIGURE_MODULES = {"figures", "figure_files", "plotting", "animation"}
+FIGURE_MODULES = {"figures", "mlp_figures", "figure_files", "plotting", "animation"}
 MAX_LINES = 350
 
 

@@ -51,9 +51,43 @@ def _note_a_missing_kernel() -> None:
     note_missing_kernel()  # on stderr
 
 
+def report_mlp(summary: dict, run_dir: Path) -> None:
+    """An MLP sweep: per series, plateaus, the milestone's percentiles, stuck; the sentences."""
+    from rich.table import Table
+
+    from lossexp.cli.console import out
+    from lossexp.output.text import cell
+    from lossexp.sweep.mlp_summary import percent_text
+
+    first = summary["series"][0]
+    out.print(f"{summary['name']}: {first['networks']} seeds x {len(summary['series'])} "
+              f"series, {summary['epochs']} epochs, milestone {summary['milestone']}",
+              markup=False)
+    table = Table(title_justify="left")
+    for column in ("series", "plateaued", f"> {summary['longer_than']} epochs", "median",
+                   "p90", "never reached", "stuck", "diverged"):
+        table.add_column(column, justify="left" if column == "series" else "right")
+    for row in summary["series"]:
+        ett = row["epochs_to_milestone"]
+        table.add_row(row["series"], percent_text(row["plateaued_percent"]),
+                      percent_text(row["plateau_longer_than_percent"]),
+                      *(cell(ett[k], none="never") for k in ("median", "p90")),
+                      str(row["never_reached"]), percent_text(row["stuck_percent"]),
+                      str(row["diverged"]))
+    out.print(table)
+    for text in summary["sentences"]:
+        out.print(text, markup=False, soft_wrap=True)
+    out.print(f"(a seed that never left its plateau counts as longer; percentiles in "
+              f"summary.json; written to {run_dir})", markup=False)
+
+
 def report(summary: dict, run_dir: Path) -> None:
     """The notes' sentence per series, filled in, and the percentiles behind it."""
     from rich.table import Table
+
+    if summary.get("kind") == "mlp":
+        report_mlp(summary, run_dir)
+        return
 
     from lossexp.cli.console import out
     from lossexp.output.text import cell
@@ -94,8 +128,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           workers: Annotated[Optional[int], typer.Option(
               min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384; the files do "
-                          "not depend on it).")] = None,
+              min=1, help="Starts trained together in one batch (default 16384 neurons, or "
+                          "128 networks of an MLP sweep; the files do not depend on it).")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,
@@ -106,8 +140,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                    "sweep.rows says, true unless set].")] = None,
           report_: ReportOpt = False,
           quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
-    """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
-    sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
+    """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts of a
+    neuron, or seeds of an MLP) and save sweep.csv, summary.json and the figures under
+    OUTPUTS/<name>/."""
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,

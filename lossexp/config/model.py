@@ -19,6 +19,8 @@ def _check_init_keys(init: dict, path, loc: s.Locator) -> None:
     if init["scale"] is not None and scheme not in _SCALED_SCHEMES:
         raise loc.fail(path + ("scale",), f"scheme {scheme!r} takes no scale "
                        f"(only {' and '.join(_SCALED_SCHEMES)} do)")
+    if scheme == "explicit" and init["seed"] is not None:
+        raise loc.fail(path + ("seed",), "scheme explicit draws nothing, so it takes no seed")
     for key in ("weights", "biases"):
         if scheme == "explicit" and init[key] is None:
             raise loc.fail(path + (key,), "missing required key (scheme explicit gives every "
@@ -90,6 +92,9 @@ def _mlp_schema(activation_spec) -> s.Section:
                                 doc="explicit: per layer, [n_out][n_in] lists"),
             "biases": s.ListOf(s.ListOf(number), default=None, nullable=True,
                                doc="explicit: per layer, [n_out] lists"),
+            "seed": s.Number(default=None, integer=True, ge=0, nullable=True,
+                             doc="seed of the drawn weights (default: train.seed, which "
+                                 "also draws the data): a sweep's seeds vary this alone"),
         }, default={}),
     }, validate=_check_mlp)
 

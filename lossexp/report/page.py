@@ -118,6 +118,8 @@ def run_page(results: sources.Results) -> str:
 
 def sweep_page(results: sources.Results) -> str:
     summary = results.summary
+    if summary.get("kind") == "mlp":
+        return mlp_sweep_page(results)
     rows, sentences = [], []
     for series in summary.get("series", []):
         ett = series.get("epochs_to_target", {})
@@ -145,6 +147,37 @@ def sweep_page(results: sources.Results) -> str:
     lede = (f"{starts} starts per series; {describe(every_loss, start=False)}; target "
             f"|a - y| < {s.number(summary.get('tolerance'))}")
     return document(f"{results.name}: a sweep over starts", lede, body, str(results.directory))
+
+
+def mlp_sweep_page(results: sources.Results) -> str:
+    """An MLP sweep over seeds: its sentences, a row per series, its figures."""
+    summary = results.summary
+    rows = []
+    for series in summary.get("series", []):
+        ett = series.get("epochs_to_milestone", {})
+        rows.append([series.get("series"), series.get("networks"),
+                     s.number(series.get("plateaued_percent")),
+                     s.number(series.get("plateau_longer_than_percent")),
+                     *(_or_never(ett.get(k)) for k in ("median", "p90")),
+                     series.get("never_reached"), s.number(series.get("stuck_percent")),
+                     series.get("diverged")])
+    sentences = "".join(f"<li>{escape(str(text))}</li>" for text in summary.get("sentences", []))
+    longer = summary.get("longer_than", "?")
+    body = [s.heading(2, "Summary", "summary"),
+            f"<ul>{sentences}</ul>" if sentences else "",
+            s.table(["series", "seeds", "plateaued %", f"plateau > {longer} %", "median",
+                     "p90", "never reached", "stuck %", "diverged"], rows,
+                    caption=f"Epochs to the milestone ({summary.get('milestone', '?')}) per "
+                            f"series ({summary.get('percentiles', '')})."),
+            _titled("Figures", "figures", s.figures(results.directory, s.MLP_SWEEP_FIGURES,
+                                                    kind="mlp")),
+            s.config_block(results),
+            s.reproduce([f"lossexp sweep {results.name}.yaml --report"],
+                        f"Save the config above as {results.name}.yaml, then run:")]
+    seeds = summary.get("seeds") or {}
+    lede = (f"{seeds.get('count', '?')} seeds per series from {seeds.get('from', '?')}; "
+            f"{describe(results.config, start=False)}")
+    return document(f"{results.name}: a sweep over seeds", lede, body, str(results.directory))
 
 
 def _or_never(epochs):

@@ -43,6 +43,12 @@ CAPTIONS = {
     "cdf": "The share of starts on target by each epoch: a curve that rises late, or levels "
            "off below 1, means slow or stuck starts.",
     "curves": "Loss curves of evenly spread starts: long flat stretches are plateaus.",
+    "cdf/mlp": "The share of seeds at the milestone (95% accuracy, or the target) by each "
+               "epoch: a curve that levels off below 100% means networks that never get there.",
+    "plateaus": "The share of seeds still on their plateau after t epochs: the dashed line is "
+                "the sentence's length; a curve that stays high never left its plateau.",
+    "stuck": "The share of seeds that end stuck (saturated outputs, no better than the "
+             "majority class) at each init scale, a line per loss and learning rate.",
     "figure": "The variants side by side on the same data: the findings above say what to "
               "read off it.",
     "animation": "Watch the point on the activation: while it sits in the flat tail, the "
@@ -52,6 +58,7 @@ CAPTIONS = {
 
 RUN_FIGURES = ("loss", "gradients", "saturation", "residuals", "layers")
 SWEEP_FIGURES = ("z0", "heatmap", "cdf", "curves")
+MLP_SWEEP_FIGURES = ("plateaus", "cdf", "stuck")
 
 
 def number(value) -> str:

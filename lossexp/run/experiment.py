@@ -19,11 +19,7 @@ from lossexp.train.features import shape_features
 from lossexp.train.model import build_model
 from lossexp.train.theory import neuron_prediction
 from lossexp.train.outcome import EPOCH_COUNTS, NEVER, OutcomeTracker
-from lossexp.train.trace import Trace
-
-
-# A classifier's goal: the first epoch at this accuracy is its "target reached".
-ACCURACY_MILESTONE = 0.95
+from lossexp.train.trace import ACCURACY_MILESTONE, Trace
 
 
 @dataclass

@@ -13,9 +13,12 @@ from pathlib import Path
 
 from lossexp.errors import LossexpError
 from lossexp.output.rundir import check_outputs_root, run_directory, versions
-from lossexp.sweep.chunk import free_of_the_interpreter_lock, train_chunk
+from lossexp.sweep.chunk import free_of_the_interpreter_lock
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
-from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
+from lossexp.sweep.kinds import plan_of, write_any_outputs
+from lossexp.sweep.kinds import train_any_chunk as train_chunk
+from lossexp.sweep.mlp_plan import MlpPlan
+from lossexp.sweep.plan import Chunk, Plan
 from lossexp.sweep.store import ChunkStore
 
 # Settings that change no number in any chunk, so a resumed sweep may differ in them.
@@ -49,7 +52,9 @@ class SweepResult:
     reused: int  # chunks found finished by an earlier, interrupted call
 
 
-def describe_starts(plan: Plan, chunk: Chunk) -> str:
+def describe_starts(plan: Plan | MlpPlan, chunk: Chunk) -> str:
+    if isinstance(plan, MlpPlan):
+        return plan.describe(chunk)
     w, b = plan.starts.values(chunk.lo, chunk.hi)
     return (f"series {plan.series[chunk.series].label!r}, starts {chunk.lo}..{chunk.hi - 1}: "
             f"w0 in [{w.min():.6g}, {w.max():.6g}], b0 in [{b.min():.6g}, {b.max():.6g}]")
@@ -121,8 +126,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
-        chunk_size = recorded["chunk_size"] if recorded else DEFAULT_CHUNK_SIZE
-    plan = Plan(cfg, chunk_size)
+        chunk_size = recorded["chunk_size"] if recorded else None  # None: the kind's default
+    plan = plan_of(cfg, chunk_size)
     manifest = manifest_of(plan)
     done = store.check(manifest, resume=resume)
     todo = [i for i in range(plan.total_chunks) if i not in done]
@@ -132,17 +137,16 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     try:
         if todo:
             with open_pool(executor, workers, scheduler, client,
-                           threads_suffice=free_of_the_interpreter_lock(plan)) as pool:
+                           threads_suffice=isinstance(plan, Plan)
+                           and free_of_the_interpreter_lock(plan)) as pool:
                 # Only now: an executor that cannot start (no dask, no scheduler) writes
                 # nothing. From here the store holds the directory's lock.
                 store.record(manifest)
                 failures = compute_chunks(pool, plan, todo, store, on_chunk)
         if failures:
             raise SweepIncomplete(run_dir, failures, plan.total_chunks)
-        from lossexp.sweep.output import write_outputs
-
         store.release_before_moving()
-        summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
+        summary = write_any_outputs(plan, store, run_dir, plots=cfg["plots"])
     finally:
         store.release()
     return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))

@@ -16,7 +16,7 @@ A sweep config is a run config plus::
       rows: true                           # sweep.csv, a row per start (false: none)
 
 The run config's ``model.init`` is the start ``lossexp run`` would train; the sweep replaces
-it by each of its starts.
+it by each of its starts. An MLP sweep gives ``seeds:`` instead (``lossexp.sweep.mlp_spec``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 from lossexp import schema as s
+from lossexp.sweep.mlp_spec import check_mlp_fits, check_mlp_keys, mlp_fields
 
 
 def _check_range(rng: dict, path, loc) -> None:
@@ -68,9 +69,10 @@ DISTRIBUTIONS = {
 
 
 def _check_sweep(sweep: dict, path, loc) -> None:
-    if (sweep["grid"] is None) == (sweep["random"] is None):
+    check_mlp_keys(sweep, path, loc)
+    if sweep["seeds"] is None and (sweep["grid"] is None) == (sweep["random"] is None):
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
-                             "(count, distribution, seed)")
+                             "(count, distribution, seed), or for an MLP seeds:")
     for key in ("losses", "lrs"):
         seen = {}
         for i, item in enumerate(sweep[key] or ()):
@@ -102,14 +104,17 @@ def sweep_section() -> s.Section:
         "rows": s.Boolean(default=True,
                           doc="write sweep.csv, a row per start (false: only the summary and "
                               "figures, much faster for millions of starts)"),
+        **mlp_fields(),
     }, validate=_check_sweep)
 
 
 def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
-    """The model is a single neuron, and it fits every loss of the series."""
+    """The model is a single neuron (an MLP for seeds:), and it fits every loss of the series."""
     from lossexp.config.model import check_model_fits_task
 
-    if cfg["model"]["kind"] != "neuron":
+    if cfg["sweep"]["seeds"] is not None:
+        check_mlp_fits(cfg, path, loc)
+    elif cfg["model"]["kind"] != "neuron":
         raise loc.fail(path + ("model", "kind"), f"a sweep varies the starting w and b of a "
                        f"single neuron; model kind {cfg['model']['kind']!r} is not one")
     for i in range(len(cfg["sweep"]["losses"] or ())):

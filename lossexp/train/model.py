@@ -4,7 +4,8 @@ A single neuron is the network [1, 1]: one engine serves every model. An ``mlp``
 fully connected network ``layers: [n_in, h1, ..., n_out]`` with one activation for every
 hidden layer and one for the output layer.
 
-MLP initialisation draws from ``numpy.random.default_rng(train.seed)`` in a fixed order,
+MLP initialisation draws from ``numpy.random.default_rng(seed)`` in a fixed order, with
+``seed`` the init's own ``seed`` when given, else ``train.seed`` (which also draws the data),
 layer by layer from the input side: layer l's weights (R, n_out, n_in) in row-major order,
 then its biases (R, n_out) when the scheme draws them. Schemes (n_in, n_out of the layer):
 
@@ -89,5 +90,14 @@ def build_model(cfg: dict) -> tuple[Network, Params, list[int]]:
                       reduction=cfg["train"]["reduction"])
     if model["kind"] == "neuron":
         return network, neuron_params(model["init"]["w"], model["init"]["b"]), layers
-    rng = np.random.default_rng(cfg["train"]["seed"])
-    return network, mlp_params(model["init"], layers, rng), layers
+    return network, mlp_params(model["init"], layers, init_rng(cfg)), layers
+
+
+def init_seed(cfg: dict) -> int:
+    """The seed an MLP's initial weights are drawn from: ``model.init.seed``, else ``train.seed``."""
+    seed = cfg["model"]["init"].get("seed")
+    return cfg["train"]["seed"] if seed is None else seed
+
+
+def init_rng(cfg: dict) -> np.random.Generator:
+    return np.random.default_rng(init_seed(cfg))

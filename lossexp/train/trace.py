@@ -26,6 +26,9 @@ from lossexp.train.engine import Network, Step
 
 NEURON_COLUMNS = ("z", "w", "b", "grad_w", "grad_b", "activation_grad", "delta")
 UNIT_COLUMNS = ("w", "b", "grad_w", "grad_b")  # a single unit's parameters, any sample count
+# A classifier's goal: the first epoch at this accuracy (``accuracy`` below) is its
+# "target reached" (epochs_to_95pct_accuracy, in a run's summary and a sweep's rows).
+ACCURACY_MILESTONE = 0.95
 
 
 def is_single_neuron(layers: list[int], samples: int) -> bool:

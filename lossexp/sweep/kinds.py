@@ -1,0 +1,37 @@
+"""The two kinds of sweep behind one driver: a neuron's starts (``Plan``) or an MLP's seeds
+(``MlpPlan``). Each function picks the kind's own code from the plan it is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lossexp.sweep.mlp_plan import DEFAULT_MLP_CHUNK_SIZE, MlpPlan
+from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
+
+
+def plan_of(cfg: dict, chunk_size: int | None = None) -> Plan | MlpPlan:
+    """The plan of a validated sweep config; ``chunk_size`` None: the kind's default."""
+    if cfg["sweep"].get("seeds") is not None:
+        return MlpPlan(cfg, chunk_size or DEFAULT_MLP_CHUNK_SIZE)
+    return Plan(cfg, chunk_size or DEFAULT_CHUNK_SIZE)
+
+
+def train_any_chunk(plan: Plan | MlpPlan, chunk: Chunk):
+    """Train a chunk of either kind and return its tally (with ``to_bytes``)."""
+    if isinstance(plan, MlpPlan):
+        from lossexp.sweep.mlp_chunk import train_mlp_chunk
+
+        return train_mlp_chunk(plan, chunk)
+    from lossexp.sweep.chunk import train_chunk
+
+    return train_chunk(plan, chunk)
+
+
+def write_any_outputs(plan: Plan | MlpPlan, store, run_dir: Path, *, plots: bool) -> dict:
+    if isinstance(plan, MlpPlan):
+        from lossexp.sweep.mlp_output import write_mlp_outputs
+
+        return write_mlp_outputs(plan, store, run_dir, plots=plots)
+    from lossexp.sweep.output import write_outputs
+
+    return write_outputs(plan, store, run_dir, plots=plots)
