@@ -169,3 +169,27 @@ def test_the_compiled_epoch_refuses_what_it_cannot_take():
         _neuron_kernel.epoch(*short, *settings, _neuron_kernel.QUADRATIC)
     with pytest.raises(TypeError):  # a read-only buffer where the kernel writes
         _neuron_kernel.epoch(b"\0" * 8 * n, *arrays[1:], *settings, _neuron_kernel.QUADRATIC)
+
+
+@pytest.mark.parametrize("loss, loss_params", LOSSES)
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.35])
+def test_the_compiled_bisection_finds_the_same_crossings(loss, loss_params, y):
+    from lossexp.train.loss_levels import levels, z_crossings
+
+    network = Network([get_activation("sigmoid")], get_loss(loss, **loss_params))
+    ys = np.array([[y]])
+    how = neuron_kernel.kernel_loss(network, np.array([[1.0]]), ys, None)
+    bisection = neuron_kernel.compiled_bisection(network, how)
+    assert bisection is not None
+    w, b = starts()
+    z0 = np.concatenate([w + b, [0.0, -0.0, 1e308, -1e308, 709.0, -745.0, 36.0, -36.0]])
+    with np.errstate(all="ignore"):
+        a = 1.0 / (1.0 + np.exp(-z0))
+        initial = network.cost(z0.reshape(-1, 1, 1), a.reshape(-1, 1, 1), ys)
+        band = np.where(a < y, 1.0, 0.5) * initial  # any levels will do, some unreachable
+        for fraction in (0.1, 0.5, 1.5):
+            level = levels(initial, band, fraction)
+            numpy = z_crossings(network, z0, ys, level)
+            compiled = z_crossings(network, z0, ys, level, bisection=bisection)
+            for ours, theirs in zip(compiled, numpy):
+                assert_same_bits(ours, theirs)

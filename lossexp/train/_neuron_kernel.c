@@ -155,6 +155,139 @@ static PyObject *epoch(PyObject *Py_UNUSED(module), PyObject *args)
     return result;
 }
 
+/* The bisection of lossexp/train/loss_levels.py (z_crossings), fused: per run i still
+ * moving, mid = 0.5 (near + far); the cost at mid is compared with level[i]; far moves to
+ * mid where the cost is below it, near where it is not. NumPy computes the transcendental
+ * part of the cost between the two passes, as in the epoch above:
+ *     quadratic       e = min(-mid, clip) -> exp(e);  a = 1 / (e + 1),  C = ((s (a - y)^2) g2
+ *     cross-entropy   e = -|mid| -> log1p(exp(e));     C = (max(mid, 0) - y mid) + e
+ * with s = 1/2 or 1 (the convention) and g2 the output's weight, in the engine's order. */
+static inline Py_ssize_t midpoint(Py_ssize_t i, const double *restrict near,
+                                   const double *restrict far, const uint8_t *restrict below,
+                                   double *restrict mid, uint8_t *restrict moved,
+                                   double *restrict e, double exp_clip, const int cross_entropy)
+{
+    const double m = 0.5 * (near[i] + far[i]);
+    const uint8_t go = below[i] & (m != near[i]) & (m != far[i]);
+    mid[i] = m;
+    moved[i] = go;
+    const double minus = -m; /* as np.minimum(-z, clip): NaN stays NaN */
+    e[i] = cross_entropy ? -fabs(m) : (minus > exp_clip ? exp_clip : minus);
+    return go;
+}
+
+#define MIDPOINT_LOOP(name, cross_entropy)                                                    \
+    VECTOR_CLONES static Py_ssize_t name(Py_ssize_t n, const double *restrict near,          \
+                                         const double *restrict far,                         \
+                                         const uint8_t *restrict below, double *restrict mid, \
+                                         uint8_t *restrict moved, double *restrict e,        \
+                                         double exp_clip)                                    \
+    {                                                                                         \
+        Py_ssize_t count = 0;                                                                 \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            count += midpoint(i, near, far, below, mid, moved, e, exp_clip, cross_entropy);  \
+        return count;                                                                         \
+    }
+
+MIDPOINT_LOOP(quadratic_midpoints, 0)
+MIDPOINT_LOOP(cross_entropy_midpoints, 1)
+
+/* Straight-line, so that it vectorises: every run's cost is computed, moved or not. */
+static inline void halve_one(Py_ssize_t i, double *restrict near, double *restrict far,
+                             const double *restrict mid, const uint8_t *restrict moved,
+                             const double *restrict e, const double *restrict level, double y,
+                             double scale, double g2, const int cross_entropy)
+{
+    const double m = mid[i];
+    double cost;
+    if (cross_entropy) {
+        /* np.maximum(m, 0.0): NaN propagates; the sign of a zero cannot change a compare */
+        const double positive = m != m ? m : (m > 0.0 ? m : 0.0);
+        cost = (positive - y * m) + e[i];
+    } else {
+        const double a = 1.0 / (e[i] + 1.0);
+        const double r = a - y;
+        cost = (scale * (r * r)) * g2;
+    }
+    const int lower = cost < level[i], go = moved[i];
+    far[i] = go & lower ? m : far[i];
+    near[i] = go & !lower ? m : near[i];
+}
+
+#define HALVE_LOOP(name, cross_entropy)                                                       \
+    VECTOR_CLONES static void name(Py_ssize_t n, double *restrict near, double *restrict far, \
+                                   const double *restrict mid, const uint8_t *restrict moved, \
+                                   const double *restrict e, const double *restrict level,   \
+                                   double y, double scale, double g2)                        \
+    {                                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+            halve_one(i, near, far, mid, moved, e, level, y, scale, g2, cross_entropy);       \
+    }
+
+HALVE_LOOP(quadratic_halve, 0)
+HALVE_LOOP(cross_entropy_halve, 1)
+
+static PyObject *bisect_midpoints(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    Py_buffer near, far, below, mid, moved, e;
+    double exp_clip;
+    int loss;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*di:bisect_midpoints", &near, &far, &below, &mid,
+                          &moved, &e, &exp_clip, &loss))
+        return NULL;
+    const Py_ssize_t n = near.len / (Py_ssize_t)sizeof(double);
+    PyObject *result = NULL;
+    if (loss != QUADRATIC && loss != CROSS_ENTROPY)
+        PyErr_Format(PyExc_ValueError, "loss: unknown code %d", loss);
+    else if (take(&near, 8, n, "near") && take(&far, 8, n, "far") && take(&below, 1, n, "below")
+             && take(&mid, 8, n, "mid") && take(&moved, 1, n, "moved") && take(&e, 8, n, "e")) {
+        Py_ssize_t count;
+        Py_BEGIN_ALLOW_THREADS
+        count = (loss == CROSS_ENTROPY ? cross_entropy_midpoints : quadratic_midpoints)(
+            n, near.buf, far.buf, below.buf, mid.buf, moved.buf, e.buf, exp_clip);
+        Py_END_ALLOW_THREADS
+        result = PyLong_FromSsize_t(count);
+    }
+    PyBuffer_Release(&near);
+    PyBuffer_Release(&far);
+    PyBuffer_Release(&below);
+    PyBuffer_Release(&mid);
+    PyBuffer_Release(&moved);
+    PyBuffer_Release(&e);
+    return result;
+}
+
+static PyObject *bisect_halve(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    Py_buffer near, far, mid, moved, e, level;
+    double y, scale, g2;
+    int loss;
+    if (!PyArg_ParseTuple(args, "w*w*y*y*y*y*dddi:bisect_halve", &near, &far, &mid, &moved, &e,
+                          &level, &y, &scale, &g2, &loss))
+        return NULL;
+    const Py_ssize_t n = near.len / (Py_ssize_t)sizeof(double);
+    PyObject *result = NULL;
+    if (loss != QUADRATIC && loss != CROSS_ENTROPY)
+        PyErr_Format(PyExc_ValueError, "loss: unknown code %d", loss);
+    else if (take(&near, 8, n, "near") && take(&far, 8, n, "far") && take(&mid, 8, n, "mid")
+             && take(&moved, 1, n, "moved") && take(&e, 8, n, "e")
+             && take(&level, 8, n, "level")) {
+        Py_BEGIN_ALLOW_THREADS
+        (loss == CROSS_ENTROPY ? cross_entropy_halve : quadratic_halve)(
+            n, near.buf, far.buf, mid.buf, moved.buf, e.buf, level.buf, y, scale, g2);
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    PyBuffer_Release(&near);
+    PyBuffer_Release(&far);
+    PyBuffer_Release(&mid);
+    PyBuffer_Release(&moved);
+    PyBuffer_Release(&e);
+    PyBuffer_Release(&level);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"epoch", epoch, METH_VARARGS,
      "epoch(w, b, e, unreached, epochs_unreached, bound, sign,\n"
@@ -162,6 +295,13 @@ static PyMethodDef methods[] = {
      "One fused epoch, in place, over distinct contiguous arrays: float64 w, b, e and\n"
      "sign of n items; bool unreached, int64 epochs_unreached and float64 bound of\n"
      "3 n (the milestones, one row each); see lossexp/train/neuron_kernel.py."},
+    {"bisect_midpoints", bisect_midpoints, METH_VARARGS,
+     "bisect_midpoints(near, far, below, mid, moved, e, exp_clip, loss) -> runs moving\n"
+     "One bisection step's first half: the midpoints, which runs move, and the argument\n"
+     "of NumPy's exp in e (see lossexp/train/neuron_kernel.py, bisect)."},
+    {"bisect_halve", bisect_halve, METH_VARARGS,
+     "bisect_halve(near, far, mid, moved, e, level, y, scale, g2, loss)\n"
+     "Its second half: the cost at mid from e, and near or far moved to mid."},
     {NULL, NULL, 0, NULL},
 };
 

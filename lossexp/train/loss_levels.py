@@ -53,11 +53,27 @@ def _cost_at(network: Network, z: np.ndarray, y) -> np.ndarray:
     return network.cost(z, network.output_activation.value(z), y)
 
 
-def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
+def bisect(network: Network, near: np.ndarray, far: np.ndarray, below: np.ndarray,
+           level: np.ndarray, y: np.ndarray) -> None:
+    """Close in on the crossing, in place: for each run ``below`` (cost(far) < level <=
+    cost(near)), halve [near, far] until the midpoint is one of its ends, or BISECTIONS
+    times. (lossexp.train.neuron_kernel has a compiled twin, bit for bit the same.)"""
+    for _ in range(BISECTIONS):
+        mid = 0.5 * (near + far)
+        moved = below & (mid != near) & (mid != far)
+        if not moved.any():
+            break
+        lower = _cost_at(network, mid, y) < level
+        far[...] = np.where(moved & lower, mid, far)
+        near[...] = np.where(moved & ~lower, mid, near)
+
+
+def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray, *, bisection=None):
     """(sign, bound) per run: the level is crossed once sign * z < bound.
 
     sign is minus the way z must move to lower the cost, and bound = sign * z*; a level
     already met at z0 gives bound +inf, one the cost never reaches on that side -inf.
+    ``bisection`` replaces ``bisect`` (same arguments, same bits).
     """
     y = np.asarray(y, dtype=np.float64)
     with np.errstate(all="ignore"):
@@ -74,15 +90,7 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
             far[todo] = z0[todo] + direction[todo] * step_size[todo]
             below[todo] = _cost_at(network, far[todo], y) < level[todo]
             step_size[todo] *= 2.0
-        near = z0.copy()
-        for _ in range(BISECTIONS):
-            mid = 0.5 * (near + far)
-            moved = below & (mid != near) & (mid != far)
-            if not moved.any():
-                break
-            lower = _cost_at(network, mid, y) < level
-            far = np.where(moved & lower, mid, far)
-            near = np.where(moved & ~lower, mid, near)
+        (bisection or bisect)(network, z0.copy(), far, below, level, y)
     sign = -direction
     bound = np.where(below, sign * far, -np.inf)
     bound = np.where(here < level, np.inf, bound)

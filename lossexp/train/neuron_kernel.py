@@ -23,7 +23,9 @@ import numpy as np
 
 from lossexp.library.activations import EXP_CLIP, Sigmoid
 from lossexp.library.fused import SigmoidCrossEntropy
+from lossexp.library.losses import Quadratic
 from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
+from lossexp.train.loss_levels import BISECTIONS
 from lossexp.train.model import neuron_params
 from lossexp.train.outcome import OutcomeTracker
 
@@ -76,6 +78,33 @@ class Watch:
     record: Recorder
 
 
+def compiled_bisection(network: Network, how: KernelLoss):
+    """``lossexp.train.loss_levels.bisect`` for this setup, compiled: the same bits, in two
+    fused passes a step with NumPy's exp (and log1p) between; None where the cost is not
+    one the C knows (the quadratic's value is (s (a - y)^2) g2, s = g1 / 2)."""
+    cross_entropy = how.code == _neuron_kernel.CROSS_ENTROPY
+    if not (cross_entropy or type(network.loss) is Quadratic):
+        return None
+    scale = 0.5 * how.g1
+
+    def bisect(network, near, far, below, level, y) -> None:
+        n, y = near.size, float(np.asarray(y).reshape(-1)[0])
+        mid, e, moved = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
+        below = np.ascontiguousarray(below)
+        level = np.ascontiguousarray(level, dtype=np.float64)
+        for _ in range(BISECTIONS):
+            if not _neuron_kernel.bisect_midpoints(near, far, below, mid, moved, e, EXP_CLIP,
+                                                   how.code):
+                break
+            np.exp(e, out=e)
+            if cross_entropy:
+                np.log1p(e, out=e)
+            _neuron_kernel.bisect_halve(near, far, mid, moved, e, level, y, scale, how.g2,
+                                        how.code)
+
+    return bisect
+
+
 def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
           tracker: OutcomeTracker, how: KernelLoss, recorders: Sequence[Recorder] = (),
           watch: Watch | None = None) -> Params:
@@ -105,6 +134,7 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         look(epoch)
         return step
 
+    tracker.bisection = compiled_bisection(network, how)
     with np.errstate(over="ignore", invalid="ignore"):
         step = evaluate(0)
         if epochs == 0:

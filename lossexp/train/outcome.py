@@ -72,6 +72,10 @@ class OutcomeTracker:
     number of epochs come with each Step; the Step of the last epoch is the final state.
     """
 
+    # How the loss levels' crossings are bisected: None for loss_levels.bisect, or its
+    # compiled twin (set by lossexp.train.neuron_kernel.train, bit for bit the same).
+    bisection = None
+
     def __init__(self, network: Network, y, *, tolerance: float, plateau_fraction: float):
         self.network = network
         self.y = np.asarray(y, dtype=np.float64)
@@ -94,7 +98,8 @@ class OutcomeTracker:
             level = levels(self.initial_loss, band, fraction)
             if self.on_z:
                 self.sign, self.bounds[k] = z_crossings(
-                    self.network, step.zs[-1][:, 0, 0], self.y, level)
+                    self.network, step.zs[-1][:, 0, 0], self.y, level,
+                    bisection=self.bisection)
             else:
                 self.bounds[k] = level
 
