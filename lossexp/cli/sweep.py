@@ -81,9 +81,9 @@ def report(summary: dict, run_dir: Path) -> None:
 def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
           executor: Annotated[Optional[Executor], typer.Option(
               help="Where chunks run. local (the default): worker processes, one per core, "
-                   "or threads where they do as well (--workers 1; --no-rows on the compiled "
-                   "kernel, big chunks); threads or processes: always those; dask: a Dask "
-                   "cluster.",
+                   "or threads where they do as well (--workers 1; up to 2 workers with "
+                   "--no-rows on the compiled kernel, big chunks); threads or processes: "
+                   "always those; dask: a Dask cluster.",
               show_default=False)] = None,
           scheduler: Annotated[Optional[str], typer.Option(
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
