@@ -103,7 +103,7 @@ def dask_against_processes(cfg: dict, workers: int) -> None:
     except ImportError:
         print("  dask: not installed (pip install 'lossexp[dask]')")
         return
-    from lossexp.sweep.driver import compute_chunks
+    from lossexp.sweep.driver import compute_chunks, default_chunk_size
     from lossexp.sweep.executors import open_pool
     from lossexp.sweep.plan import Plan
 
@@ -111,9 +111,9 @@ def dask_against_processes(cfg: dict, workers: int) -> None:
         def save(self, index, data):
             pass
 
-    plan = Plan(without_rows(cfg))
     seconds = {}
     for kind in ("processes", "dask"):
+        plan = Plan(without_rows(cfg), default_chunk_size(kind))  # as run_sweep cuts it
         with open_pool(kind, workers) as pool:  # start-up is not sweep time
             for warm in [pool.submit(time.sleep, 0.5) for _ in range(workers)]:
                 warm.result()

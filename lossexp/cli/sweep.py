@@ -91,8 +91,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           workers: Annotated[Optional[int], typer.Option(
               min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384; the files do "
-                          "not depend on it).")] = None,
+              min=1, help="Starts trained together in one batch (default 16384, 65536 on "
+                          "dask; the files do not depend on it).")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,

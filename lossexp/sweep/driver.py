@@ -49,6 +49,13 @@ class SweepResult:
     reused: int  # chunks found finished by an earlier, interrupted call
 
 
+def default_chunk_size(executor: str) -> int:
+    """Starts per chunk when none is given: DEFAULT_CHUNK_SIZE, four times that on Dask,
+    whose scheduler spends about a millisecond on every task (16 workers share it). A
+    kernel chunk of 65536 starts trains within 5 % of the speed of one of 16384."""
+    return 4 * DEFAULT_CHUNK_SIZE if executor == "dask" else DEFAULT_CHUNK_SIZE
+
+
 def describe_starts(plan: Plan, chunk: Chunk) -> str:
     w, b = plan.starts.values(chunk.lo, chunk.hi)
     return (f"series {plan.series[chunk.series].label!r}, starts {chunk.lo}..{chunk.hi - 1}: "
@@ -128,7 +135,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
-        chunk_size = recorded["chunk_size"] if recorded else DEFAULT_CHUNK_SIZE
+        chunk_size = recorded["chunk_size"] if recorded else default_chunk_size(executor)
     plan = Plan(cfg, chunk_size)
     manifest = manifest_of(plan)
     done = store.check(manifest, resume=resume)
