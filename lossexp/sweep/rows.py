@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from lossexp.output.serialize import csv_rows, format_column
 from lossexp.train.outcome import NEVER
 
@@ -15,7 +17,13 @@ def rows_text(label: str, w0, b0, z0, outcome: dict) -> str:
     """The CSV rows (no header) of one chunk's starts; a milestone never reached has an
     empty cell, as a missing value does everywhere in lossexp's CSVs."""
     def epochs(name: str) -> list[str]:
-        return ["" if v == NEVER else str(v) for v in outcome[name].tolist()]
+        counts = np.asarray(outcome[name])
+        top = int(counts.max(initial=NEVER))
+        if top > 4 * counts.size:  # a long training: format each count instead
+            return ["" if v == NEVER else str(v) for v in counts.tolist()]
+        # Each count's text looked up, NEVER (-1) being the last: no Python loop per row.
+        texts = np.array([*map(str, range(top + 1)), ""], dtype=object)
+        return texts[counts].tolist()
 
     ett = epochs("epochs_to_target")
     columns = [[label] * len(ett), format_column(w0), format_column(b0), format_column(z0),
