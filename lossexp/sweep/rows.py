@@ -13,9 +13,20 @@ COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_
 HEADER = ",".join(COLUMNS) + "\n"
 
 
+ROWS_AT_ONCE = 4096  # a slice's cells as strings take ~2 MB, not a whole chunk's ~8 MB
+
+
 def rows_text(label: str, w0, b0, z0, outcome: dict) -> str:
     """The CSV rows (no header) of one chunk's starts; a milestone never reached has an
     empty cell, as a missing value does everywhere in lossexp's CSVs."""
+    if len(w0) > ROWS_AT_ONCE:
+        parts = []
+        for lo in range(0, len(w0), ROWS_AT_ONCE):
+            part = slice(lo, lo + ROWS_AT_ONCE)
+            parts.append(rows_text(label, w0[part], b0[part], z0[part],
+                                   {k: v[part] for k, v in outcome.items()}))
+        return "".join(parts)
+
     def epochs(name: str) -> list[str]:
         counts = np.asarray(outcome[name])
         top = int(counts.max(initial=NEVER))
