@@ -192,7 +192,8 @@ static inline Py_ssize_t midpoint(Py_ssize_t i, const double *restrict near,
 MIDPOINT_LOOP(quadratic_midpoints, 0)
 MIDPOINT_LOOP(cross_entropy_midpoints, 1)
 
-/* Straight-line, so that it vectorises: every run's cost is computed, moved or not. */
+/* Straight-line, so that it vectorises: every run's cost is computed, moved or not
+ * (mid, moved and e as bisect_midpoints left them, e after NumPy's pass). */
 static inline void halve_one(Py_ssize_t i, double *restrict near, double *restrict far,
                              const double *restrict mid, const uint8_t *restrict moved,
                              const double *restrict e, const double *restrict level, double y,
@@ -214,18 +215,24 @@ static inline void halve_one(Py_ssize_t i, double *restrict near, double *restri
     near[i] = go & !lower ? m : near[i];
 }
 
-#define HALVE_LOOP(name, cross_entropy)                                                       \
-    VECTOR_CLONES static void name(Py_ssize_t n, double *restrict near, double *restrict far, \
-                                   const double *restrict mid, const uint8_t *restrict moved, \
-                                   const double *restrict e, const double *restrict level,   \
-                                   double y, double scale, double g2)                        \
+/* One pass for the end of a step and the start of the next: halve, then the midpoints. */
+#define STEP_LOOP(name, cross_entropy)                                                        \
+    VECTOR_CLONES static Py_ssize_t name(Py_ssize_t n, double *restrict near,                \
+                                         double *restrict far, const uint8_t *restrict below, \
+                                         double *restrict mid, uint8_t *restrict moved,      \
+                                         double *restrict e, const double *restrict level,   \
+                                         double y, double scale, double g2, double exp_clip) \
     {                                                                                         \
-        for (Py_ssize_t i = 0; i < n; i++)                                                    \
+        Py_ssize_t count = 0;                                                                 \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
             halve_one(i, near, far, mid, moved, e, level, y, scale, g2, cross_entropy);       \
+            count += midpoint(i, near, far, below, mid, moved, e, exp_clip, cross_entropy);  \
+        }                                                                                     \
+        return count;                                                                         \
     }
 
-HALVE_LOOP(quadratic_halve, 0)
-HALVE_LOOP(cross_entropy_halve, 1)
+STEP_LOOP(quadratic_step, 0)
+STEP_LOOP(cross_entropy_step, 1)
 
 static PyObject *bisect_midpoints(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -257,30 +264,32 @@ static PyObject *bisect_midpoints(PyObject *Py_UNUSED(module), PyObject *args)
     return result;
 }
 
-static PyObject *bisect_halve(PyObject *Py_UNUSED(module), PyObject *args)
+static PyObject *bisect_step(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    Py_buffer near, far, mid, moved, e, level;
-    double y, scale, g2;
+    Py_buffer near, far, below, mid, moved, e, level;
+    double y, scale, g2, exp_clip;
     int loss;
-    if (!PyArg_ParseTuple(args, "w*w*y*y*y*y*dddi:bisect_halve", &near, &far, &mid, &moved, &e,
-                          &level, &y, &scale, &g2, &loss))
+    if (!PyArg_ParseTuple(args, "w*w*y*w*w*w*y*ddddi:bisect_step", &near, &far, &below, &mid,
+                          &moved, &e, &level, &y, &scale, &g2, &exp_clip, &loss))
         return NULL;
     const Py_ssize_t n = near.len / (Py_ssize_t)sizeof(double);
     PyObject *result = NULL;
     if (loss != QUADRATIC && loss != CROSS_ENTROPY)
         PyErr_Format(PyExc_ValueError, "loss: unknown code %d", loss);
-    else if (take(&near, 8, n, "near") && take(&far, 8, n, "far") && take(&mid, 8, n, "mid")
-             && take(&moved, 1, n, "moved") && take(&e, 8, n, "e")
+    else if (take(&near, 8, n, "near") && take(&far, 8, n, "far") && take(&below, 1, n, "below")
+             && take(&mid, 8, n, "mid") && take(&moved, 1, n, "moved") && take(&e, 8, n, "e")
              && take(&level, 8, n, "level")) {
+        Py_ssize_t count;
         Py_BEGIN_ALLOW_THREADS
-        (loss == CROSS_ENTROPY ? cross_entropy_halve : quadratic_halve)(
-            n, near.buf, far.buf, mid.buf, moved.buf, e.buf, level.buf, y, scale, g2);
+        count = (loss == CROSS_ENTROPY ? cross_entropy_step : quadratic_step)(
+            n, near.buf, far.buf, below.buf, mid.buf, moved.buf, e.buf, level.buf, y, scale,
+            g2, exp_clip);
         Py_END_ALLOW_THREADS
-        result = Py_None;
-        Py_INCREF(result);
+        result = PyLong_FromSsize_t(count);
     }
     PyBuffer_Release(&near);
     PyBuffer_Release(&far);
+    PyBuffer_Release(&below);
     PyBuffer_Release(&mid);
     PyBuffer_Release(&moved);
     PyBuffer_Release(&e);
@@ -299,9 +308,10 @@ static PyMethodDef methods[] = {
      "bisect_midpoints(near, far, below, mid, moved, e, exp_clip, loss) -> runs moving\n"
      "One bisection step's first half: the midpoints, which runs move, and the argument\n"
      "of NumPy's exp in e (see lossexp/train/neuron_kernel.py, bisect)."},
-    {"bisect_halve", bisect_halve, METH_VARARGS,
-     "bisect_halve(near, far, mid, moved, e, level, y, scale, g2, loss)\n"
-     "Its second half: the cost at mid from e, and near or far moved to mid."},
+    {"bisect_step", bisect_step, METH_VARARGS,
+     "bisect_step(near, far, below, mid, moved, e, level, y, scale, g2, exp_clip, loss)\n"
+     "-> runs moving: its second half (the cost at mid from e, near or far moved to mid),\n"
+     "then the next step's first half, in one pass."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -92,15 +92,16 @@ def compiled_bisection(network: Network, how: KernelLoss):
         mid, e, moved = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
         below = np.ascontiguousarray(below)
         level = np.ascontiguousarray(level, dtype=np.float64)
+        moving = _neuron_kernel.bisect_midpoints(near, far, below, mid, moved, e, EXP_CLIP,
+                                                 how.code)
         for _ in range(BISECTIONS):
-            if not _neuron_kernel.bisect_midpoints(near, far, below, mid, moved, e, EXP_CLIP,
-                                                   how.code):
+            if not moving:
                 break
             np.exp(e, out=e)
             if cross_entropy:
                 np.log1p(e, out=e)
-            _neuron_kernel.bisect_halve(near, far, mid, moved, e, level, y, scale, how.g2,
-                                        how.code)
+            moving = _neuron_kernel.bisect_step(near, far, below, mid, moved, e, level, y,
+                                                scale, how.g2, EXP_CLIP, how.code)
 
     return bisect
 
@@ -146,11 +147,15 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         e += b
         np.negative(e, out=e)
         np.minimum(e, EXP_CLIP, out=e)
+        # The arguments bound once: the loop runs a few hundred times a chunk.
+        fused, exp = _neuron_kernel.epoch, np.exp
+        args = (w, b, e, tracker.unreached, tracker.epochs_unreached, tracker.bounds,
+                tracker.sign, float(x[0, 0]), float(y[0, 0]), lr, how.g1, how.g2, EXP_CLIP,
+                how.code)
         for epoch in range(1, epochs):
-            look(epoch)
-            np.exp(e, out=e)
-            _neuron_kernel.epoch(w, b, e, tracker.unreached, tracker.epochs_unreached,
-                                 tracker.bounds, tracker.sign, x[0, 0], y[0, 0], lr,
-                                 how.g1, how.g2, EXP_CLIP, how.code)
+            if watch is not None:
+                look(epoch)
+            exp(e, out=e)
+            fused(*args)
         evaluate(epochs)
     return params
