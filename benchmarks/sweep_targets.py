@@ -43,6 +43,20 @@ def without_rows(cfg: dict) -> dict:
     return {**cfg, "sweep": {**cfg["sweep"], "rows": False}}
 
 
+def _import_and_wait(module: str) -> None:
+    import importlib
+
+    importlib.import_module(module)
+    time.sleep(0.5)  # so that every worker gets one
+
+
+def warm_up(pool, workers: int) -> None:
+    """Start every worker and load the training code in it: not sweep time, and a Dask
+    worker, unlike a local one, imports it only with its first task."""
+    for warm in [pool.submit(_import_and_wait, "lossexp.sweep.driver") for _ in range(workers)]:
+        warm.result()
+
+
 def executor_choice(cfg: dict, workers: int, repeats: int = 3) -> None:
     """run_sweep end to end with each local executor, medians of ``repeats`` interleaved."""
     work = cfg["sweep"]["random"]["count"] * cfg["train"]["epochs"]
@@ -123,8 +137,7 @@ def dask_against_processes(cfg: dict, workers: int) -> None:
     for kind in ("processes", "dask"):
         plan = Plan(without_rows(cfg), default_chunk_size(kind))  # as run_sweep cuts it
         with open_pool(kind, workers) as pool:  # start-up is not sweep time
-            for warm in [pool.submit(time.sleep, 0.5) for _ in range(workers)]:
-                warm.result()
+            warm_up(pool, workers)
             t0 = time.perf_counter()
             compute_chunks(pool, plan, list(range(plan.total_chunks)), NoStore())
             seconds[kind] = time.perf_counter() - t0
@@ -149,8 +162,7 @@ def scaling(cfg: dict) -> None:
     rates = {}
     for workers in sorted({1, CORES}):
         with open_pool("processes", workers) as pool:
-            for warm in [pool.submit(time.sleep, 0.5) for _ in range(workers)]:
-                warm.result()
+            warm_up(pool, workers)
             t0 = time.perf_counter()
             compute_chunks(pool, plan, list(range(plan.total_chunks)), NoStore())
             rates[workers] = work / (time.perf_counter() - t0)
@@ -181,8 +193,7 @@ def main_process_calls(cfg: dict, chunks: int = 64) -> None:
         plan = Plan(without_rows({**cfg, "sweep": {**cfg["sweep"], "random": {
             **cfg["sweep"]["random"], "count": chunks * chunk_size}}}), chunk_size)
         with open_pool("processes", CORES) as pool:
-            for warm in [pool.submit(time.sleep, 0.5) for _ in range(CORES)]:
-                warm.result()
+            warm_up(pool, CORES)
             profile = cProfile.Profile()
             cpu = time.process_time()  # this process's threads, the pool's own included
             profile.enable()
