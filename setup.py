@@ -35,6 +35,15 @@ kernel = Extension(
 )
 
 
+# repr(float) for whole arrays (lossexp/output/_float_repr.c), for the rows of big CSVs;
+# optional like the kernel: without it, serialize.format_column calls repr itself.
+float_repr = Extension(
+    "lossexp.output._float_repr", ["lossexp/output/_float_repr.c"],
+    extra_compile_args=[] if sys.platform == "win32" else ["-O2"],
+    define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
+    py_limited_api=ABI3,
+)
+
 
 class build_kernel(build_ext):
     """build_ext whose failure says what to do about it."""
@@ -57,6 +66,6 @@ setup(
     package_dir={"lossexp.configs": "configs", "lossexp.configs.baselines": "tests/baselines"},
     package_data={"lossexp": ["py.typed"], "lossexp.configs": ["*.yaml", "*.json"],
                   "lossexp.configs.baselines": ["*.json"]},
-    ext_modules=[] if NO_KERNEL else [kernel],
+    ext_modules=[] if NO_KERNEL else [kernel, float_repr],
     options={"bdist_wheel": {"py_limited_api": "cp311"}} if ABI3 and not NO_KERNEL else {},
 )

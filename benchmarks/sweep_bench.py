@@ -10,12 +10,16 @@ Times, in one process:
   3. both on one core, to separate chunking from parallelism;
   4. lossexp.sweep.run_sweep end to end (every file but the figures), with sweep.csv and
      without it (rows: false), for reference;
-and, in a subprocess, the peak memory of run_sweep over 1e7 starts. run_sweep and the
-memory run use the default executor (lossexp.sweep.executors.DEFAULT_EXECUTOR).
+and first, issue 13's targets (benchmarks/sweep_targets.py): the whole `lossexp sweep
+--no-rows` process, the default executor against threads and processes, rows formatted per
+second, Dask against local processes, scaling with the cores and the main process's share,
+and the peak memory of every process of run_sweep over 1e7 starts with rows. run_sweep and
+the memory runs use the default executor (lossexp.sweep.executors.DEFAULT_EXECUTOR).
 
 Run:  python benchmarks/sweep_bench.py [--starts 1000000] [--memory-starts 10000000]
+          [--memory-workers 2,16] [--targets-only]
 Targets (issue 5): >= 800 M neuron-epochs/s and >= 5x the straightforward version;
-<= 500 MB peak for 1e7 starts. The script prints the figures and compares; it asserts nothing.
+(issue 13) each printed beside its measure. The script prints and compares; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -169,54 +173,18 @@ def measure_speed(starts: int, workers: int) -> None:
           f"{'met' if work / t_sweep >= 800e6 else 'NOT met'})")
 
 
-MEMORY_CHILD = """
-import resource, sys, tempfile, threading, time
-from pathlib import Path
-sys.path.insert(0, {here!r})
-from sweep_bench import sweep_config
-import lossexp.sweep.output as output
-from lossexp.sweep import run_sweep
+def measure_targets(starts: int, workers: int) -> None:
+    """Issue 13's targets (benchmarks/sweep_targets.py), each beside its measure."""
+    import sweep_targets as t
+    from lossexp.sweep.plan import Plan
 
-phase, peak = ["training"], {{"training": 0, "writing files": 0}}
-def sample():  # resident set size of this process, by phase, every 20 ms
-    while True:
-        rss = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
-        peak[phase[0]] = max(peak[phase[0]], rss)
-        time.sleep(0.02)
-threading.Thread(target=sample, daemon=True).start()
-write_outputs = output.write_outputs
-def writing(*args, **kwargs):
-    phase[0] = "writing files"
-    return write_outputs(*args, **kwargs)
-output.write_outputs = writing
-with tempfile.TemporaryDirectory() as tmp:
-    run_sweep(sweep_config({starts}, {epochs}), Path(tmp), workers={workers})
-    csv = (Path(tmp) / "bench" / "sweep.csv").stat().st_size
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(me, kids, csv, peak["training"] // 1024, peak["writing files"] // 1024)
-"""
-
-
-def measure_memory(starts: int, epochs: int, workers: int) -> None:
-    from lossexp.sweep.executors import DEFAULT_EXECUTOR
-
-    code = MEMORY_CHILD.format(here=str(Path(__file__).resolve().parent), starts=starts,
-                               epochs=epochs, workers=workers)
-    t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds = time.perf_counter() - t0
-    parent_kb, worker_kb, csv, training_kb, writing_kb = (int(v) for v in out.stdout.split())
-    # Worker threads live in the main process; worker processes each hold their own memory.
-    total_mb = (parent_kb + (workers * worker_kb if worker_kb else 0)) / 1024
-    print(f"{starts} starts x {epochs} epochs through run_sweep ({workers} workers, "
-          f"{DEFAULT_EXECUTOR}, {seconds:.0f} s, sweep.csv {csv / 1e9:.2f} GB):")
-    workers_text = f", largest worker process {worker_kb / 1024:.0f} MB" if worker_kb else ""
-    print(f"  peak RSS: main process {parent_kb / 1024:.0f} MB{workers_text}; all processes "
-          f"together at most {total_mb:.0f} MB "
-          f"(target <= 500: {'met' if total_mb <= 500 else 'NOT met'})")
-    print(f"  main process, sampled every 20 ms: {training_kb / 1024:.0f} MB while training, "
-          f"{writing_kb / 1024:.0f} MB while writing the files")
+    cfg = sweep_config(starts)
+    print(f"issue 13 targets, {starts} starts x {EPOCHS} epochs, {t.CORES} cores:")
+    t.whole_process(starts, EPOCHS)
+    t.executor_choice(cfg, workers)
+    t.rows_per_second(Plan(cfg))
+    t.dask_against_processes(cfg, workers)
+    t.scaling(cfg)
 
 
 def main() -> None:
@@ -224,14 +192,21 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--memory-starts", type=int, default=10_000_000,
-                        help="starts for the peak-memory run (0: skip it)")
+                        help="starts for the peak-memory runs (0: skip them)")
     parser.add_argument("--memory-epochs", type=int, default=EPOCHS)
+    parser.add_argument("--memory-workers", default="",
+                        help="worker counts for the memory runs, e.g. 2,16 (default: --workers)")
+    parser.add_argument("--targets-only", action="store_true",
+                        help="only issue 13's targets, not the kernel/engine comparison")
     args = parser.parse_args()
-    # Memory first: Linux carries a process's peak RSS over into the children it forks, so
-    # the subprocess must start before this process has held the big arrays below.
     if args.memory_starts:
-        measure_memory(args.memory_starts, args.memory_epochs, args.workers)
-    measure_speed(args.starts, args.workers)
+        import sweep_targets
+
+        for workers in (args.memory_workers or str(args.workers)).split(","):
+            sweep_targets.memory(args.memory_starts, args.memory_epochs, int(workers))
+    measure_targets(args.starts, args.workers)
+    if not args.targets_only:
+        measure_speed(args.starts, args.workers)
 
 
 if __name__ == "__main__":

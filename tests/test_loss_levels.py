@@ -1,4 +1,4 @@
-"""Loss levels on the z axis: the closed forms agree with bisection on the network's cost."""
+"""Loss levels on the z axis: where the cost meets each level, from the closed forms."""
 
 import numpy as np
 import pytest

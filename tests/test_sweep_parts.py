@@ -167,3 +167,12 @@ def test_the_sentence_when_many_never_arrive_or_all_arrive_together():
                                   "of starts need no more than 16")
     tail = sentence(histogram([1] * 95 + [None] * 5, 20), 20)
     assert tail.endswith("more than 20 (the whole budget: 5 of 100 never reach it)")
+
+
+def test_local_runs_threads_only_where_they_keep_up_with_processes():
+    from lossexp.sweep.executors import THREADS_AT_MOST, local_kind
+
+    assert local_kind(1) == local_kind(1, True) == "threads"
+    assert local_kind(2) == "processes"  # rows of sweep.csv are formatted in Python
+    assert local_kind(THREADS_AT_MOST, threads_suffice=True) == "threads"
+    assert local_kind(16, threads_suffice=True) == "processes"  # the lock would be a queue

@@ -118,9 +118,9 @@ def report(summary: dict, run_dir: Path) -> None:
 def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
           executor: Annotated[Optional[Executor], typer.Option(
               help="Where chunks run. local (the default): worker processes, one per core, "
-                   "or threads where they do as well (--workers 1; --no-rows on the compiled "
-                   "kernel, big chunks); threads or processes: always those; dask: a Dask "
-                   "cluster.",
+                   "or threads where they do as well (--workers 1; up to 2 workers with "
+                   "--no-rows on the compiled kernel, big chunks); threads or processes: "
+                   "always those; dask: a Dask cluster.",
               show_default=False)] = None,
           scheduler: Annotated[Optional[str], typer.Option(
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
@@ -128,8 +128,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           workers: Annotated[Optional[int], typer.Option(
               min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384 neurons, or "
-                          "128 networks of an MLP sweep; the files do not depend on it).")] = None,
+              min=1, help="Starts trained together in one batch (default 16384 neurons, 65536 "
+                          "on dask, or 128 networks of an MLP sweep; the files do not depend "
+                          "on it).")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,

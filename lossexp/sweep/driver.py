@@ -66,6 +66,13 @@ def manifest_of(plan: Plan) -> dict:
             "versions": versions()}
 
 
+def chunk_file(plan: Plan, chunk: Chunk) -> bytes:
+    """Train a chunk and pack its tally as the store keeps it, in the worker: the main
+    process only writes the bytes, so its share of each chunk stays small (it serves
+    every worker)."""
+    return train_chunk(plan, chunk).to_bytes()
+
+
 def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
                    on_chunk: Callable[[Chunk, int], None] | None = None) -> list[ChunkFailure]:
     """Train chunks ``todo`` on ``pool``, saving each as it finishes; return the failures.
@@ -79,18 +86,18 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
     try:
         while True:
             for index in islice(queue, window - len(pending)):
-                pending[pool.submit(train_chunk, plan, plan.chunk(index))] = index
+                pending[pool.submit(chunk_file, plan, plan.chunk(index))] = index
             if not pending:
                 return failures
             for future in sorted(pool.wait_any(list(pending)), key=pending.get):
                 chunk = plan.chunk(pending.pop(future))
                 try:
-                    tally = future.result()
+                    data = future.result()
                 except Exception as exc:  # noqa: BLE001 - reported with the chunk's starts
                     failures.append(ChunkFailure(chunk, describe_starts(plan, chunk),
                                                  f"{type(exc).__name__}: {exc}"))
                     continue
-                store.save(chunk.index, tally.to_bytes())
+                store.save(chunk.index, data)
                 if on_chunk:
                     on_chunk(chunk, plan.neuron_epochs(chunk))
     except BaseException:
@@ -127,7 +134,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
         chunk_size = recorded["chunk_size"] if recorded else None  # None: the kind's default
-    plan = plan_of(cfg, chunk_size)
+    plan = plan_of(cfg, chunk_size, dask=executor == "dask")
     manifest = manifest_of(plan)
     done = store.check(manifest, resume=resume)
     todo = [i for i in range(plan.total_chunks) if i not in done]

@@ -17,17 +17,27 @@ EXECUTORS = ("local", "threads", "processes", "dask")
 DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
 
 
+# Threads that train in the kernel still take the interpreter lock twice an epoch (the
+# calls into NumPy's exp and into the kernel): for two that costs nothing, but sixteen
+# queue for it (16 cores, 1e8 starts, no rows: 16 threads 276, 16 processes 1,356 M
+# neuron-epochs/s), so more workers than this are processes.
+THREADS_AT_MOST = 2
+
+
 def local_kind(workers: int, threads_suffice: bool = False) -> str:
     """What the "local" executor runs: worker processes, or threads where they do as well.
 
     Threads share one interpreter lock. Formatting the rows of sweep.csv is Python, and
     so is much of an epoch on the NumPy engine, so in general only processes scale with
     the cores. But when the chunks train in the compiled kernel and write no rows
-    (``threads_suffice``, see sweep.chunk.free_of_the_interpreter_lock), two threads train in
-    parallel as well as two processes, without their start-up or the pickling of every
-    result; and a single worker gains nothing from being a process either.
+    (``threads_suffice``, see sweep.chunk.free_of_the_interpreter_lock), up to
+    THREADS_AT_MOST threads train in parallel as well as processes, without their start-up
+    or the pickling of every result; and a single worker gains nothing from being a
+    process either.
     """
-    return "threads" if workers == 1 or threads_suffice else "processes"
+    if workers == 1 or (threads_suffice and workers <= THREADS_AT_MOST):
+        return "threads"
+    return "processes"
 
 
 # A LocalCluster without a dashboard; the scheduler's HTTP server (metrics) still starts,
@@ -54,6 +64,20 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _context():
+    """Fresh worker processes (never a fork of this one, threads and all): forked from a
+    server that has imported the training code once, where there is one (POSIX), so its
+    pages are shared (1e7 starts with rows, 16 workers: 435 MB in all, not 613), and
+    each worker starts without importing NumPy again; spawned elsewhere."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["lossexp.sweep.driver"])
+    return context
+
+
 class LocalPool:
     """A concurrent.futures pool of threads or of (spawned) processes."""
 
@@ -61,11 +85,8 @@ class LocalPool:
         if kind == "threads":
             self.pool = cf.ThreadPoolExecutor(max_workers=workers)
         else:
-            import multiprocessing
-
-            self.pool = cf.ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigint)
+            self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                               initializer=_ignore_sigint)
         self.workers = workers
 
     def submit(self, fn, *args):

@@ -10,6 +10,8 @@ fixed square of the (w, b) plane for random starts.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 RANDOM_BLOCK = 1 << 16
@@ -70,17 +72,9 @@ class RandomStarts:
         else:
             self.extent = (dist["low"], dist["high"])
 
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        dist = self.distribution
-        if dist["name"] == "normal":
-            return rng.normal(dist["mean"], dist["std"], n)
-        return rng.uniform(dist["low"], dist["high"], n)
-
     def _block(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = min(RANDOM_BLOCK, self.count - k * RANDOM_BLOCK)
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(k,)))
-        w = self._draw(rng, n)
-        return w, self._draw(rng, n)
+        return _drawn_block(self.seed, k, n, tuple(sorted(self.distribution.items())))
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         first, last = lo // RANDOM_BLOCK, (hi - 1) // RANDOM_BLOCK
@@ -125,6 +119,24 @@ def z0_bins(z0: np.ndarray, edges: np.ndarray) -> np.ndarray:
         index = np.floor((z0 - edges[0]) / (edges[1] - edges[0]))
         inside = (index >= 0) & (index < edges.size - 1)
     return np.where(inside, index, OUTSIDE).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=2)
+def _drawn_block(seed: int, k: int, n: int, distribution: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Block k of a random sweep's starts; the last two are kept, since a block holds
+    several chunks and a worker often trains the next one too (read-only: the callers
+    copy what they take)."""
+    dist = dict(distribution)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
+    w, b = _draw(rng, dist, n), _draw(rng, dist, n)
+    w.flags.writeable = b.flags.writeable = False
+    return w, b
+
+
+def _draw(rng: np.random.Generator, dist: dict, n: int) -> np.ndarray:
+    if dist["name"] == "normal":
+        return rng.normal(dist["mean"], dist["std"], n)
+    return rng.uniform(dist["low"], dist["high"], n)
 
 
 def starts_of(sweep: dict) -> GridStarts | RandomStarts:

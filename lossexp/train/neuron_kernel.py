@@ -118,11 +118,14 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         np.negative(e, out=e)
         np.minimum(e, EXP_CLIP, out=e)
         levels = tracker.bounds[1:]  # the loss levels' rows, contiguous
+        # Bound once: the loop runs a few hundred times a chunk.
+        fused, exp = _neuron_kernel.epoch, np.exp
+        counts, sign, x0, y0 = tracker.counts, tracker.sign, float(x[0, 0]), float(y[0, 0])
         for epoch in range(1, epochs):
-            look(epoch)
-            np.exp(e, out=e)
-            _neuron_kernel.epoch(w, b, e, tracker.counts, levels, tracker.sign, x[0, 0],
-                                 y[0, 0], lr, tracker.tolerance, how.g1, how.g2, EXP_CLIP,
-                                 epoch, how.code)
+            if watch is not None:
+                look(epoch)
+            exp(e, out=e)
+            fused(w, b, e, counts, levels, sign, x0, y0, lr, tracker.tolerance, how.g1, how.g2,
+                  EXP_CLIP, epoch, how.code)
         evaluate(epochs)
     return params
