@@ -125,9 +125,9 @@ def dask_against_processes(cfg: dict, workers: int) -> None:
     except ImportError:
         print("  dask: not installed (pip install 'lossexp[dask]')")
         return
-    from lossexp.sweep.driver import compute_chunks, default_chunk_size
+    from lossexp.sweep.driver import compute_chunks
     from lossexp.sweep.executors import open_pool
-    from lossexp.sweep.plan import Plan
+    from lossexp.sweep.kinds import plan_of
 
     class NoStore:
         def save(self, index, data):
@@ -135,7 +135,7 @@ def dask_against_processes(cfg: dict, workers: int) -> None:
 
     seconds = {}
     for kind in ("processes", "dask"):
-        plan = Plan(without_rows(cfg), default_chunk_size(kind))  # as run_sweep cuts it
+        plan = plan_of(without_rows(cfg), dask=kind == "dask")  # as run_sweep cuts it
         with open_pool(kind, workers) as pool:  # start-up is not sweep time
             warm_up(pool, workers)
             t0 = time.perf_counter()
@@ -151,13 +151,13 @@ def scaling(cfg: dict) -> None:
     """1 worker against every core, processes, warm pools; and the main process's work."""
     from lossexp.sweep.driver import compute_chunks
     from lossexp.sweep.executors import open_pool
-    from lossexp.sweep.plan import Plan
+    from lossexp.sweep.kinds import plan_of
 
     class NoStore:
         def save(self, index, data):
             pass
 
-    plan = Plan(without_rows(cfg))
+    plan = plan_of(without_rows(cfg))
     work = plan.starts.count * plan.epochs
     rates = {}
     for workers in sorted({1, CORES}):
@@ -182,7 +182,7 @@ def main_process_calls(cfg: dict, chunks: int = 64) -> None:
 
     from lossexp.sweep.driver import compute_chunks
     from lossexp.sweep.executors import open_pool
-    from lossexp.sweep.plan import Plan
+    from lossexp.sweep.kinds import plan_of
 
     class NoStore:
         def save(self, index, data):
@@ -190,7 +190,7 @@ def main_process_calls(cfg: dict, chunks: int = 64) -> None:
 
     counts = {}
     for chunk_size in (1024, 10240):
-        plan = Plan(without_rows({**cfg, "sweep": {**cfg["sweep"], "random": {
+        plan = plan_of(without_rows({**cfg, "sweep": {**cfg["sweep"], "random": {
             **cfg["sweep"]["random"], "count": chunks * chunk_size}}}), chunk_size)
         with open_pool("processes", CORES) as pool:
             warm_up(pool, CORES)
