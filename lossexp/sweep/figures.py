@@ -157,6 +157,7 @@ def curves_figure(plan, tallies):
 
 
 THEORY_POINTS = 61
+THEORY_GRID = 4001  # z values each prediction integrates over: a drawn line needs no more
 
 
 def _bin_means(tally, field: str, count: str) -> np.ndarray:
@@ -175,7 +176,8 @@ def _theory(series, z0s: np.ndarray, x: float):
     y = float(np.atleast_1d(cfg["task"].get("y", 0.0))[0])
     predictions = [predict(network, z0=float(z0), x=x, y=y, lr=cfg["train"]["lr"],
                            epochs=cfg["train"]["epochs"], tolerance=cfg["target"]["tolerance"],
-                           plateau_fraction=cfg["target"]["plateau_fraction"]) for z0 in z0s]
+                           plateau_fraction=cfg["target"]["plateau_fraction"],
+                           grid_points=THEORY_GRID) for z0 in z0s]
     target = [np.nan if p.epochs_to_target is None else p.epochs_to_target for p in predictions]
     plateau = [np.nan if p.plateau_epochs is None else p.plateau_epochs for p in predictions]
     return np.array(target), np.array(plateau)

@@ -53,13 +53,15 @@ def _flow(network: Network, z, x: float, y: float, lr: float) -> np.ndarray:
 
 
 def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epochs: int,
-            tolerance: float, plateau_fraction: float) -> Prediction:
-    """The flow's milestones for a neuron starting at z0 (one sample x -> y)."""
+            tolerance: float, plateau_fraction: float,
+            grid_points: int = GRID_POINTS) -> Prediction:
+    """The flow's milestones for a neuron starting at z0 (one sample x -> y), integrated
+    over ``grid_points`` values of z (fewer: faster and coarser, as for a figure)."""
     with np.errstate(all="ignore"):
         speed0 = _flow(network, np.array([z0]), x, y, lr)[0]
         if not np.isfinite(speed0) or speed0 == 0:
             return Prediction(None, None, None)
-        z = z0 + np.sign(speed0) * np.linspace(0.0, FAR, GRID_POINTS)
+        z = z0 + np.sign(speed0) * np.linspace(0.0, FAR, grid_points)
         speed = _flow(network, z, x, y, lr)
         # Follow the flow until it stops or turns (a minimum of the cost): no further.
         moving = np.sign(speed) == np.sign(speed0)
