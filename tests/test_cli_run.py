@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -35,6 +36,16 @@ def metrics(run_dir) -> dict[str, list[float]]:
 
 def snapshot(directory) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def tree(directory) -> dict[str, bytes | str]:
+    """Every path under ``directory``: a file's bytes, a link's target, "dir" for a folder."""
+    found = {}
+    for path in sorted(Path(directory).rglob("*")):
+        rel = str(path.relative_to(directory))
+        found[rel] = (f"-> {os.readlink(path)}" if path.is_symlink() else
+                      "dir" if path.is_dir() else path.read_bytes())
+    return found
 
 
 def run_ok(cli, *args):
@@ -142,11 +153,52 @@ def test_outputs_may_be_a_new_nested_directory(cli, write_config, tmp_path):
 def test_a_rerun_replaces_the_whole_run_directory(cli, write_config, tmp_path):
     path, outputs = write_config(BASE), tmp_path / "out"
     run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
-    (outputs / "probe" / "stale.txt").write_text("from an older run")
-    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots", "--set", "train.lr=0.3")
-    assert not (outputs / "probe" / "stale.txt").exists()
+    run_ok(cli, path, "--outputs", outputs, "-q", "--plots")
+    (outputs / "probe" / "loss.png").write_text("an older run's figure, edited")
+    rerun = cli("run", path, "--outputs", outputs, "--no-plots", "--set", "train.lr=0.3")
+    assert rerun.exit_code == 0, rerun.stderr
+    assert rerun.stdout.splitlines()[-1] == f"replaced the earlier run in {outputs / 'probe'}"
+    assert not (outputs / "probe" / "loss.png").exists()  # its files, not a mixture
     assert metrics(outputs / "probe")["w"][1] == pytest.approx(first_update(0.3), rel=1e-15)
     assert [p.name for p in outputs.iterdir()] == ["probe"]  # no temporary directories
+
+
+@pytest.mark.parametrize("name", ["configs", "notes.txt", "link"])
+def test_a_path_lossexp_did_not_write_is_never_replaced(cli, write_config, tmp_path, name):
+    path = write_config(BASE)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "mine.yaml").write_text("precious")
+    (tmp_path / "notes.txt").write_text("precious")
+    (tmp_path / "link").symlink_to(tmp_path / "configs")
+    before = tree(tmp_path)
+    result = cli("run", path, "--outputs", tmp_path, "--set", f"name={name}")
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {tmp_path / name} exists and is not a directory lossexp "
+                             "wrote: refusing to replace it (choose another name or --outputs)\n")
+    assert tree(tmp_path) == before
+
+
+def test_a_run_directory_holding_files_a_user_added_is_refused_not_replaced(cli, write_config,
+                                                                           tmp_path):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    (outputs / "probe" / "notes").mkdir()
+    (outputs / "probe" / "notes" / "mine.txt").write_text("precious")
+    before = tree(outputs)
+    result = cli("run", path, "--outputs", outputs, "-q", "--no-plots")
+    assert result.exit_code == 2
+    assert "holds files lossexp did not write (notes, notes/mine.txt)" in result.stderr
+    assert tree(outputs) == before
+
+
+def test_a_run_directory_of_an_older_lossexp_without_a_marker_is_replaced(cli, write_config,
+                                                                         tmp_path):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--plots")
+    (outputs / "probe" / ".lossexp.json").unlink()
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    assert sorted(p.name for p in (outputs / "probe").iterdir()) == [
+        ".lossexp.json", "config.yaml", "metrics.csv", "summary.json"]
 
 
 @pytest.mark.parametrize("failure, exit_code", [(RuntimeError("disk on fire"), 1),
@@ -188,6 +240,7 @@ def test_ctrl_c_during_training_exits_130_and_writes_nothing(cli, write_config, 
 
 ANNOUNCING_DRIVER = """
 import sys
+from pathlib import Path
 import lossexp.run.experiment as experiment
 
 train = experiment.run_experiment
@@ -277,6 +330,7 @@ def test_python_dash_m_lossexp_runs(write_config, tmp_path):
 
 HEAVY_MODULES_AFTER = """
 import sys
+from pathlib import Path
 from lossexp.cli import app
 sys.argv = ["lossexp", *sys.argv[1:]]
 try:

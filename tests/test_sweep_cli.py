@@ -132,7 +132,7 @@ def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not list((out / "sw" / "chunks").glob("chunk-*.npz")):  # training, for sure
+        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.05)
         for _ in range(2):
@@ -161,7 +161,7 @@ def test_no_rows_writes_no_sweep_csv_and_the_same_summary(tmp_path):
                    "--no-rows")
     assert full.exit_code == lean.exit_code == 0, lean.output
     files = run_files(tmp_path / "lean" / "sw")
-    assert sorted(files) == ["config.yaml", "summary.json"]
+    assert sorted(files) == [".lossexp.json", "config.yaml", "summary.json"]
     assert files["summary.json"] == run_files(tmp_path / "full" / "sw")["summary.json"]
     assert yaml.safe_load(files["config.yaml"])["sweep"]["rows"] is False
 
@@ -234,13 +234,13 @@ def test_the_advice_after_a_failed_chunk_holds_both_ways(tmp_path, monkeypatch):
 
     changed = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "--resume")
     assert changed.exit_code == 2 and "the config has changed" in changed.stderr
-    shutil.copytree(out / "sw" / "chunks", tmp_path / "kept")
+    shutil.copytree(out / ".sw.chunks", tmp_path / "kept")
     shutil.rmtree(chunks)  # a changed config: delete the chunks, rerun without --resume
     fresh = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "-q")
     assert fresh.exit_code == 0, fresh.output
 
     shutil.rmtree(out / "sw")  # back to the failed sweep: a transient cause resumes as is
-    shutil.copytree(tmp_path / "kept", out / "sw" / "chunks")
+    shutil.copytree(tmp_path / "kept", out / ".sw.chunks")
     resumed = lossexp(*shlex.split(command)[1:], "-q")
     assert resumed.exit_code == 0, resumed.output
     assert run_files(out / "sw") == run_files(tmp_path / "whole" / "sw")

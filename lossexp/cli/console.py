@@ -49,6 +49,12 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
+def replaced_note(run_dir) -> None:
+    """The one line that says a result replaced an earlier one in the same directory."""
+    _console("out").print(f"replaced the earlier run in {run_dir}", markup=False,
+                          highlight=False, soft_wrap=True)
+
+
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 

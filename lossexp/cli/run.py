@@ -25,15 +25,19 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
     with guarded(debug):
         from lossexp.cli import console
         from lossexp.config import load_config
-        from lossexp.output.rundir import check_outputs_root
+        from lossexp.output.rundir import check_outputs_root, earlier_result, run_directory
         from lossexp.run.experiment import run_experiment
         from lossexp.run.save import save_run
 
         cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         check_outputs_root(outputs)
+        # Before training: a path lossexp may not replace is refused at once.
+        replaced = earlier_result(run_directory(outputs, cfg["name"]))
         with console.epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)
         run_dir = save_run(result, outputs)
         if not quiet:
             console.show_run(cfg, result.summary, run_dir)
+            if replaced:
+                console.replaced_note(run_dir)

@@ -206,10 +206,14 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                 print_error(str(failure))
             print_error(f"{exc}. If the cause was transient (memory, a lost worker), finish "
                         f"with: {command}. If the config must change, the finished chunks "
-                        f"cannot be reused: delete {exc.run_dir / 'chunks'} and rerun "
+                        f"cannot be reused: delete {exc.chunks_dir} and rerun "
                         f"without --resume")
             raise typer.Exit(1) from None
         progress.stop()
         if not quiet:
             report(result.summary, result.run_dir)
             _note_a_missing_kernel()
+            if result.replaced:
+                from lossexp.cli.console import replaced_note
+
+                replaced_note(result.run_dir)

@@ -29,6 +29,7 @@ from lossexp.demos.reports import (
 )
 from lossexp.errors import LossexpError
 from lossexp.output import atomic, serialize
+from lossexp.output.rundir import result_directory
 from lossexp.output.text import cell, shell_command
 from lossexp.output.text import markdown_table as _markdown
 from lossexp.registry import unknown_name
@@ -153,7 +154,7 @@ def markdown_table(report: Report) -> str:
 def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:
     """Write outputs/demo_<name>/: summary.json, table.md and the figure, all or nothing."""
     final = Path(outputs) / f"demo_{report.name}"
-    with atomic.building_directory(final) as tmp:
+    with result_directory(final, "demo") as tmp:
         atomic.write_text(tmp / "summary.json", serialize.json_text(report.as_dict()))
         atomic.write_text(tmp / "table.md", markdown_table(report))
         if plots:

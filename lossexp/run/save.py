@@ -6,16 +6,17 @@ from pathlib import Path
 
 from lossexp import config
 from lossexp.output import atomic, serialize
-from lossexp.output.rundir import check_outputs_root, run_directory, versions
+from lossexp.output.rundir import check_outputs_root, result_directory, run_directory, versions
 from lossexp.run.experiment import RunResult
 
 
 def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> Path:
-    """Write the run under outputs/<name>/, replacing any previous run there atomically."""
+    """Write the run under outputs/<name>/, replacing an earlier result there atomically;
+    anything there that lossexp did not write is refused (``rundir.earlier_result``)."""
     cfg = result.config
     final = run_directory(outputs, cfg["name"])
     check_outputs_root(outputs)
-    with atomic.building_directory(final) as tmp:
+    with result_directory(final, "run") as tmp:
         resolved = {**cfg, "versions": versions()}
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))
         atomic.write_text(tmp / "metrics.csv", serialize.csv_text(result.metrics))

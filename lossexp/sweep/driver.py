@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 
 from lossexp.errors import LossexpError
-from lossexp.output.rundir import check_outputs_root, run_directory, versions
+from lossexp.output.rundir import check_outputs_root, earlier_result, run_directory, versions
 from lossexp.sweep.chunk import train_chunk
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
 from lossexp.sweep.plan import DEFAULT_CHUNK_SIZE, Chunk, Plan
@@ -35,10 +35,12 @@ class ChunkFailure:
 class SweepIncomplete(Exception):
     """Some chunks failed; the others finished and are kept for --resume."""
 
-    def __init__(self, run_dir: Path, failures: list[ChunkFailure], total: int):
+    def __init__(self, run_dir: Path, failures: list[ChunkFailure], total: int,
+                 chunks_dir: Path | None = None):
         self.run_dir, self.failures, self.total = run_dir, failures, total
+        self.chunks_dir = chunks_dir or ChunkStore(run_dir).dir
         super().__init__(f"{len(failures)} of {total} chunks failed; the other chunks are "
-                         f"kept in {run_dir / 'chunks'}")
+                         f"kept in {self.chunks_dir}")
 
 
 @dataclass
@@ -47,6 +49,7 @@ class SweepResult:
     summary: dict
     computed: int  # chunks trained by this call
     reused: int  # chunks found finished by an earlier, interrupted call
+    replaced: bool = False  # whether the files replaced an earlier result of lossexp's
 
 
 def describe_starts(plan: Plan, chunk: Chunk) -> str:
@@ -118,6 +121,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
     run_dir = run_directory(outputs, cfg["name"])
     check_outputs_root(outputs)
+    replaced = earlier_result(run_dir)  # refuses a directory lossexp did not write
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
@@ -138,10 +142,11 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
                 store.record(manifest)
                 failures = compute_chunks(pool, plan, todo, store, on_chunk)
         if failures:
-            raise SweepIncomplete(run_dir, failures, plan.total_chunks)
+            raise SweepIncomplete(run_dir, failures, plan.total_chunks, store.dir)
         from lossexp.sweep.output import write_outputs
 
         summary = write_outputs(plan, store, run_dir, plots=cfg["plots"])
+        store.discard()
     finally:
         store.release()
-    return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))
+    return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo), replaced)
