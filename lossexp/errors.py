@@ -24,3 +24,18 @@ class ConfigError(LossexpError):
         self.where, self.key, self.problem = where, key, problem
         parts = [p for p in (where, key) if p != ""]
         super().__init__(": ".join(parts + [problem]))
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the signal lands so that the command unwinds exactly
+    as after Ctrl-C: nothing half-written is left, finished results are kept. The exit
+    status is 128 + ``signum`` (143 for SIGTERM, 129 for SIGHUP), as a shell reports."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def exit_status(interrupt: KeyboardInterrupt) -> int:
+    """128 + the signal that stopped the command: 130 for Ctrl-C (SIGINT)."""
+    return 128 + getattr(interrupt, "signum", 2)

@@ -280,6 +280,56 @@ def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+SIGNALLING_SAVER = """
+import os, signal, sys
+import lossexp.output.figure_files as figure_files
+
+fork, save_as, parent = os.fork, figure_files._save_as, os.getpid()
+signum = getattr(signal, sys.argv[1])
+
+def noted_fork():
+    pid = fork()
+    if pid:
+        print(pid, flush=True)  # the plotting child, for the test to look for afterwards
+    return pid
+
+def save_then_signal(*args):
+    if os.getpid() == parent:  # the parent, while its child is plotting too
+        os.kill(parent, signum)
+    return save_as(*args)
+
+os.fork, figure_files._save_as = noted_fork, save_then_signal
+from lossexp.cli import main
+sys.argv = ["lossexp", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="plots fork only on Linux")
+@pytest.mark.parametrize("name, status", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_or_sighup_while_saving_leaves_the_earlier_run_and_no_debris(
+        cli, write_config, tmp_path, name, status):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    before = tree(outputs)
+    proc = subprocess.Popen([sys.executable, "-c", SIGNALLING_SAVER, name, "run", str(path),
+                             "--outputs", str(outputs), "--plots", "--set", "train.lr=0.3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == status, err
+    assert err == (f"error: stopped by {name}; finished results are kept, nothing "
+                   "half-written was left\n")
+    assert tree(outputs) == before  # the earlier run, whole; no .probe.building-* directory
+    child = int(out.split()[0])
+    with pytest.raises(ProcessLookupError):  # ended and reaped, not plotting on
+        os.kill(child, 0)
+
+
 # --- the progress bar ------------------------------------------------------------------------
 
 def terminal():

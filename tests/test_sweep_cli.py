@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -146,6 +147,52 @@ def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.startswith("error: interrupted; finished chunks are kept. Resume with: ")
     assert ChunkStore(out / "sw").finished()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, as on Linux")
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGKILL, -9)])
+def test_workers_end_when_the_sweep_process_is_stopped_or_killed(tmp_path, signum, status):
+    # The signal goes to the main process alone, as `kill PID` or the OOM killer sends it:
+    # its worker processes and the resource tracker must not train on, adopted by init.
+    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
+                                                                          "epochs": 300})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
+                             str(out), "--executor", "processes", "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signum)
+        # Returns only once every process holding the pipes (the workers) has ended.
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == status, err
+        deadline = time.monotonic() + 60
+        while group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_alive(proc.pid)
+    finally:
+        if group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.communicate()
+    assert ChunkStore(out / "sw").finished()  # what was finished is kept
+    assert sorted(p.name for p in out.iterdir()) == [".sw.chunks"]
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies, already dead, aside)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def parameters(args):

@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import (
-    EXIT_INTERRUPTED,
     ConfigArg,
     DebugOpt,
     OutputsOpt,
@@ -22,6 +21,7 @@ from lossexp.cli._app import (
     chosen,
     guarded,
     ignore_ctrl_c,
+    interrupted,
     print_error,
 )
 
@@ -184,6 +184,7 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
                              plots=plots, rows=rows, quiet=quiet, debug=debug)
     with guarded(debug):
+        from lossexp.errors import exit_status
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
         cfg = load_sweep_config(config, sets)
@@ -195,11 +196,11 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
             result = run_sweep(cfg, outputs, **where, workers=workers, scheduler=scheduler,
                                chunk_size=chunk_size, resume=resume,
                                on_start=progress.start, on_chunk=progress.advance)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             ignore_ctrl_c()
             progress.stop()
-            print_error(f"interrupted; finished chunks are kept. Resume with: {command}")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            print_error(f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}")
+            raise typer.Exit(exit_status(exc)) from None
         except SweepIncomplete as exc:
             progress.stop()
             for failure in exc.failures:

@@ -54,6 +54,35 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+PARENT_CHECK_S = 0.5  # how often a worker process checks that its parent is alive
+
+
+def _start_worker(parent: int) -> None:
+    """A worker process's initializer: Ctrl-C ignored, and a thread that ends the worker as
+    soon as its parent is gone.
+
+    A parent stopped cleanly ends its workers itself (``LocalPool.abandon``); one killed
+    outright (kill -9, the OOM killer) cannot, and its workers, adopted by init, would
+    train on for nothing, and keep the resource tracker alive. Polling the parent's pid
+    works on every platform; Linux's PR_SET_PDEATHSIG would not do: it fires when the
+    *thread* that started the worker ends, and concurrent.futures may start workers from
+    a thread that is not the main one (or a library user's short-lived thread).
+    """
+    _ignore_sigint()
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="lossexp-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
 class LocalPool:
     """A concurrent.futures pool of threads or of (spawned) processes."""
 
@@ -65,7 +94,7 @@ class LocalPool:
 
             self.pool = cf.ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigint)
+                initializer=_start_worker, initargs=(os.getpid(),))
         self.workers = workers
 
     def submit(self, fn, *args):
