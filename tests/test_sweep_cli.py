@@ -224,13 +224,16 @@ def test_rows_turns_them_back_on_where_the_config_turns_them_off(tmp_path):
 
 
 def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
-    def interrupted(*args, **kwargs):
+    def interrupted(cfg, outputs, **kwargs):
+        store = ChunkStore(Path(outputs) / cfg["name"])  # a chunk was finished: resumable
+        store.dir.mkdir(parents=True)
+        store.save(0, b"")
         raise KeyboardInterrupt
 
     monkeypatch.setattr("lossexp.sweep.run_sweep", interrupted)
     original = [write_config(tmp_path, GRID), "--set", "train.epochs=20", "--set", "description=two words",
                 "--outputs", tmp_path / "my out", "--executor", "dask", "--scheduler",
-                "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "--no-rows",
+                "tcp://127.0.0.1:1", "--connect-timeout", 5, "--workers", 3, "--chunk-size", 8, "--no-plots", "--no-rows",
                 "-q", "--debug"]
     command, given = parameters(original)
     unset = [p.name for p in command.params if given[p.name] == p.default]
@@ -315,8 +318,43 @@ def test_a_scheduler_out_of_reach_exits_2_in_one_line_and_writes_nothing(tmp_pat
         result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
                          "--executor", "dask", "--scheduler", address)
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
-    assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
+    note, error = result.stderr.splitlines()  # what it waits for, then why it gave up
+    assert note.startswith(f"connecting to the Dask scheduler at {address} (waiting up to 1 s")
+    assert error.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_out_of_reach_says_at_once_what_it_waits_for_as_long_as_told(tmp_path):
+    pytest.importorskip("distributed")
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
+                     "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                     "--connect-timeout", "0.5")
+    assert result.exit_code == 2, result.output
+    first, second = result.stderr.splitlines()
+    assert first == ("connecting to the Dask scheduler at tcp://127.0.0.1:1 (waiting up to "
+                     "0.5 s; --connect-timeout sets it)")
+    assert second.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:1: ")
+    assert "after 0.5 s" in second
+
+
+def test_ctrl_c_while_waiting_for_a_scheduler_suggests_no_resume(tmp_path):
+    pytest.importorskip("distributed")
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep",
+                             str(write_config(tmp_path, GRID)), "--outputs", str(tmp_path / "out"),
+                             "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                             "--connect-timeout", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("connecting to the Dask scheduler")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err == "error: interrupted before any chunk was finished; nothing was kept\n"
+    assert not (tmp_path / "out").exists()
 
 
 def test_outputs_that_is_a_file_exits_2_in_one_line_before_any_training(tmp_path, monkeypatch):

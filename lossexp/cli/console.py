@@ -49,6 +49,12 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
+def note(message: str) -> None:
+    """A one-line note on stderr, plain, at once (what the command is waiting for)."""
+    sys.stderr.write(f"{one_line(message)}\n")
+    sys.stderr.flush()
+
+
 def replaced_note(run_dir) -> None:
     """The one line that says a result replaced an earlier one in the same directory."""
     _console("out").print(f"replaced the earlier run in {run_dir}", markup=False,

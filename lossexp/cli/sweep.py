@@ -36,7 +36,7 @@ class Executor(str, Enum):
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
                    chunk_size: int | None, plots: bool | None, rows: bool | None,
-                   quiet: bool, debug: bool) -> str:
+                   quiet: bool, debug: bool, connect_timeout: float | None = None) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.output.text import shell_command
 
@@ -48,6 +48,8 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
         args += ["--executor", executor.value]
     if scheduler:
         args += ["--scheduler", scheduler]
+    if connect_timeout:
+        args += ["--connect-timeout", f"{connect_timeout:g}"]
     if workers:
         args += ["--workers", workers]
     if chunk_size:
@@ -55,6 +57,33 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
     flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
              "--no-rows": rows is False, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
+
+
+def _connect_wait(timeout: float | None) -> str:
+    if timeout:
+        return f"{timeout:g} s"
+    try:
+        import dask.config
+        from dask.utils import parse_timedelta
+
+        seconds = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+        return f"{seconds:g} s, Dask's distributed.comm.timeouts.connect"
+    except Exception:  # noqa: BLE001 - no dask: the executor says so next
+        return "Dask's distributed.comm.timeouts.connect"
+
+
+def interrupted_sweep(exc: KeyboardInterrupt, cfg: dict, outputs: Path, command: str) -> str:
+    """What a stopped sweep says: the command that resumes it, if it left chunks to resume."""
+    from lossexp.output.rundir import run_directory
+    from lossexp.sweep.store import ChunkStore
+
+    try:
+        kept = ChunkStore(run_directory(outputs, cfg["name"])).finished()
+    except Exception:  # noqa: BLE001 - a bad name was refused already; say the general case
+        kept = {0}
+    if not kept:
+        return f"{interrupted(exc)} before any chunk was finished; nothing was kept"
+    return f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}"
 
 
 def clock_time(seconds: float) -> str:
@@ -168,6 +197,10 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           chunk_size: Annotated[Optional[int], typer.Option(
               min=1, help="Starts trained together in one batch (default 16384; the files do "
                           "not depend on it).")] = None,
+          connect_timeout: Annotated[Optional[float], typer.Option(
+              min=0.1, metavar="SECONDS",
+              help="How long to wait for the --scheduler to answer [default: Dask's "
+                   "distributed.comm.timeouts.connect, 30 s].")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,
@@ -182,7 +215,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
-                             plots=plots, rows=rows, quiet=quiet, debug=debug)
+                             plots=plots, rows=rows, quiet=quiet, debug=debug,
+                             connect_timeout=connect_timeout)
     with guarded(debug):
         from lossexp.errors import exit_status
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
@@ -193,13 +227,19 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         where = {"executor": executor.value} if executor else {}  # else run_sweep's default
         progress = SweepProgress(quiet)
         try:
+            if scheduler and executor is Executor.dask and not quiet:
+                from lossexp.cli.console import note
+
+                note(f"connecting to the Dask scheduler at {scheduler} (waiting up to "
+                     f"{_connect_wait(connect_timeout)}; --connect-timeout sets it)")
             result = run_sweep(cfg, outputs, **where, workers=workers, scheduler=scheduler,
                                chunk_size=chunk_size, resume=resume,
+                               connect_timeout=connect_timeout,
                                on_start=progress.start, on_chunk=progress.advance)
         except KeyboardInterrupt as exc:
             ignore_ctrl_c()
             progress.stop()
-            print_error(f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}")
+            print_error(interrupted_sweep(exc, cfg, outputs, command))
             raise typer.Exit(exit_status(exc)) from None
         except SweepIncomplete as exc:
             progress.stop()

@@ -99,6 +99,7 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
 def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
               workers: int | None = None, scheduler: str | None = None, client=None,
               chunk_size: int | None = None, resume: bool = False,
+              connect_timeout: float | None = None,
               on_start: Callable[[Plan, frozenset[int]], None] | None = None,
               on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
     """Train every start of the sweep config ``cfg`` and write its run directory.
@@ -107,7 +108,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     they do as well, see executors.local_kind), "threads", "processes" or "dask"
     (``scheduler``: the address of an existing cluster, or ``client``: a connected
     distributed.Client; neither starts a LocalCluster). With ``resume``, chunks finished
-    by an earlier call are kept.
+    by an earlier call are kept. ``connect_timeout``: seconds to wait for the scheduler
+    (default: Dask's distributed.comm.timeouts.connect, 30 s).
     The files are the same whatever the executor, worker count and chunk size. Before any
     training, ``on_start`` receives the plan and the indices of the chunks already finished;
     ``on_chunk`` then receives each chunk as it finishes and its neuron-epochs. Raises
@@ -136,7 +138,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     try:
         if todo:
             with open_pool(executor, workers, scheduler, client,
-                           threads_suffice=plan.free_of_the_interpreter_lock()) as pool:
+                           threads_suffice=plan.free_of_the_interpreter_lock(),
+                           timeout=connect_timeout) as pool:
                 # Only now: an executor that cannot start (no dask, no scheduler) writes
                 # nothing. From here the store holds the directory's lock.
                 store.record(manifest)

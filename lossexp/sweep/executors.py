@@ -126,7 +126,8 @@ class DaskPool:
     """Chunks as tasks on a Dask distributed cluster: an existing one at ``scheduler``,
     or a LocalCluster of ``workers`` single-threaded processes started for this sweep."""
 
-    def __init__(self, workers: int, scheduler: str | None = None, *, client=None):
+    def __init__(self, workers: int, scheduler: str | None = None, *, client=None,
+                 timeout: float | None = None):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -148,11 +149,17 @@ class DaskPool:
                                                 processes=True, silence_logs=logging.ERROR,
                                                 **QUIET_HTTP)
                 scheduler = self.cluster
-            try:
-                self.client, self._own_client = Client(scheduler), True
+            waits = {} if timeout is None else {"timeout": timeout}
+            stops = []  # Dask turns Ctrl-C while it connects into a timeout: note it here
+            try:  # timeout None: Dask's distributed.comm.timeouts.connect (30 s)
+                with _stops_noted(stops):
+                    self.client, self._own_client = Client(scheduler, **waits), True
             except (OSError, ValueError) as exc:  # nobody answers there, or no such address
-                from lossexp.errors import LossexpError
+                from lossexp.errors import LossexpError, Stopped
 
+                if stops:
+                    raise (KeyboardInterrupt() if stops[0] == signal.SIGINT
+                           else Stopped(stops[0])) from None
                 raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}: "
                                    f"{exc}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -180,13 +187,15 @@ class DaskPool:
 
 @contextlib.contextmanager
 def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None,
-              *, threads_suffice: bool = False):
+              *, threads_suffice: bool = False, timeout: float | None = None):
     """The executor ``kind`` (one of EXECUTORS, checked by the caller), closed on the way out;
-    ``threads_suffice`` as for ``local_kind``."""
+    ``threads_suffice`` as for ``local_kind``; ``timeout``: seconds to wait for a Dask
+    scheduler."""
     workers = workers or default_workers()
     if kind == "local":
         kind = local_kind(workers, threads_suffice)
-    pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
+    pool = (DaskPool(workers, scheduler, client=client, timeout=timeout) if kind == "dask"
+            else LocalPool(kind, workers))
     try:
         yield pool
     except BaseException:
@@ -194,6 +203,34 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
             pool.abandon()
         raise
     pool.close()
+
+
+@contextlib.contextmanager
+def _stops_noted(stops: list):
+    """Append each stop signal (Ctrl-C, SIGTERM, SIGHUP) received in the block to ``stops``,
+    then handle it as before."""
+    import threading
+
+    from lossexp.output.atomic import STOP_SIGNALS
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+
+    def noted(signum, frame):
+        stops.append(signum)
+        previous[signum](signum, frame)
+
+    for s, handler in previous.items():
+        if callable(handler):
+            signal.signal(s, noted)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            if callable(handler):
+                signal.signal(s, handler)
 
 
 @contextlib.contextmanager
