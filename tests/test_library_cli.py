@@ -178,7 +178,7 @@ def test_demo_outlier_factor_prints_and_writes_its_table(cli, tmp_path):
     assert done.exit_code == 0, done.output
     assert "grows 18328-fold" in done.stdout
     written = sorted(p.name for p in (tmp_path / "demo_outlier_factor").iterdir())
-    assert written == ["summary.json", "table.md"]
+    assert written == [".lossexp.json", "summary.json", "table.md"]
 
 
 def test_library_commands_do_not_import_numpy_for_help():
