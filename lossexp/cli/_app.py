@@ -71,11 +71,27 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
 OutputsOpt = Annotated[Path, typer.Option(
     "--outputs", help="Root directory for results; a run goes to OUTPUTS/<name>/.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+DataDirOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--data-dir", metavar="DIR",
+    help="A directory data files (task.path) may also be read from; without it, only the "
+         "config's directory and below (repeatable).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
 PlotsOpt = Annotated[Optional[bool], typer.Option(
     "--plots/--no-plots", show_default=False,
     help="Draw the figures, or not, whatever the config's plots: key says [default: as it "
          "says, true unless set].")]
+
+
+@contextlib.contextmanager
+def data_dirs(dirs: list[Path] | None):
+    """Let configs read data files from ``dirs`` too (schema.DATA_DIRS) for the block."""
+    from lossexp import schema
+
+    token = schema.DATA_DIRS.set(tuple(str(d) for d in dirs or ()))
+    try:
+        yield
+    finally:
+        schema.DATA_DIRS.reset(token)
 
 
 def chosen(flag: bool | None, configured: bool) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lossexp.cli._app import (
     ConfigArg,
+    DataDirOpt,
     DebugOpt,
     OutputsOpt,
     PlotsOpt,
@@ -13,6 +14,7 @@ from lossexp.cli._app import (
     SetOpt,
     app,
     chosen,
+    data_dirs,
     guarded,
 )
 
@@ -20,7 +22,7 @@ from lossexp.cli._app import (
 @app.command()
 def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outputs"),
         quiet: QuietOpt = False, debug: DebugOpt = False,
-        plots: PlotsOpt = None) -> None:
+        plots: PlotsOpt = None, data_dir: DataDirOpt = None) -> None:
     """Train one model from CONFIG and save metrics, summary and plots under OUTPUTS/<name>/."""
     with guarded(debug):
         from lossexp.cli import console
@@ -29,7 +31,8 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         from lossexp.run.experiment import run_experiment
         from lossexp.run.save import save_run
 
-        cfg = load_config(config, set_ or ())
+        with data_dirs(data_dir):
+            cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         check_outputs_root(outputs)
         # Before training: a path lossexp may not replace is refused at once.

@@ -12,6 +12,7 @@ import typer
 
 from lossexp.cli._app import (
     ConfigArg,
+    DataDirOpt,
     DebugOpt,
     OutputsOpt,
     PlotsOpt,
@@ -19,6 +20,7 @@ from lossexp.cli._app import (
     SetOpt,
     app,
     chosen,
+    data_dirs,
     guarded,
     ignore_ctrl_c,
     interrupted,
@@ -209,7 +211,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
               help="Write sweep.csv, a row per start, or not (only summary.json and the "
                    "figures; much faster for millions of starts) [default: as the config's "
                    "sweep.rows says, true unless set].")] = None,
-          quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+          quiet: QuietOpt = False, debug: DebugOpt = False,
+          data_dir: DataDirOpt = None) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts) and save
     sweep.csv, summary.json and the figures under OUTPUTS/<name>/."""
     sets = list(set_ or ())
@@ -221,7 +224,8 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         from lossexp.errors import exit_status
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
-        cfg = load_sweep_config(config, sets)
+        with data_dirs(data_dir):
+            cfg = load_sweep_config(config, sets)
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         cfg["sweep"]["rows"] = chosen(rows, cfg["sweep"]["rows"])  # ... and what was written
         where = {"executor": executor.value} if executor else {}  # else run_sweep's default
