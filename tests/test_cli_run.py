@@ -263,7 +263,7 @@ main()
 
 
 def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
-    path = write_config(BASE.replace("epochs: 5", "epochs: 2_000_000"))
+    path = write_config(BASE.replace("epochs: 5", "epochs: 2000000"))
     proc = subprocess.Popen([sys.executable, "-c", ANNOUNCING_DRIVER, "run", str(path),
                              "--outputs", str(tmp_path / "out"), "--no-plots"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -410,3 +410,46 @@ def test_a_finished_run_leaves_early_with_its_output_flushed(tmp_path, write_con
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith(f"written to {tmp_path / 'out' / 'probe'}")
     assert (tmp_path / "out" / "probe" / "summary.json").is_file()
+
+
+# --- long runs ---------------------------------------------------------------------------------
+
+def test_record_every_thins_metrics_csv_but_not_the_summary(cli, write_config, tmp_path):
+    path = write_config(BASE.replace("epochs: 5", "epochs: 1001"))
+    run_ok(cli, path, "--outputs", tmp_path / "all", "-q", "--no-plots")
+    run_ok(cli, path, "--outputs", tmp_path / "thin", "-q", "--no-plots",
+           "--set", "train.record_every=100")
+    every, thin = metrics(tmp_path / "all" / "probe"), metrics(tmp_path / "thin" / "probe")
+    assert thin["epoch"] == [*range(0, 1001, 100), 1001]  # the last epoch always
+    kept = [int(e) for e in thin["epoch"]]
+    assert thin["loss"] == [every["loss"][e] for e in kept]
+    assert ((tmp_path / "thin" / "probe" / "summary.json").read_bytes()
+            == (tmp_path / "all" / "probe" / "summary.json").read_bytes())
+
+
+def test_metrics_csv_written_in_blocks_is_the_same_bytes():
+    from lossexp.output import serialize
+
+    columns = {"epoch": numpy.arange(10), "loss": numpy.linspace(0, 1, 10) ** 3,
+               "flag": numpy.arange(10) % 2 == 0}
+    assert "".join(serialize.csv_blocks(columns, block=3)) == serialize.csv_text(columns)
+
+
+def test_figures_draw_at_most_a_few_thousand_epochs():
+    from lossexp.run.figures import FIGURE_POINTS, thinned
+
+    long = {"epoch": numpy.arange(1_000_001), "loss": numpy.arange(1_000_001.0)}
+    drawn = thinned(long)
+    assert 1000 < len(drawn["epoch"]) <= FIGURE_POINTS <= 5000
+    assert drawn["epoch"][0] == 0 and drawn["epoch"][-1] == 1_000_000
+    assert numpy.array_equal(drawn["loss"], drawn["epoch"].astype(float))
+    short = {"epoch": numpy.arange(300), "loss": numpy.zeros(300)}
+    assert thinned(short) is short  # the shipped configs draw every epoch, as before
+
+
+def test_epochs_beyond_the_recording_limit_are_refused_quoting_it(cli, write_config, tmp_path):
+    path = write_config(BASE)
+    result = cli("run", path, "--set", "train.epochs=10000000", "--outputs", tmp_path / "out")
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert result.stderr.startswith("error: --set train.epochs=10000000: train.epochs: 1e+07 "
+                                    "epochs would need 763 MiB to record, more than the 256 MiB")

@@ -431,3 +431,25 @@ def test_compare_keeps_a_negative_loss_on_a_linear_axis(runs):
     np.testing.assert_array_equal(ax_loss.lines[1].get_ydata(), fallen.metrics["loss"])
     log_axes = compare_figure([read_run(runs["mse_lucky"]), read_run(runs["mse_unlucky"])])
     assert log_axes.axes[0].get_yscale() == "log"
+
+
+@pytest.mark.parametrize("command, option", [
+    (["demo", "outlier_factor", "--no-plots"], "--outputs"),
+    (["compare", "RUN"], "--out"),
+    (["baseline", "CONFIG"], "--dir"),
+])
+@pytest.mark.parametrize("below", [False, True])
+def test_an_output_path_that_cannot_be_a_directory_is_one_line_and_exit_2(tmp_path, command,
+                                                                           option, below):
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    config = CONFIGS / "mse_lucky.yaml"
+    run_dir = save_run(run_experiment(load_config(config)), tmp_path / "runs", plots=False)
+    args = [str(run_dir) if a == "RUN" else str(config) if a == "CONFIG" else a
+            for a in command]
+    target = afile / "sub" if below else afile
+    result = lossexp(*args, option, str(target))
+    problem = f"{afile} is not a directory" if below else "is not a directory"
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {option} {target}: {problem}\n"
+    assert afile.read_text() == "mine\n"

@@ -204,7 +204,8 @@ def test_resume_refuses_a_changed_config_and_says_what_changed(tmp_path, monkeyp
 def test_an_unfinished_sweep_is_not_overwritten_without_resume(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     interrupted_sweep(tmp_path, monkeypatch, cfg)
-    with pytest.raises(LossexpError, match=r"unfinished sweep \(3 of 14 chunks done\): add --resume"):
+    with pytest.raises(LossexpError, match=r"unfinished sweep into .* is kept in .*\.sw\.chunks "
+                       r"\(3 of 14 chunks done\): add --resume"):
         run_sweep(cfg, tmp_path / "out")
 
 

@@ -45,8 +45,11 @@ def baseline(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
         from lossexp.curves import baselines
         from lossexp.errors import LossexpError
 
+        from lossexp.output.rundir import check_outputs_root
+
         if update and missing:
             raise LossexpError("--update and --missing cannot be used together")
+        check_outputs_root(directory, "--dir")
         cases, sweeps = baselines.collect(configs, directory)
         _report_skipped(sweeps, quiet)
         if not (update or missing):
@@ -121,7 +124,9 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
     their starts and outcomes side by side in a table (compare.md)."""
     with guarded(debug):
         from lossexp.curves.compare import read_run, write_comparison
+        from lossexp.output.rundir import check_outputs_root
 
+        check_outputs_root(out, "--out")
         runs = [read_run(d) for d in run_dirs]
         table, paths = write_comparison(runs, out)
         _say(quiet, table)

@@ -67,6 +67,9 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             for demo_name, d in catalogue.DEMOS.items():
                 out.print(f"{demo_name:16} {d.summary}", markup=False, soft_wrap=True)
             return
+        from lossexp.output.rundir import check_outputs_root
+
+        check_outputs_root(outputs)  # before any training
         with err.status(f"running demo {name}") if not quiet else contextlib.nullcontext():
             report = catalogue.run_demo(name, configs)
         where = catalogue.save_demo(report, outputs, plots=plots)

@@ -50,6 +50,23 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def write_blocks(path: Path, blocks) -> None:
+    """Write the text ``blocks`` (an iterable of str) one after another, atomically as
+    ``write_bytes``, without ever holding the whole file in memory."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as fh:
+            for block in blocks:
+                fh.write(block.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 @contextlib.contextmanager
 def building_directory(final: Path):
     """Yield a fresh temporary directory; on success it replaces ``final`` whole.

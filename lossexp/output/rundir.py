@@ -17,13 +17,14 @@ def versions() -> dict:
     return {"lossexp": __version__, "numpy": numpy.__version__}
 
 
-def check_outputs_root(outputs: Path) -> None:
-    """Fail early, before any training, if results could not be written under ``outputs``.
+def check_outputs_root(outputs: Path, option: str = "--outputs") -> None:
+    """Fail early, before any training, if results could not be written under ``outputs``
+    (given by ``option`` on the command line, which the message names).
 
     Nothing is created: the directory is made only when the first run is saved.
     """
     outputs = Path(outputs)
-    where = f"--outputs {outputs}"
+    where = f"{option} {outputs}"
     if outputs.exists() and not outputs.is_dir():
         raise ConfigError(where, "", "is not a directory")
     existing = outputs

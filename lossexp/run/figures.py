@@ -243,6 +243,21 @@ def preactivation_histogram_figure(cfg: dict, metrics: dict, summary: dict, *,
     return fig
 
 
+FIGURE_POINTS = 4000  # the most epochs a figure draws; a longer run is thinned evenly
+
+
+def thinned(metrics: dict, points: int = FIGURE_POINTS) -> dict:
+    """At most ``points`` evenly spaced rows of ``metrics``, the first and last included: a
+    million-epoch run draws as fast, and its SVG is as small, as a four-thousand-epoch one."""
+    from lossexp.train.features import thin_epochs
+
+    rows = len(metrics["epoch"])
+    if rows <= points:
+        return metrics
+    keep = np.asarray(thin_epochs(rows - 1, points))
+    return {name: np.asarray(values)[keep] for name, values in metrics.items()}
+
+
 def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
              output_preactivations: dict | None = None) -> list[Path]:
     """Draw every figure of a run into ``directory``; return the files written.
@@ -258,6 +273,7 @@ def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
         if output_preactivations:
             figures["saturation"] = partial(preactivation_histogram_figure,
                                             preactivations=output_preactivations)
+    metrics = thinned(metrics)
     # A diverged run's values reach 1e308, where matplotlib's autoscaling overflows on a
     # log axis; the figures still show the blow-up, so those warnings are not errors here.
     with np.errstate(over="ignore", invalid="ignore"):

@@ -10,6 +10,14 @@ from lossexp.output.rundir import check_outputs_root, result_directory, run_dire
 from lossexp.run.experiment import RunResult
 
 
+def recorded_rows(rows: int, every: int):
+    """The rows metrics.csv keeps: every ``every``-th epoch from 0, and always the last."""
+    import numpy as np
+
+    picked = np.arange(0, rows, every)
+    return picked if picked[-1] == rows - 1 else np.append(picked, rows - 1)
+
+
 def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> Path:
     """Write the run under outputs/<name>/, replacing an earlier result there atomically;
     anything there that lossexp did not write is refused (``rundir.earlier_result``)."""
@@ -19,7 +27,8 @@ def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> 
     with result_directory(final, "run") as tmp:
         resolved = {**cfg, "versions": versions()}
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))
-        atomic.write_text(tmp / "metrics.csv", serialize.csv_text(result.metrics))
+        atomic.write_blocks(tmp / "metrics.csv", serialize.csv_blocks(
+            result.metrics, recorded_rows(len(result.metrics["epoch"]), cfg["train"]["record_every"])))
         atomic.write_text(tmp / "summary.json", serialize.json_text(result.summary))
         if result.output_preactivations:
             atomic.write_text(tmp / "output_preactivations.csv",

@@ -67,10 +67,30 @@ DISTRIBUTIONS = {
 }
 
 
+# The most starts a sweep may train, over all its series: a billion sigmoid neurons for
+# 300 epochs take about an hour on a few cores, and sweep.csv would hold some 100 GB.
+MAX_STARTS = 10**9
+
+
+def _check_size(sweep: dict, path, loc) -> None:
+    series = len(sweep["losses"] or [None]) * len(sweep["lrs"] or [None])
+    if sweep["grid"] is not None:
+        starts, where = sweep["grid"]["w"]["steps"] * sweep["grid"]["b"]["steps"], ("grid",)
+        what = f"a grid of {sweep['grid']['w']['steps']:g} x {sweep['grid']['b']['steps']:g}"
+    else:
+        starts, where = sweep["random"]["count"], ("random", "count")
+        what = f"{starts:.3g} starts"
+    if starts * series > MAX_STARTS:
+        each = f" in each of {series} series" if series > 1 else ""
+        raise loc.fail(path + where, f"{what}{each} is more than the {MAX_STARTS:.0e} starts "
+                                     "a sweep may train; sweep fewer")
+
+
 def _check_sweep(sweep: dict, path, loc) -> None:
     if (sweep["grid"] is None) == (sweep["random"] is None):
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
                              "(count, distribution, seed)")
+    _check_size(sweep, path, loc)
     for key in ("losses", "lrs"):
         seen = {}
         for i, item in enumerate(sweep[key] or ()):

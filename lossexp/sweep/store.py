@@ -91,8 +91,8 @@ class ChunkStore:
             return set()
         if not resume:
             raise LossexpError(
-                f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
-                f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
+                f"an unfinished sweep into {self.run_dir} is kept in {self.dir} ({len(done)} "
+                f"of {old.get('chunks', '?')} chunks done): add --resume to finish it, or "
                 f"delete {self.dir} to start over")
         stamped = self._stamped(manifest)
         if old.get("fingerprint") != stamped["fingerprint"]:
