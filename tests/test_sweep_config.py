@@ -167,3 +167,14 @@ def test_a_sweep_too_big_to_train_is_refused_at_validation_with_the_limit(tmp_pa
     err = error_of(tmp_path, sweep, overrides)
     assert err.problem == problem
     assert err.key in ("sweep.random.count", "sweep.grid")
+
+
+def test_a_run_config_given_to_sweep_says_what_to_do_instead(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("name: r\ntask: {kind: one_to_zero}\nmodel: {kind: neuron, activation: "
+                    "sigmoid, init: {w: 2.0, b: 2.0}}\nloss: quadratic\ntrain: {lr: 0.1, epochs: 5}\n")
+    with pytest.raises(ConfigError) as info:
+        load_sweep_config(path)
+    assert info.value.key == "sweep"
+    assert info.value.problem.startswith(f"this is a run config, with no sweep: section: train "
+                                         f"its one start with `lossexp run {path}`, or add")

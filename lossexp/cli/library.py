@@ -40,8 +40,14 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
         from lossexp.cli.console import out
         from lossexp.library import catalogue
 
-        for line in _explanation_lines(catalogue.explain(loss, activation)):
+        explanation = catalogue.explain(loss, activation)
+        for line in _explanation_lines(explanation):
             out.print(line, markup=False, soft_wrap=True)
+        if explanation.warning:  # the formulas say why; the exit status says it is refused
+            from lossexp.errors import LossexpError
+
+            problem = loss_range_problem(explanation)
+            raise LossexpError(f"{problem}: `lossexp run` refuses this pair")
 
 
 @app.command()
@@ -174,13 +180,17 @@ def _numbers(values) -> str:
     return text if len(values) == 1 else f"({text})"
 
 
+def loss_range_problem(e) -> str:
+    return e.warning.removesuffix(": this pair is not meaningful")
+
+
 def _explanation_lines(e) -> list[str]:
     lines = [f"{e.loss} + {e.activation}",
              f"  {e.cost}",
              f"  {e.output}",
              f"  delta = dC/dz = {e.delta}" + ("   (fused: computed from z)" if e.fused else "")]
     if e.warning:
-        return lines + [f"  warning: {e.warning}"]
+        return lines  # the problem follows as the error
     if e.vanishing:
         lines.append(f"  vanishing factor: {e.vanishing}")
     lines.append(f"  {e.summary}")

@@ -139,7 +139,17 @@ def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
 def load_sweep_config(path, overrides=()) -> dict:
     """The resolved config of sweep file ``path``, or ConfigError naming file:line and key."""
     from lossexp.config import load_config
+    from lossexp.errors import ConfigError
+    from lossexp.output.text import shell_command
 
-    return load_config(path, overrides, extra={"sweep": sweep_section()},
-                       extra_check=_check_sweep_fits_model)
+    try:
+        return load_config(path, overrides, extra={"sweep": sweep_section()},
+                           extra_check=_check_sweep_fits_model)
+    except ConfigError as exc:
+        if exc.key == "sweep" and exc.problem == "missing required key":
+            raise ConfigError(exc.where, "sweep", "this is a run config, with no sweep: "
+                              "section: train its one start with "
+                              f"`{shell_command('lossexp', 'run', str(path))}`, or add a sweep: "
+                              "section (grid: or random:, see docs/sweeps.md)") from None
+        raise
 
