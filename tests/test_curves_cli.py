@@ -409,6 +409,12 @@ def test_compare_labels_runs_that_share_a_name_by_directory(runs, tmp_path):
     (lambda d: (d / "summary.json").unlink(), "not a run directory written by `lossexp run` (no summary.json)"),
     (lambda d: (d / "metrics.csv").write_text("epoch,loss\n0,abc\n"), "metrics.csv:2: a cell is not a number"),
     (lambda d: (d / "summary.json").write_text("{"), "summary.json:1: not valid JSON"),
+    # Truncated: whole lines lost, or the last one cut in the middle.
+    (lambda d: (d / "metrics.csv").write_text("".join(
+        (d / "metrics.csv").read_text().splitlines(keepends=True)[:200])),
+     "metrics.csv: ends at epoch 198, but the run trained 300 epochs: the file is incomplete"),
+    (lambda d: (d / "metrics.csv").write_text((d / "metrics.csv").read_text()[:-7]),
+     "metrics.csv: its last line is cut short: the file is incomplete"),
 ])
 def test_compare_refuses_a_damaged_run_and_writes_nothing(runs, tmp_path, damage, message):
     broken = tmp_path / "broken"
