@@ -459,3 +459,20 @@ def test_an_output_path_that_cannot_be_a_directory_is_one_line_and_exit_2(tmp_pa
     assert result.exit_code == 2
     assert result.stderr == f"error: {option} {target}: {problem}\n"
     assert afile.read_text() == "mine\n"
+
+
+def test_a_baseline_checked_against_another_config_says_so(tmp_path):
+    mine = tmp_path / "mse_lucky.yaml"
+    mine.write_text(config("mse_lucky").read_text())
+    made = lossexp("baseline", mine, "--dir", tmp_path / "b", "-q")
+    assert made.exit_code == 0, made.output
+    recorded = json.loads((tmp_path / "b" / "mse_lucky.json").read_text())["config"]
+    assert recorded["train"]["lr"] == 0.15 and "name" not in recorded
+    same = lossexp("check", mine, "--dir", tmp_path / "b")
+    assert same.exit_code == 0 and "another config" not in same.output
+    mine.write_text(mine.read_text().replace("lr: 0.15", "lr: 0.3").replace(
+        "epochs: 300", "epochs: 300, record_every: 10"))
+    other = lossexp("check", mine, "--dir", tmp_path / "b")
+    assert other.exit_code == 1
+    assert (f"note: {tmp_path / 'b' / 'mse_lucky.json'} was written for another config "
+            "(it differs in train.lr)") in other.stdout

@@ -80,6 +80,13 @@ def check(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
             comparison = baselines.compare(expected[case.path], baselines.measure(case.cfg))
             failed |= not comparison.passed
             _report(case, comparison, expected[case.path], quiet)
+            changed = baselines.config_changes(expected[case.path], case.cfg)
+            if changed:
+                shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more"
+                                                  if len(changed) > 5 else "")
+                _say(quiet and comparison.passed,
+                     f"        note: {case.path} was written for another config "
+                     f"(it differs in {shown})")
         if failed:
             raise typer.Exit(EXIT_FAILED)
 
