@@ -164,6 +164,7 @@ def compare_figure(runs: list[Run]):
     """Three stacked panels sharing the epoch axis: loss, output and |grad C| per run."""
     from matplotlib.figure import Figure
 
+    from lossexp.run.diverged import diverged_at, drawable, mark_divergence
     from lossexp.run.figures import positive_or_nan, run_label
 
     fig = Figure(figsize=(7.5, 8.5), layout="constrained")
@@ -172,24 +173,33 @@ def compare_figure(runs: list[Run]):
     # its magnitude would dip to zero and climb again where the loss just keeps falling.
     log_loss = all(np.all(loss[np.isfinite(loss)] > 0)
                    for loss in (run.metrics["loss"] for run in runs))
+    # A diverged run is drawn up to where it left float range, and marked there; its output,
+    # climbing to 1e300, would flatten every other run's on a linear axis.
+    diverged = [diverged_at(run.metrics) for run in runs]
     for index, (run, label) in enumerate(zip(runs, column_labels(runs))):
         style = ("-", "--", ":", "-.")[index // 10 % 4]
         epochs = run.metrics["epoch"]
-        loss = positive_or_nan(run.metrics["loss"]) if log_loss else run.metrics["loss"]
+        loss = positive_or_nan(run.metrics["loss"]) if log_loss else drawable(run.metrics["loss"])
+        gone = "" if diverged[index] is None else f" (diverged at epoch {diverged[index]})"
         (line,) = ax_loss.plot(epochs, loss, ls=style, lw=1.8,
-                               label=f"{label}: {run_label(run.config)}")
+                               label=f"{label}: {run_label(run.config)}{gone}")
         colour = line.get_color()
+        for ax in (ax_loss, ax_out, ax_grad):
+            mark_divergence(ax, diverged[index], color=colour, label="")
         plateau = run.summary.get("plateau_epochs") or 0
         if plateau:
             ax_loss.axvline(plateau, color=colour, ls=":", lw=1.2)
-        ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
+        ax_out.plot(epochs, drawable(run.metrics["output"]), color=colour, ls=style, lw=1.8)
         grad = gradient_norm(run.metrics)
         if grad is not None:
             ax_grad.plot(epochs, positive_or_nan(grad), color=colour, ls=style, lw=1.8)
     ax_loss.set(yscale="log" if log_loss else "linear",
                 ylabel="loss (log scale)" if log_loss else "loss",
                 title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
-    ax_out.set(ylabel="output a (first sample)")
+    if any(epoch is not None for epoch in diverged):
+        ax_out.set_yscale("symlog", linthresh=1.0)  # linear within +-1, decades beyond
+    ax_out.set(ylabel="output a (first sample)" + (" (symlog scale)" if any(
+        epoch is not None for epoch in diverged) else ""))
     ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",
                 xlim=(0, max(run.metrics["epoch"][-1] for run in runs)))
     ax_loss.legend(loc="best", fontsize="small")

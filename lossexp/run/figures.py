@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.output.figure_files import save_all
+from lossexp.run.diverged import diverged_at, drawable, mark_divergence
 from lossexp.train.model import build_activation, output_activation_key
 
 PLATEAU_COLOR = "#f4a261"
@@ -79,8 +80,9 @@ def run_label(cfg: dict) -> str:
 
 def loss_figure(cfg: dict, metrics: dict, summary: dict):
     fig, ax = figure(bottom=0.21 if "accuracy" in metrics else 0.12)
-    epochs, loss = metrics["epoch"], metrics["loss"]
+    epochs, loss, diverged = metrics["epoch"], drawable(metrics["loss"]), diverged_at(metrics)
     ax.plot(epochs, loss, color="#1d3557", lw=2, label="loss")
+    mark_divergence(ax, diverged)
     _shade_plateau(ax, summary)
     reached = summary.get("epochs_to_target")
     if reached is not None:
@@ -91,7 +93,9 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict):
     ax.set_title(f"{cfg['name']}: loss per epoch\n{run_label(cfg)}")
     ax.set_xlim(epochs[0], epochs[-1])
     finite = loss[np.isfinite(loss)]
-    if finite.size and finite.min() >= 0:  # a loss that can go negative (an NLL) keeps its axis
+    if diverged is not None and finite.size and finite.min() > 0:
+        log_y(ax)  # a loss that climbs by hundreds of decades shows only on a log axis
+    elif finite.size and finite.min() >= 0:  # a loss that can go negative keeps its axis
         ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     if "accuracy" not in metrics:
@@ -131,8 +135,8 @@ def _z_span(values) -> float:
 
 def positive_or_nan(values):
     """|values| with zeros and non-finite values as NaN: gaps on a log axis, not failures."""
-    values = np.abs(np.asarray(values, dtype=float))
-    return np.where((values > 0) & np.isfinite(values), values, np.nan)
+    values = np.abs(drawable(values))
+    return np.where(values > 0, values, np.nan)
 
 
 def gradients_figure(cfg: dict, metrics: dict, summary: dict):
@@ -144,6 +148,7 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
     ax.plot(epochs, positive_or_nan(metrics["activation_grad"]), lw=1.5, color="#6d6875",
             label=f"{act}'(z)  (the factor that vanishes)")
     _shade_plateau(ax, summary)
+    mark_divergence(ax, diverged_at(metrics))
     log_y(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
@@ -157,7 +162,9 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict):
 def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     act = build_activation(_output_activation(cfg))
     fig, ax = figure()
-    z_path = np.asarray(metrics["z"], dtype=float)
+    z_path = drawable(metrics["z"])
+    shown = np.flatnonzero(np.isfinite(z_path))  # a diverged run: up to where it left the axes
+    last = shown[-1] if shown.size else 0
     span = _z_span(z_path)
     z = np.linspace(-span, span, 801)
     ax.plot(z, act.value(z), color="#1d3557", lw=2, label=f"{act.name}(z)")
@@ -166,8 +173,10 @@ def saturation_figure(cfg: dict, metrics: dict, summary: dict):
     points = ax.scatter(z_path, a_path, c=metrics["epoch"], cmap="viridis", s=12, zorder=3)
     ax.plot(z_path[0], a_path[0], "o", ms=10, mfc="none", mec="#e63946", mew=2,
             label=f"start z={z_path[0]:.3g}", zorder=4)
-    ax.plot(z_path[-1], a_path[-1], "s", ms=9, mfc="none", mec="#2a9d8f", mew=2,
-            label=f"end z={z_path[-1]:.3g}", zorder=4)
+    end = ("end" if last == len(z_path) - 1 else
+           f"last drawable (epoch {int(metrics['epoch'][last])}; the run diverged)")
+    ax.plot(z_path[last], a_path[last], "s", ms=9, mfc="none", mec="#2a9d8f", mew=2,
+            label=f"{end} z={z_path[last]:.3g}", zorder=4)
     fig.colorbar(points, ax=ax, label="epoch")
     ax.set_xlabel("pre-activation z = w x + b")
     ax.set_ylabel("output a")
