@@ -462,3 +462,20 @@ def test_no_progress_bar_when_quiet_or_not_on_a_terminal(tmp_path, quiet, is_ter
     progress.advance(plan.chunk(0), 8 * 300)
     progress.stop()
     assert term.file.getvalue() == ""
+
+
+def test_abandoning_worker_processes_ends_their_pool_cleanly():
+    # Ctrl-C during a sweep: the chunks in flight are dropped and the workers ended. The
+    # queued chunks used to be cancelled first, and the pool's manager thread then died of
+    # InvalidStateError failing them (a traceback on stderr; now and then a hang at exit).
+    pool = executors.LocalPool("processes", 1)
+    futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+    deadline = time.monotonic() + 60
+    while not futures[0].running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    manager = pool.pool._executor_manager_thread
+    pool.cancel(futures)
+    pool.abandon()
+    assert not manager.is_alive()  # it ended; the interpreter's exit will not wait on it
+    assert all(f.done() and not f.cancelled() for f in futures)
+    assert all(isinstance(f.exception(), Exception) for f in futures)  # BrokenProcessPool

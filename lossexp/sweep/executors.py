@@ -69,6 +69,8 @@ def _start_worker(parent: int) -> None:
     a thread that is not the main one (or a library user's short-lived thread).
     """
     _ignore_sigint()
+    if hasattr(signal, "pthread_sigmask"):  # started with Ctrl-C blocked: see LocalPool.submit
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     import threading
 
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
@@ -87,6 +89,7 @@ class LocalPool:
     """A concurrent.futures pool of threads or of (spawned) processes."""
 
     def __init__(self, kind: str, workers: int):
+        self.processes = kind != "threads"
         if kind == "threads":
             self.pool = cf.ThreadPoolExecutor(max_workers=workers)
         else:
@@ -98,12 +101,20 @@ class LocalPool:
         self.workers = workers
 
     def submit(self, fn, *args):
-        return self.pool.submit(fn, *args)
+        # concurrent.futures starts a worker process inside submit when it needs one. Until
+        # its initializer runs, a new process would die of a Ctrl-C (sent to the whole
+        # group), printing a traceback and breaking the pool; started with SIGINT blocked
+        # (a blocked mask survives fork and exec), it never sees one. Here the signal only
+        # waits until submit returns.
+        with _sigint_blocked():
+            return self.pool.submit(fn, *args)
 
     def wait_any(self, futures):
         return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
 
     def cancel(self, futures) -> None:
+        if self.processes:
+            return  # abandon() ends them all; see there why they are not cancelled
         for fut in futures:
             fut.cancel()
 
@@ -116,10 +127,29 @@ class LocalPool:
         Waiting for them instead left the command hanging on a second Ctrl-C. Threads
         cannot be stopped: they finish their current chunk as the interpreter exits."""
         # (concurrent.futures has no public way to end its workers before Python 3.14.)
+        # The queued chunks of a process pool are not cancelled: once its workers are gone,
+        # the pool's manager thread fails every chunk it still holds, and before Python 3.12
+        # one already cancelled makes it die of InvalidStateError, with a traceback on
+        # stderr and, now and then, an exit that hangs (about 1 in 7 under load).
+        # A worker ended while it wrote a result leaves half a message in the result pipe,
+        # and the manager thread would wait for the rest for ever (the command hung at
+        # exit, joining it): this process's own end of the pipe is closed too, so that once
+        # the workers are gone the manager reads end-of-file instead and stops.
+        # Then wait for that thread (a few milliseconds): left running, it could close its
+        # wakeup pipe just as the interpreter's exit writes to it, with a traceback.
+        # (All three are read before shutdown, which drops the pool's references to them.)
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+        manager = getattr(self.pool, "_executor_manager_thread", None)
+        with contextlib.suppress(OSError):  # the pool's wakeup pipe may be closing already
+            self.pool.shutdown(wait=False, cancel_futures=not self.processes)
         for process in processes:
             process.terminate()
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+        if manager is not None:
+            manager.join(timeout=30)
 
 
 class DaskPool:
@@ -203,6 +233,18 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
             pool.abandon()
         raise
     pool.close()
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager
