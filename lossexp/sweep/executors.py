@@ -144,7 +144,7 @@ class LocalPool:
         with contextlib.suppress(OSError):  # the pool's wakeup pipe may be closing already
             self.pool.shutdown(wait=False, cancel_futures=not self.processes)
         for process in processes:
-            process.terminate()
+            process.kill()  # not terminate(): a worker started with SIGTERM ignored survives it
         if writer is not None:
             with contextlib.suppress(OSError):
                 writer.close()
