@@ -55,3 +55,16 @@ def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
         return registry[name]
     except KeyError:
         raise LossexpError(unknown_name(kind, name, registry)) from None
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the signal lands so that the command unwinds exactly
+    as after Ctrl-C: nothing half-written is left, finished results are kept. The exit
+    status is 128 + ``signum`` (143 for SIGTERM, 129 for SIGHUP), as a shell reports."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def exit_status(interrupt: KeyboardInterrupt) -> int:
+    """128 + the signal that stopped the command: 130 for Ctrl-C (SIGINT)."""
+    return 128 + getattr(interrupt, "signum", 2)

@@ -9,6 +9,7 @@ This module imports neither numpy nor yaml.
 from __future__ import annotations
 
 import copy
+import contextvars
 import math
 import os
 import re
@@ -169,18 +170,41 @@ class Text(Spec):
         return value
 
 
+# Directories a data file may be read from besides the config's own (--data-dir).
+DATA_DIRS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("data_dirs",
+                                                                           default=())
+
+
+def _inside(path: str, directory: str) -> bool:
+    return os.path.commonpath([path, directory]) == directory
+
+
 class File(Text):
-    """The name of an existing file. A relative name is taken from the directory of the
-    config file that gave it (the current directory for a --set); the check returns the
-    absolute path, so the resolved config reads the same file from anywhere."""
+    """The name of an existing regular file. A relative name is taken from the directory of
+    the config file that gave it (the current directory for a --set); the check returns
+    the absolute path, so the resolved config reads the same file from anywhere.
+
+    The file must lie in that directory or below it (links followed), or in a directory of
+    ``DATA_DIRS`` (``--data-dir``): a config handed to you cannot read ../../etc/passwd or
+    /dev/zero.
+    """
 
     def check(self, value, path, loc):
         value = super().check(value, path, loc)
         if value is None:
             return None
-        full = FilePath(os.path.abspath(os.path.join(loc.directory(path), value)))
+        base = os.path.abspath(loc.directory(path))
+        full = FilePath(os.path.abspath(os.path.join(base, value)))
+        real = os.path.realpath(full)
+        allowed = [os.path.realpath(d) for d in (base, *DATA_DIRS.get())]
+        if not any(_inside(real, d) for d in allowed):
+            given = "the current directory" if loc.directory(path) == "" else "the config's directory"
+            raise loc.fail(path, f"{full} is outside {given} {base}: a data file must be "
+                                 "there or below it, or in a directory given with --data-dir")
         if full.is_dir():
             raise loc.fail(path, f"{full} is a directory, not a file")
+        if full.exists() and not full.is_file():
+            raise loc.fail(path, f"{full} is not a regular file")
         if not full.is_file():
             raise loc.fail(path, f"no such file: {full}{similar_files(full)}")
         return str(full)
@@ -260,9 +284,8 @@ class Section(Spec):
 
 
 class Named(dict):
-    """A checked ``{name: ..., <parameters>}`` section and the object it names (``built``),
-    built once, when the section was checked. As data it is the plain mapping: it is
-    written, compared and fingerprinted as one, so config.yaml holds only the mapping."""
+    """A checked ``{name: ..., <parameters>}`` section and the object it names, ``built``
+    once, when checked. As data it is the plain mapping (written, compared, fingerprinted)."""
 
     def __init__(self, fields: Mapping, built):
         super().__init__(fields)

@@ -34,11 +34,14 @@ def no_terminal_settings(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def ctrl_c_handler_restored():
-    """A command interrupted in process (CliRunner) ignores further Ctrl-C, as a real one
-    does while it exits; the next test gets Python's handler back."""
-    handler = signal.getsignal(signal.SIGINT)
+    """A command interrupted in process (CliRunner) ignores further Ctrl-C, SIGTERM and
+    SIGHUP, as a real one does while it exits; the next test gets the handlers back (a
+    worker process started with SIGTERM ignored would inherit that)."""
+    signums = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    handlers = {s: signal.getsignal(s) for s in signums}
     yield
-    signal.signal(signal.SIGINT, handler)
+    for s, handler in handlers.items():
+        signal.signal(s, handler)
 
 
 @pytest.fixture

@@ -119,20 +119,24 @@ def test_a_failed_second_rename_puts_the_old_directory_back(tmp_path, monkeypatc
     assert [p.name for p in final.parent.iterdir()] == ["run"]
 
 
-def test_ctrl_c_during_the_swap_waits_until_the_swap_is_done(tmp_path, monkeypatch):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_during_the_swap_waits_until_the_swap_is_done(tmp_path, monkeypatch,
+                                                                    signum):
     exchange = atomic._exchange
+    handlers = {s: signal.getsignal(s) for s in atomic.STOP_SIGNALS}
 
     def interrupted_exchange(a, b):
-        os.kill(os.getpid(), signal.SIGINT)  # delivered now, acted on after the swap
+        os.kill(os.getpid(), signum)  # delivered now, acted on after the swap
         return exchange(a, b)
 
     monkeypatch.setattr(atomic, "_exchange", interrupted_exchange)
     final = previous_run(tmp_path)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         build_new_run(final)
+    assert getattr(stopped.value, "signum", signal.SIGINT) == signum
     assert contents(final) == {"metrics.csv": b"epoch,loss\n0,0.5\n", "summary.json": b"{}\n"}
     assert [p.name for p in final.parent.iterdir()] == ["run"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert {s: signal.getsignal(s) for s in atomic.STOP_SIGNALS} == handlers
 
 
 def test_a_symlinked_run_directory_is_replaced_not_its_target(tmp_path):

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -34,6 +35,16 @@ def metrics(run_dir) -> dict[str, list[float]]:
 
 def snapshot(directory) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def tree(directory) -> dict[str, bytes | str]:
+    """Every path under ``directory``: a file's bytes, a link's target, "dir" for a folder."""
+    found = {}
+    for path in sorted(Path(directory).rglob("*")):
+        rel = str(path.relative_to(directory))
+        found[rel] = (f"-> {os.readlink(path)}" if path.is_symlink() else
+                      "dir" if path.is_dir() else path.read_bytes())
+    return found
 
 
 def run_ok(cli, *args):
@@ -141,11 +152,52 @@ def test_outputs_may_be_a_new_nested_directory(cli, write_config, tmp_path):
 def test_a_rerun_replaces_the_whole_run_directory(cli, write_config, tmp_path):
     path, outputs = write_config(BASE), tmp_path / "out"
     run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
-    (outputs / "probe" / "stale.txt").write_text("from an older run")
-    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots", "--set", "train.lr=0.3")
-    assert not (outputs / "probe" / "stale.txt").exists()
+    run_ok(cli, path, "--outputs", outputs, "-q", "--plots")
+    (outputs / "probe" / "loss.png").write_text("an older run's figure, edited")
+    rerun = cli("run", path, "--outputs", outputs, "--no-plots", "--set", "train.lr=0.3")
+    assert rerun.exit_code == 0, rerun.stderr
+    assert rerun.stdout.splitlines()[-1] == f"replaced the earlier run in {outputs / 'probe'}"
+    assert not (outputs / "probe" / "loss.png").exists()  # its files, not a mixture
     assert metrics(outputs / "probe")["w"][1] == pytest.approx(first_update(0.3), rel=1e-15)
     assert [p.name for p in outputs.iterdir()] == ["probe"]  # no temporary directories
+
+
+@pytest.mark.parametrize("name", ["configs", "notes.txt", "link"])
+def test_a_path_lossexp_did_not_write_is_never_replaced(cli, write_config, tmp_path, name):
+    path = write_config(BASE)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "mine.yaml").write_text("precious")
+    (tmp_path / "notes.txt").write_text("precious")
+    (tmp_path / "link").symlink_to(tmp_path / "configs")
+    before = tree(tmp_path)
+    result = cli("run", path, "--outputs", tmp_path, "--set", f"name={name}")
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {tmp_path / name} exists and is not a directory lossexp "
+                             "wrote: refusing to replace it (choose another name or --outputs)\n")
+    assert tree(tmp_path) == before
+
+
+def test_a_run_directory_holding_files_a_user_added_is_refused_not_replaced(cli, write_config,
+                                                                           tmp_path):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    (outputs / "probe" / "notes").mkdir()
+    (outputs / "probe" / "notes" / "mine.txt").write_text("precious")
+    before = tree(outputs)
+    result = cli("run", path, "--outputs", outputs, "-q", "--no-plots")
+    assert result.exit_code == 2
+    assert "holds files lossexp did not write (notes, notes/mine.txt)" in result.stderr
+    assert tree(outputs) == before
+
+
+def test_a_run_directory_of_an_older_lossexp_without_a_marker_is_replaced(cli, write_config,
+                                                                         tmp_path):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--plots")
+    (outputs / "probe" / ".lossexp.json").unlink()
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    assert sorted(p.name for p in (outputs / "probe").iterdir()) == [
+        ".lossexp.json", "config.yaml", "metrics.csv", "summary.json"]
 
 
 @pytest.mark.parametrize("failure, exit_code", [(RuntimeError("disk on fire"), 1),
@@ -187,6 +239,7 @@ def test_ctrl_c_during_training_exits_130_and_writes_nothing(cli, write_config, 
 
 ANNOUNCING_DRIVER = """
 import sys
+from pathlib import Path
 import lossexp.run.experiment as experiment
 
 train = experiment.run_experiment
@@ -209,7 +262,7 @@ main()
 
 
 def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
-    path = write_config(BASE.replace("epochs: 5", "epochs: 2_000_000"))
+    path = write_config(BASE.replace("epochs: 5", "epochs: 2000000"))
     proc = subprocess.Popen([sys.executable, "-c", ANNOUNCING_DRIVER, "run", str(path),
                              "--outputs", str(tmp_path / "out"), "--no-plots"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -224,6 +277,56 @@ def test_a_real_sigint_during_a_long_run_exits_130(write_config, tmp_path):
     assert proc.returncode == 130
     assert err.startswith("error: interrupted") and len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+SIGNALLING_SAVER = """
+import os, signal, sys
+import lossexp.output.figure_files as figure_files
+
+fork, save_as, parent = os.fork, figure_files._save_as, os.getpid()
+signum = getattr(signal, sys.argv[1])
+
+def noted_fork():
+    pid = fork()
+    if pid:
+        print(pid, flush=True)  # the plotting child, for the test to look for afterwards
+    return pid
+
+def save_then_signal(*args):
+    if os.getpid() == parent:  # the parent, while its child is plotting too
+        os.kill(parent, signum)
+    return save_as(*args)
+
+os.fork, figure_files._save_as = noted_fork, save_then_signal
+from lossexp.cli import main
+sys.argv = ["lossexp", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="plots fork only on Linux")
+@pytest.mark.parametrize("name, status", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_sigterm_or_sighup_while_saving_leaves_the_earlier_run_and_no_debris(
+        cli, write_config, tmp_path, name, status):
+    path, outputs = write_config(BASE), tmp_path / "out"
+    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
+    before = tree(outputs)
+    proc = subprocess.Popen([sys.executable, "-c", SIGNALLING_SAVER, name, "run", str(path),
+                             "--outputs", str(outputs), "--plots", "--set", "train.lr=0.3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == status, err
+    assert err == (f"error: stopped by {name}; finished results are kept, nothing "
+                   "half-written was left\n")
+    assert tree(outputs) == before  # the earlier run, whole; no .probe.building-* directory
+    child = int(out.split()[0])
+    with pytest.raises(ProcessLookupError):  # ended and reaped, not plotting on
+        os.kill(child, 0)
 
 
 # --- the progress bar ------------------------------------------------------------------------
@@ -276,6 +379,7 @@ def test_python_dash_m_lossexp_runs(write_config, tmp_path):
 
 HEAVY_MODULES_AFTER = """
 import sys
+from pathlib import Path
 from lossexp.cli import app
 sys.argv = ["lossexp", *sys.argv[1:]]
 try:
@@ -305,3 +409,46 @@ def test_a_finished_run_leaves_early_with_its_output_flushed(tmp_path, write_con
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith(f"written to {tmp_path / 'out' / 'probe'}")
     assert (tmp_path / "out" / "probe" / "summary.json").is_file()
+
+
+# --- long runs ---------------------------------------------------------------------------------
+
+def test_record_every_thins_metrics_csv_but_not_the_summary(cli, write_config, tmp_path):
+    path = write_config(BASE.replace("epochs: 5", "epochs: 1001"))
+    run_ok(cli, path, "--outputs", tmp_path / "all", "-q", "--no-plots")
+    run_ok(cli, path, "--outputs", tmp_path / "thin", "-q", "--no-plots",
+           "--set", "train.record_every=100")
+    every, thin = metrics(tmp_path / "all" / "probe"), metrics(tmp_path / "thin" / "probe")
+    assert thin["epoch"] == [*range(0, 1001, 100), 1001]  # the last epoch always
+    kept = [int(e) for e in thin["epoch"]]
+    assert thin["loss"] == [every["loss"][e] for e in kept]
+    assert ((tmp_path / "thin" / "probe" / "summary.json").read_bytes()
+            == (tmp_path / "all" / "probe" / "summary.json").read_bytes())
+
+
+def test_metrics_csv_written_in_blocks_is_the_same_bytes():
+    from lossexp.output import serialize
+
+    columns = {"epoch": numpy.arange(10), "loss": numpy.linspace(0, 1, 10) ** 3,
+               "flag": numpy.arange(10) % 2 == 0}
+    assert "".join(serialize.csv_blocks(columns, block=3)) == serialize.csv_text(columns)
+
+
+def test_figures_draw_at_most_a_few_thousand_epochs():
+    from lossexp.run.figures import FIGURE_POINTS, thinned
+
+    long = {"epoch": numpy.arange(1_000_001), "loss": numpy.arange(1_000_001.0)}
+    drawn = thinned(long)
+    assert 1000 < len(drawn["epoch"]) <= FIGURE_POINTS <= 5000
+    assert drawn["epoch"][0] == 0 and drawn["epoch"][-1] == 1_000_000
+    assert numpy.array_equal(drawn["loss"], drawn["epoch"].astype(float))
+    short = {"epoch": numpy.arange(300), "loss": numpy.zeros(300)}
+    assert thinned(short) is short  # the shipped configs draw every epoch, as before
+
+
+def test_epochs_beyond_the_recording_limit_are_refused_quoting_it(cli, write_config, tmp_path):
+    path = write_config(BASE)
+    result = cli("run", path, "--set", "train.epochs=10000000", "--outputs", tmp_path / "out")
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert result.stderr.startswith("error: --set train.epochs=10000000: train.epochs: 1e+07 "
+                                    "epochs would need 763 MiB to record, more than the 256 MiB")

@@ -7,6 +7,7 @@ exist yet, and checks that it still does not exist afterwards.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -93,6 +94,13 @@ CASES = [
     ("bool-for-whole", replace("epochs: 5", "epochs: true"), 8, "train.epochs",
      "must be a whole number, got true"),
     ("yes-for-number", replace("w: 2.0", "w: yes"), 6, "model.init.w", "must be a number, got true"),
+    # Numbers are YAML 1.2's: YAML 1.1's underscores, binary and sexagesimal are text.
+    ("yaml-1.1-underscores", replace("epochs: 5", "epochs: 1_000"), 8, "train.epochs",
+     "must be a whole number, got '1_000'"),
+    ("yaml-1.1-binary", replace("epochs: 5", "epochs: 0b11"), 8, "train.epochs",
+     "must be a whole number, got '0b11'"),
+    ("yaml-1.1-sexagesimal", replace("epochs: 5", "epochs: 1:30"), 8, "train.epochs",
+     "must be a whole number, got '1:30'"),
     ("number-for-bool", append("plots: 1\n"), 10, "plots", "must be true or false, got 1"),
     ("number-for-text", replace("name: probe", "name: 123"), 1, "name",
      "must be a string, got 123 (quote it to mean text)"),
@@ -114,7 +122,7 @@ CASES = [
     ("zero-epochs", replace("epochs: 5", "epochs: 0"), 8, "train.epochs", "must be >= 1, got 0"),
     ("negative-epochs", replace("epochs: 5", "epochs: -3"), 8, "train.epochs",
      "must be >= 1, got -3"),
-    ("epochs-beyond-memory", replace("epochs: 5", "epochs: 1_000_000_000_000"), 8,
+    ("epochs-beyond-memory", replace("epochs: 5", "epochs: 1000000000000"), 8,
      "train.epochs", "1e+12 epochs would need"),
     ("unknown-loss", replace("{name: quadratic}", "{name: quadratc}"), 7, "loss.name",
      "unknown loss 'quadratc' (did you mean 'quadratic'?); known: "),
@@ -474,3 +482,12 @@ def test_the_reference_anchor_example_loads(write_config):
     cfg = load_config(write_config(text + "task: {kind: one_to_zero}\nloss: quadratic\n"))
     assert cfg["model"]["init"] == {"w": 2.0, "b": 2.0}
     assert (cfg["train"]["lr"], cfg["train"]["epochs"]) == (0.005, 300)
+
+
+@pytest.mark.parametrize("text, value", [("012", 12), ("0o17", 15), ("0x1f", 31), ("-7", -7),
+                                         (".5", 0.5), ("1e3", 1000.0), ("-.inf", -math.inf)])
+def test_numbers_read_as_yaml_1_2_writes_them(text, value):
+    from lossexp.config.yaml_reader import parse_yaml
+
+    data, _ = parse_yaml(f"v: {text}\n", "value")
+    assert data["v"] == value and type(data["v"]) is type(value)

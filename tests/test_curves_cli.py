@@ -408,6 +408,12 @@ def test_compare_labels_runs_that_share_a_name_by_directory(runs, tmp_path):
     (lambda d: (d / "summary.json").unlink(), "not a run directory written by `lossexp run` (no summary.json)"),
     (lambda d: (d / "metrics.csv").write_text("epoch,loss\n0,abc\n"), "metrics.csv:2: a cell is not a number"),
     (lambda d: (d / "summary.json").write_text("{"), "summary.json:1: not valid JSON"),
+    # Truncated: whole lines lost, or the last one cut in the middle.
+    (lambda d: (d / "metrics.csv").write_text("".join(
+        (d / "metrics.csv").read_text().splitlines(keepends=True)[:200])),
+     "metrics.csv: ends at epoch 198, but the run trained 300 epochs: the file is incomplete"),
+    (lambda d: (d / "metrics.csv").write_text((d / "metrics.csv").read_text()[:-7]),
+     "metrics.csv: its last line is cut short: the file is incomplete"),
 ])
 def test_compare_refuses_a_damaged_run_and_writes_nothing(runs, tmp_path, damage, message):
     broken = tmp_path / "broken"
@@ -433,3 +439,42 @@ def test_compare_keeps_a_negative_loss_on_a_linear_axis(runs):
     pair = [read_run(runs["mse_lucky"]), read_run(runs["mse_unlucky"])]
     log_axes = compare_figure(pair, column_labels(pair))
     assert log_axes.axes[0].get_yscale() == "log"
+
+
+@pytest.mark.parametrize("command, option", [
+    (["demo", "outlier_factor", "--no-plots"], "--outputs"),
+    (["compare", "RUN"], "--out"),
+    (["baseline", "CONFIG"], "--dir"),
+])
+@pytest.mark.parametrize("below", [False, True])
+def test_an_output_path_that_cannot_be_a_directory_is_one_line_and_exit_2(tmp_path, command,
+                                                                           option, below):
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    config = CONFIGS / "mse_lucky.yaml"
+    run_dir = save_run(run_experiment(load_config(config)), tmp_path / "runs", plots=False)
+    args = [str(run_dir) if a == "RUN" else str(config) if a == "CONFIG" else a
+            for a in command]
+    target = afile / "sub" if below else afile
+    result = lossexp(*args, option, str(target))
+    problem = f"{afile} is not a directory" if below else "is not a directory"
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {option} {target}: {problem}\n"
+    assert afile.read_text() == "mine\n"
+
+
+def test_a_baseline_checked_against_another_config_says_so(tmp_path):
+    mine = tmp_path / "mse_lucky.yaml"
+    mine.write_text(config("mse_lucky").read_text())
+    made = lossexp("baseline", mine, "--dir", tmp_path / "b", "-q")
+    assert made.exit_code == 0, made.output
+    recorded = json.loads((tmp_path / "b" / "mse_lucky.json").read_text())["config"]
+    assert recorded["train"]["lr"] == 0.15 and "name" not in recorded
+    same = lossexp("check", mine, "--dir", tmp_path / "b")
+    assert same.exit_code == 0 and "another config" not in same.output
+    mine.write_text(mine.read_text().replace("lr: 0.15", "lr: 0.3").replace(
+        "epochs: 300", "epochs: 300, record_every: 10"))
+    other = lossexp("check", mine, "--dir", tmp_path / "b")
+    assert other.exit_code == 1
+    assert (f"note: {tmp_path / 'b' / 'mse_lucky.json'} was written for another config "
+            "(it differs in train.lr)") in other.stdout

@@ -117,22 +117,41 @@ def test_sum_needs_lr_over_n_to_match_mean():
 
 # --- multi-output scales ----------------------------------------------------------------------
 
-def test_standardised_and_uncertainty_weighted_losses_balance_outputs_of_different_scales():
+def multi_output_rows(epochs: int, lr: float, variants: list[str] | None = None) -> dict:
     demo = catalogue.DEMOS["multi_output"]
     fits = [catalogue.fit(label, load_config(CONFIGS / demo.config,
-                                         [*catalogue._overrides(demo, sets), "train.epochs=3000",
-                                          "train.lr=0.01"]))
-            for label, sets in demo.variants]
-    rows = {row[0]: row for row in reports.multi_output_report(fits).rows}
+                                         [*catalogue._overrides(demo, sets),
+                                          f"train.epochs={epochs}", f"train.lr={lr}"]))
+            for label, sets in demo.variants if variants is None or label in variants]
+    return {row[0]: row for row in reports.multi_output_report(fits).rows}
+
+
+# The same on any CPU: NumPy's exp, log and tanh differ in the last bit between its SIMD
+# paths (AVX-512, AVX2, baseline), and training can amplify that. These settings were
+# chosen where it does not: across the three paths every number asserted below agrees to
+# 1e-13 (measured with NPY_DISABLE_CPU_FEATURES, which .ci/run repeats this test with); only
+# "uncertainty, raw targets" moves a little (output 2 1.21304..1.21306, far above 1.0). Uncertainty
+# weighting keeps shrinking a sigma_k until its effective step is unstable: at lr 0.01 the
+# paths part after about 1150 epochs (the worst error then landed anywhere from 0.12 to
+# 0.25), at lr 0.003 after about 9500; 7000 epochs stays well before that.
+def test_standardised_and_uncertainty_weighted_losses_balance_outputs_of_different_scales():
+    rows = multi_output_rows(7000, 0.003)
     worst = {label: max(row[1:4]) for label, row in rows.items()}
-    assert worst["raw quadratic"] > 0.6             # output 3 (scale 0.1) barely learns
+    assert worst["raw quadratic"] > 0.6             # output 3 (scale 0.1) barely learns: 0.94
     assert rows["raw quadratic"][4] > 0.5           # the big output saturates the hidden layer
     assert rows["weights 1/scale^2"][2] > 1.0       # output 2's gradient shrunk 1e6-fold
     assert rows["uncertainty, raw targets"][2] > 1.0
     assert rows["uncertainty, raw targets"][5] == "output 2"  # its sigma ran away: flagged
     assert rows["uncertainty, standardised"][5] is None
-    assert worst["standardised targets"] < 0.35
-    assert worst["uncertainty, standardised"] < 0.15
+    # Balanced: every output within 0.25 (measured 0.2015), while standardising the targets
+    # alone still leaves output 3 behind at this point (0.685).
+    assert worst["uncertainty, standardised"] < 0.25 < 0.5 < worst["standardised targets"]
+
+
+def test_standardised_targets_alone_balance_the_outputs_given_time():
+    # Without learned weights the run is not chaotic: lr 0.01 agrees across paths to 1e-15.
+    rows = multi_output_rows(3000, 0.01, ["standardised targets"])
+    assert max(rows["standardised targets"][1:4]) < 0.35  # measured 0.2850
 
 
 # --- engine: losses that learn parameters of their own ----------------------------------------

@@ -111,9 +111,17 @@ def test_explain_cross_entropy_sigmoid_is_fused_and_nothing_vanishes(cli):
     assert "delta = 0.982" in out
 
 
-def test_explain_warns_about_a_pair_that_makes_no_sense(cli):
-    out = cli("explain", "cross_entropy", "tanh").stdout
-    assert "warning: cross_entropy reads outputs in [0, 1] but tanh gives (-1, 1)" in out
+@pytest.mark.parametrize("activation, gives", [("tanh", "(-1, 1)"), ("identity", "all reals")])
+def test_explain_refuses_a_pair_that_run_refuses_exit_2(cli, activation, gives, tmp_path,
+                                                        write_config):
+    result = cli("explain", "cross_entropy", activation)
+    assert result.exit_code == 2
+    assert "delta = dC/dz = " in result.stdout  # the formulas still show why
+    problem = f"cross_entropy reads outputs in [0, 1] but {activation} gives {gives}"
+    assert result.stderr == f"error: {problem}: `lossexp run` refuses this pair\n"
+    run = cli("run", write_config(NEURON_CONFIG), "--set", f"model.activation={activation}",
+              "--set", "loss=cross_entropy", "--outputs", tmp_path)
+    assert run.exit_code == 2 and problem in run.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -174,7 +182,7 @@ def test_demo_outlier_factor_prints_and_writes_its_table(cli, tmp_path):
     assert done.exit_code == 0, done.output
     assert "grows 18328-fold" in done.stdout
     written = sorted(p.name for p in (tmp_path / "demo_outlier_factor").iterdir())
-    assert written == ["summary.json", "table.md"]
+    assert written == [".lossexp.json", "summary.json", "table.md"]
 
 
 def test_library_commands_do_not_import_numpy_for_help():

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -135,7 +136,7 @@ def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not list((out / "sw" / "chunks").glob("chunk-*.npz")):  # training, for sure
+        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.05)
         for _ in range(2):
@@ -151,6 +152,52 @@ def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
     assert ChunkStore(out / "sw").finished()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, as on Linux")
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGKILL, -9)])
+def test_workers_end_when_the_sweep_process_is_stopped_or_killed(tmp_path, signum, status):
+    # The signal goes to the main process alone, as `kill PID` or the OOM killer sends it:
+    # its worker processes and the resource tracker must not train on, adopted by init.
+    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
+                                                                          "epochs": 300})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
+                             str(out), "--executor", "processes", "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signum)
+        # Returns only once every process holding the pipes (the workers) has ended.
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == status, err
+        deadline = time.monotonic() + 60
+        while group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_alive(proc.pid)
+    finally:
+        if group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.communicate()
+    assert ChunkStore(out / "sw").finished()  # what was finished is kept
+    assert sorted(p.name for p in out.iterdir()) == [".sw.chunks"]
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies, already dead, aside)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def parameters(args):
     """What the sweep command's parser makes of ``args``: every option's value."""
     command = typer.main.get_command(app).commands["sweep"]
@@ -164,7 +211,7 @@ def test_no_rows_writes_no_sweep_csv_and_the_same_summary(tmp_path):
                    "--no-rows")
     assert full.exit_code == lean.exit_code == 0, lean.output
     files = run_files(tmp_path / "lean" / "sw")
-    assert sorted(files) == ["config.yaml", "summary.json"]
+    assert sorted(files) == [".lossexp.json", "config.yaml", "summary.json"]
     assert files["summary.json"] == run_files(tmp_path / "full" / "sw")["summary.json"]
     assert yaml.safe_load(files["config.yaml"])["sweep"]["rows"] is False
 
@@ -180,14 +227,17 @@ def test_rows_turns_them_back_on_where_the_config_turns_them_off(tmp_path):
 
 
 def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
-    def interrupted(*args, **kwargs):
+    def interrupted(cfg, outputs, **kwargs):
+        store = ChunkStore(Path(outputs) / cfg["name"])  # a chunk was finished: resumable
+        store.dir.mkdir(parents=True)
+        store.save(0, b"")
         raise KeyboardInterrupt
 
     monkeypatch.setattr("lossexp.sweep.run_sweep", interrupted)
     original = [write_config(tmp_path, GRID), "--set", "train.epochs=20", "--set", "description=two words",
                 "--outputs", tmp_path / "my out", "--executor", "dask", "--scheduler",
-                "tcp://127.0.0.1:1", "--workers", 3, "--chunk-size", 8, "--no-plots", "--no-rows",
-                "--report", "-q", "--debug"]
+                "tcp://127.0.0.1:1", "--connect-timeout", 5, "--workers", 3, "--chunk-size", 8,
+                "--no-plots", "--no-rows", "--report", "-q", "--debug"]
     command, given = parameters(original)
     unset = [p.name for p in command.params if given[p.name] == p.default]
     assert unset == ["resume"]  # the test gives every other option, so none can be dropped
@@ -237,13 +287,13 @@ def test_the_advice_after_a_failed_chunk_holds_both_ways(tmp_path, monkeypatch):
 
     changed = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "--resume")
     assert changed.exit_code == 2 and "the config has changed" in changed.stderr
-    shutil.copytree(out / "sw" / "chunks", tmp_path / "kept")
+    shutil.copytree(out / ".sw.chunks", tmp_path / "kept")
     shutil.rmtree(chunks)  # a changed config: delete the chunks, rerun without --resume
     fresh = lossexp("sweep", path, "--set", "train.lr=0.2", "--outputs", out, "-q")
     assert fresh.exit_code == 0, fresh.output
 
     shutil.rmtree(out / "sw")  # back to the failed sweep: a transient cause resumes as is
-    shutil.copytree(tmp_path / "kept", out / "sw" / "chunks")
+    shutil.copytree(tmp_path / "kept", out / ".sw.chunks")
     resumed = lossexp(*shlex.split(command)[1:], "-q")
     assert resumed.exit_code == 0, resumed.output
     assert run_files(out / "sw") == run_files(tmp_path / "whole" / "sw")
@@ -271,8 +321,43 @@ def test_a_scheduler_out_of_reach_exits_2_in_one_line_and_writes_nothing(tmp_pat
         result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
                          "--executor", "dask", "--scheduler", address)
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
-    assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
+    note, error = result.stderr.splitlines()  # what it waits for, then why it gave up
+    assert note.startswith(f"connecting to the Dask scheduler at {address} (waiting up to 1 s")
+    assert error.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_out_of_reach_says_at_once_what_it_waits_for_as_long_as_told(tmp_path):
+    pytest.importorskip("distributed")
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
+                     "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                     "--connect-timeout", "0.5")
+    assert result.exit_code == 2, result.output
+    first, second = result.stderr.splitlines()
+    assert first == ("connecting to the Dask scheduler at tcp://127.0.0.1:1 (waiting up to "
+                     "0.5 s; --connect-timeout sets it)")
+    assert second.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:1: ")
+    assert "after 0.5 s" in second
+
+
+def test_ctrl_c_while_waiting_for_a_scheduler_suggests_no_resume(tmp_path):
+    pytest.importorskip("distributed")
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep",
+                             str(write_config(tmp_path, GRID)), "--outputs", str(tmp_path / "out"),
+                             "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                             "--connect-timeout", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("connecting to the Dask scheduler")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err == "error: interrupted before any chunk was finished; nothing was kept\n"
+    assert not (tmp_path / "out").exists()
 
 
 def test_outputs_that_is_a_file_exits_2_in_one_line_before_any_training(tmp_path, monkeypatch):
@@ -380,3 +465,20 @@ def test_no_progress_bar_when_quiet_or_not_on_a_terminal(tmp_path, quiet, is_ter
     progress.advance(plan.chunk(0), 8 * 300)
     progress.stop()
     assert term.file.getvalue() == ""
+
+
+def test_abandoning_worker_processes_ends_their_pool_cleanly():
+    # Ctrl-C during a sweep: the chunks in flight are dropped and the workers ended. The
+    # queued chunks used to be cancelled first, and the pool's manager thread then died of
+    # InvalidStateError failing them (a traceback on stderr; now and then a hang at exit).
+    pool = executors.LocalPool("processes", 1)
+    futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+    deadline = time.monotonic() + 60
+    while not futures[0].running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    manager = pool.pool._executor_manager_thread
+    pool.cancel(futures)
+    pool.abandon()
+    assert not manager.is_alive()  # it ended; the interpreter's exit will not wait on it
+    assert all(f.done() and not f.cancelled() for f in futures)
+    assert all(isinstance(f.exception(), Exception) for f in futures)  # BrokenProcessPool

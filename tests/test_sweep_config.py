@@ -150,3 +150,31 @@ def test_every_loss_of_the_series_must_fit_the_neuron(tmp_path):
     err = error_of(tmp_path, {**GRID, "losses": ["quadratic", two_heads]})
     assert err.key == "sweep.losses.1" and "needs 2 outputs" in err.problem
     assert err.where.endswith(f":{line_of(tmp_path / 'sw.yaml', 'name: gaussian_nll')}")
+
+
+@pytest.mark.parametrize("sweep, overrides, problem", [
+    ({"random": {"count": 5}}, ["sweep.random.count=1e12"],
+     "1e+12 starts is more than the 1e+09 starts a sweep may train; sweep fewer"),
+    ({"grid": {"w": {"from": -1, "to": 1, "steps": 40000},
+               "b": {"from": -1, "to": 1, "steps": 40000}}}, [],
+     "a grid of 40000 x 40000 is more than the 1e+09 starts a sweep may train; sweep fewer"),
+    ({"random": {"count": 600_000_000}, "lrs": [0.1, 0.2]}, [],
+     "6e+08 starts in each of 2 series is more than the 1e+09 starts a sweep may train; "
+     "sweep fewer"),
+])
+def test_a_sweep_too_big_to_train_is_refused_at_validation_with_the_limit(tmp_path, sweep,
+                                                                         overrides, problem):
+    err = error_of(tmp_path, sweep, overrides)
+    assert err.problem == problem
+    assert err.key in ("sweep.random.count", "sweep.grid")
+
+
+def test_a_run_config_given_to_sweep_says_what_to_do_instead(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("name: r\ntask: {kind: one_to_zero}\nmodel: {kind: neuron, activation: "
+                    "sigmoid, init: {w: 2.0, b: 2.0}}\nloss: quadratic\ntrain: {lr: 0.1, epochs: 5}\n")
+    with pytest.raises(ConfigError) as info:
+        load_sweep_config(path)
+    assert info.value.key == "sweep"
+    assert info.value.problem.startswith(f"this is a run config, with no sweep: section: train "
+                                         f"its one start with `lossexp run {path}`, or add")

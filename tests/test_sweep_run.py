@@ -116,7 +116,7 @@ def test_files_do_not_depend_on_executor_workers_or_chunks(tmp_path, reference_f
                         chunk_size=chunk_size).run_dir
     assert run_files(run_dir) == reference_files
     assert set(reference_files) == {"config.yaml", "sweep.csv", "summary.json", "z0.png",
-                                    "cdf.png", "curves.png"}
+                                    "cdf.png", "curves.png", ".lossexp.json"}
 
 
 def test_a_sweep_on_a_dask_local_cluster_gives_the_same_files(tmp_path, reference_files, dask_client):
@@ -160,7 +160,38 @@ def test_resume_after_an_interruption_gives_identical_files(tmp_path, monkeypatc
     result = run_sweep(cfg, tmp_path / "out", resume=True, executor="threads", workers=2)
     assert (result.reused, result.computed) == (3, 2 * 7 - 3)
     assert run_files(result.run_dir) == whole
-    assert not (result.run_dir / "chunks").exists()
+    assert not ChunkStore(result.run_dir).dir.exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["sw"]
+
+
+def test_an_interrupted_new_sweep_leaves_the_earlier_sweep_whole_and_alone(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    before = run_files(run_sweep(cfg, tmp_path / "out", chunk_size=5).run_dir)
+    changed = copy.deepcopy(cfg)
+    changed["train"]["lr"] = 0.2
+    run_dir = interrupted_sweep(tmp_path, monkeypatch, changed)
+    assert run_files(run_dir) == before  # the earlier sweep's files, and only those
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(before)
+    assert ChunkStore(run_dir).finished() == {0, 1, 2}  # the new one's, beside it
+    result = run_sweep(changed, tmp_path / "out", resume=True, executor="threads", workers=2)
+    assert result.replaced and run_files(result.run_dir) != before
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["sw"]
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_a_sweep_never_replaces_what_lossexp_did_not_write(tmp_path, kind):
+    cfg = load_sweep_config(write_config(tmp_path, {**GRID}))
+    target = tmp_path / "out" / cfg["name"]
+    target.parent.mkdir()
+    if kind == "folder":
+        target.mkdir()
+        (target / "index.md").write_text("the user's docs")
+    else:
+        target.write_text("the user's file")
+    with pytest.raises(LossexpError, match=f"{target} exists and is not a directory lossexp"):
+        run_sweep(cfg, tmp_path / "out", executor="threads", workers=1)
+    assert (target / "index.md" if kind == "folder" else target).read_text().startswith("the user")
+    assert [p.name for p in target.parent.iterdir()] == [cfg["name"]]  # no chunks either
 
 
 def test_resume_refuses_a_changed_config_and_says_what_changed(tmp_path, monkeypatch):
@@ -177,7 +208,8 @@ def test_resume_refuses_a_changed_config_and_says_what_changed(tmp_path, monkeyp
 def test_an_unfinished_sweep_is_not_overwritten_without_resume(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     interrupted_sweep(tmp_path, monkeypatch, cfg)
-    with pytest.raises(LossexpError, match=r"unfinished sweep \(3 of 14 chunks done\): add --resume"):
+    with pytest.raises(LossexpError, match=r"unfinished sweep into .* is kept in .*\.sw\.chunks "
+                       r"\(3 of 14 chunks done\): add --resume"):
         run_sweep(cfg, tmp_path / "out")
 
 

@@ -58,15 +58,15 @@ def test_a_good_file_is_read_exactly_and_trains(tmp_path):
 @pytest.mark.parametrize("text, task, message", [
     ("", {}, "data.csv: empty file; expected a header row naming the columns"),
     ("x1,x2,label\n", {}, "data.csv: no data rows after the header"),
-    (GOOD, {"inputs": ["x1", "x3"]}, "data.csv:1: task.inputs: no column 'x3'; columns: name, x1"),
-    (GOOD, {"targets": ["lable"]}, "data.csv:1: task.targets: no column 'lable' (did you mean "
-                                   "'label'?); columns: name, x1, x2, label"),
-    (GOOD.replace("1.0,0.0,1", "1.0,zero,1"), {},
-     "data.csv:4: column 'x2': not a number: 'zero'"),
-    (GOOD.replace("0.0,1.0,1", "0.0,NaN,1"), {},
-     "data.csv:3: column 'x2': not a finite number: 'NaN'"),
+    # No message quotes the file (its header, a cell): only the user's own column names.
+    (GOOD, {"inputs": ["x1", "x3"]},
+     "data.csv:1: task.inputs: no column 'x3' in the header row (4 columns)"),
+    (GOOD, {"targets": ["lable"]},
+     "data.csv:1: task.targets: no column 'lable' in the header row (4 columns)"),
+    (GOOD.replace("1.0,0.0,1", "1.0,zero,1"), {}, "data.csv:4: column 'x2': not a number"),
+    (GOOD.replace("0.0,1.0,1", "0.0,NaN,1"), {}, "data.csv:3: column 'x2': not a finite number"),
     (GOOD.replace("1.0,1.0,0", "1.0,1.0,inf"), {},
-     "data.csv:5: column 'label': not a finite number: 'inf'"),
+     "data.csv:5: column 'label': not a finite number"),
     (GOOD.replace("0.0,0.0,0", "0.0,,0"), {}, "data.csv:2: column 'x2': empty cell"),
     (GOOD.replace("b,0.0,1.0,1", "b,0.0,1.0"), {}, "data.csv:3: has 3 fields, the header has 4"),
     (GOOD, {"targets": ["x2"]}, "data.csv:1: task.targets: column 'x2' is also an input"),
@@ -127,8 +127,10 @@ def test_a_relative_path_is_taken_from_the_config_s_directory(tmp_path, monkeypa
     saved = (outputs / "tab" / "config.yaml").read_text()
     assert f"path: {tmp_path / 'project' / 'data' / 'table.csv'}" in saved
     # The saved config names the file absolutely, so it runs again from anywhere.
+    # Its data lies outside the run directory: --data-dir lets it be read from there.
     again = CliRunner().invoke(app, ["run", str(outputs / "tab" / "config.yaml"), "--outputs",
-                                     str(tmp_path / "again"), "--quiet"])
+                                     str(tmp_path / "again"), "--quiet", "--data-dir",
+                                     str(tmp_path / "project")])
     assert again.exit_code == 0, again.stderr
     assert ((tmp_path / "again" / "tab" / "metrics.csv").read_bytes()
             == (outputs / "tab" / "metrics.csv").read_bytes())
@@ -163,3 +165,53 @@ def test_a_directory_is_not_a_csv_file(tmp_path):
     cfg.write_text(RELATIVE.replace("PATH", "."))
     line = refused(cfg, tmp_path / "outputs")
     assert line == f"error: {cfg}:2: task.path: {tmp_path} is a directory, not a file"
+
+
+# --- what a config may read ------------------------------------------------------------------
+
+SECRET = "root:x:0:0:root:/root:/bin/bash\n"
+
+
+@pytest.mark.parametrize("where", ["../secret/passwd", "ABS", "link.csv"])
+def test_a_data_file_outside_the_config_s_directory_is_refused_unread(tmp_path, where):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "passwd").write_text(SECRET)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "link.csv").symlink_to(tmp_path / "secret" / "passwd")
+    cfg = project / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", where.replace("ABS", str(tmp_path / "secret" / "passwd"))))
+    line = refused(cfg, tmp_path / "outputs")
+    assert line.startswith(f"error: {cfg}:2: task.path: ")
+    assert f"is outside the config's directory {project}" in line and "--data-dir" in line
+    assert "root:" not in line
+
+
+def test_data_dir_allows_another_directory_and_errors_never_quote_the_file(tmp_path):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "passwd").write_text(SECRET)
+    cfg = tmp_path / "project" / "run.yaml"
+    cfg.parent.mkdir()
+    cfg.write_text(RELATIVE.replace("PATH", "../secret/passwd"))
+    line = refused(cfg, tmp_path / "outputs", "--data-dir", str(tmp_path / "secret"))
+    assert line == (f"error: {tmp_path / 'secret' / 'passwd'}:1: task.inputs: no column 'x1' "
+                    "in the header row (1 columns)")
+
+
+def test_a_device_is_not_a_regular_file(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "/dev/zero"))
+    line = refused(cfg, tmp_path / "outputs", "--data-dir", "/dev")
+    assert line == f"error: {cfg}:2: task.path: /dev/zero is not a regular file"
+
+
+def test_a_byte_order_mark_as_spreadsheets_write_is_accepted(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(RELATIVE.replace("PATH", "data.csv"))
+    result, outputs = run(tmp_path, str(cfg))
+    assert result.exit_code == 0, result.stderr
+    data = make_data({"kind": "csv", "path": str(data), "inputs": ["x1", "x2"],
+                      "targets": ["label"], "classification": False}, 0)
+    assert data.x.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]

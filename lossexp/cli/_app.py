@@ -95,11 +95,27 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
 OutputsOpt = Annotated[Path, typer.Option(
     "--outputs", help="Root directory for results; a run goes to OUTPUTS/<name>/.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+DataDirOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--data-dir", metavar="DIR",
+    help="A directory data files (task.path) may also be read from; without it, only the "
+         "config's directory and below (repeatable).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
 PlotsOpt = Annotated[Optional[bool], typer.Option(
     "--plots/--no-plots", show_default=False,
     help="Draw the figures, or not, whatever the config's plots: key says [default: as it "
          "says, true unless set].")]
+
+
+@contextlib.contextmanager
+def data_dirs(dirs: list[Path] | None):
+    """Let configs read data files from ``dirs`` too (schema.DATA_DIRS) for the block."""
+    from lossexp import schema
+
+    token = schema.DATA_DIRS.set(tuple(str(d) for d in dirs or ()))
+    try:
+        yield
+    finally:
+        schema.DATA_DIRS.reset(token)
 
 
 def chosen(flag: bool | None, configured: bool) -> bool:
@@ -113,18 +129,19 @@ def guarded(debug: bool):
 
     Each prints one line on stderr; with ``debug`` the full traceback is printed first.
     """
-    from lossexp.errors import LossexpError
+    from lossexp.errors import LossexpError, exit_status
 
     try:
-        yield
+        with stopped_by_signals():
+            yield
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except LossexpError as exc:
         _fail(debug, str(exc), EXIT_USAGE)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         ignore_ctrl_c()
-        _fail(debug, "interrupted; finished results are kept, nothing half-written was left",
-              EXIT_INTERRUPTED)
+        _fail(debug, f"{interrupted(exc)}; finished results are kept, nothing half-written "
+                     "was left", exit_status(exc))
     except OSError as exc:
         _fail(debug, f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc), 1)
     except Exception as exc:  # noqa: BLE001 - last line of defence for the user
@@ -142,11 +159,52 @@ def _fail(debug: bool, message: str, code: int):
 
 
 def ignore_ctrl_c() -> None:
-    """The command is stopping after a Ctrl-C: a second one (users press it twice, and it
-    reaches every process of the group) must not cut its clean-up short."""
+    """The command is stopping after a Ctrl-C (or SIGTERM, SIGHUP): a second one (users
+    press it twice, and it reaches every process of the group) must not cut its clean-up
+    short."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from lossexp.output.atomic import STOP_SIGNALS
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def interrupted(exc: KeyboardInterrupt) -> str:
+    """How a command stopped by a signal says so: "interrupted" for Ctrl-C, else the signal."""
+    import signal
+
+    signum = getattr(exc, "signum", None)
+    return "interrupted" if signum is None else f"stopped by {signal.Signals(signum).name}"
+
+
+def _stop(signum, frame):
+    ignore_ctrl_c()
+    from lossexp.errors import Stopped
+
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stopped_by_signals():
+    """SIGTERM (kill's default) and SIGHUP (a closed terminal) stop the command as Ctrl-C
+    does: an exception unwinds it, so temporary files are removed, worker processes ended
+    and finished results kept; it exits with 143 or 129. The previous handlers are back
+    afterwards (for commands run in process, as the tests do)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), _stop) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            if signal.getsignal(getattr(signal, name)) is _stop:
+                signal.signal(getattr(signal, name), handler)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]

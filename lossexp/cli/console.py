@@ -89,6 +89,16 @@ def _run_rows(cfg: dict, summary: dict) -> list[tuple[str, str | None, object]]:
         rows.append(("learned sigma ran away", None, "output " + ", ".join(map(str, away))
                      + " switched off"))
     return rows
+def note(message: str) -> None:
+    """A one-line note on stderr, plain, at once (what the command is waiting for)."""
+    sys.stderr.write(f"{one_line(message)}\n")
+    sys.stderr.flush()
+
+
+def replaced_note(run_dir) -> None:
+    """The one line that says a result replaced an earlier one in the same directory."""
+    _console("out").print(f"replaced the earlier run in {run_dir}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def run_table(cfg: dict, summary: dict) -> Table:

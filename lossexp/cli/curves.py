@@ -54,8 +54,11 @@ def baseline(configs: ConfigsArg, directory: DirOpt = Path("tests/baselines"),
         from lossexp.curves import baselines
         from lossexp.errors import LossexpError
 
+        from lossexp.output.rundir import check_outputs_root
+
         if update and missing:
             raise LossexpError("--update and --missing cannot be used together")
+        check_outputs_root(directory, "--dir")
         cases, sweeps = baselines.collect(configs, directory)
         _report_skipped(sweeps, quiet)
         if not (update or missing):
@@ -112,6 +115,7 @@ def check(configs: ConfigsArg, directory: CheckDirOpt = None,
                 "" if comparison.passed else baselines.failure_report(case, comparison)))
             if not as_json:
                 _report(case, comparison, expected[case.path], quiet)
+                _note_another_config(case, expected[case.path], quiet and comparison.passed)
         if junit is not None:
             from lossexp.output import atomic
 
@@ -122,6 +126,18 @@ def check(configs: ConfigsArg, directory: CheckDirOpt = None,
             typer.echo(json.dumps(ci.as_json(results), indent=2, allow_nan=False))
         if any(r.failed for r in results):
             raise typer.Exit(EXIT_FAILED)
+
+
+def _note_another_config(case, baseline: dict, quiet: bool) -> None:
+    """Say when the baseline was written for a config other than the one checked."""
+    from lossexp.curves import baselines
+
+    changed = baselines.config_changes(baseline, case.cfg)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more"
+                                          if len(changed) > 5 else "")
+        _say(quiet, f"        note: {case.path} was written for another config "
+                    f"(it differs in {shown})")
 
 
 def _default_check_dir() -> Path:
@@ -178,7 +194,9 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
     their starts and outcomes side by side in a table (compare.md)."""
     with guarded(debug):
         from lossexp.curves.compare import read_run, write_comparison
+        from lossexp.output.rundir import check_outputs_root
 
+        check_outputs_root(out, "--out")
         runs = [read_run(d) for d in run_dirs]
         table, paths = write_comparison(runs, out)
         _say(quiet, table)

@@ -50,6 +50,11 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
             return
         for line in _explanation_lines(explanation) + _flow_lines(explanation):
             out.print(line, markup=False, soft_wrap=True)
+        if explanation.warning:  # the formulas say why; the exit status says it is refused
+            from lossexp.errors import LossexpError
+
+            problem = loss_range_problem(explanation)
+            raise LossexpError(f"{problem}: `lossexp run` refuses this pair")
 
 
 @app.command()
@@ -76,6 +81,9 @@ def demo(name: Annotated[Optional[str], typer.Argument(
             for demo_name, d in catalogue.DEMOS.items():
                 out.print(f"{demo_name:16} {d.summary}", markup=False, soft_wrap=True)
             return
+        from lossexp.output.rundir import check_outputs_root
+
+        check_outputs_root(outputs)  # before any training
         with err.status(f"running demo {name}") if not quiet else contextlib.nullcontext():
             report = catalogue.run_demo(name, configs)
         where = catalogue.save_demo(report, outputs, plots=plots)
@@ -181,13 +189,17 @@ def _numbers(values) -> str:
     return text if len(values) == 1 else f"({text})"
 
 
+def loss_range_problem(e) -> str:
+    return e.warning.removesuffix(": this pair is not meaningful")
+
+
 def _explanation_lines(e) -> list[str]:
     lines = [f"{e.loss} + {e.activation}",
              f"  {e.cost}",
              f"  {e.output}",
              f"  delta = dC/dz = {e.delta}" + ("   (fused: computed from z)" if e.fused else "")]
     if e.warning:
-        return lines + [f"  warning: {e.warning}"]
+        return lines  # the problem follows as the error
     if e.vanishing:
         lines.append(f"  vanishing factor: {e.vanishing}")
     lines.append(f"  {e.summary}")

@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import (EXIT_INTERRUPTED, ConfigArg, DebugOpt, OutputsOpt, PlotsOpt,
-                              QuietOpt, SetOpt, app, chosen, guarded, ignore_ctrl_c,
-                              print_error)
+from lossexp.cli._app import (ConfigArg, DataDirOpt, DebugOpt, OutputsOpt,
+                              PlotsOpt, QuietOpt, SetOpt, app, chosen, data_dirs, guarded,
+                              ignore_ctrl_c, interrupted, print_error)
 from lossexp.cli.report import ReportOpt, share
 
 
@@ -24,7 +24,8 @@ class Executor(str, Enum):
 def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    executor: Executor | None, scheduler: str | None, workers: int | None,
                    chunk_size: int | None, plots: bool | None, rows: bool | None,
-                   quiet: bool, debug: bool, report: bool = False) -> str:
+                   quiet: bool, debug: bool, report: bool = False,
+                   connect_timeout: float | None = None) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
     from lossexp.output.text import shell_command
 
@@ -36,6 +37,8 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
         args += ["--executor", executor.value]
     if scheduler:
         args += ["--scheduler", scheduler]
+    if connect_timeout:
+        args += ["--connect-timeout", f"{connect_timeout:g}"]
     if workers:
         args += ["--workers", workers]
     if chunk_size:
@@ -43,6 +46,33 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
     flags = {"--plots": plots is True, "--no-plots": plots is False, "--rows": rows is True,
              "--no-rows": rows is False, "--report": report, "--quiet": quiet, "--debug": debug}
     return shell_command(*args, *(flag for flag, given in flags.items() if given), "--resume")
+
+
+def _connect_wait(timeout: float | None) -> str:
+    if timeout:
+        return f"{timeout:g} s"
+    try:
+        import dask.config
+        from dask.utils import parse_timedelta
+
+        seconds = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+        return f"{seconds:g} s, Dask's distributed.comm.timeouts.connect"
+    except Exception:  # noqa: BLE001 - no dask: the executor says so next
+        return "Dask's distributed.comm.timeouts.connect"
+
+
+def interrupted_sweep(exc: KeyboardInterrupt, cfg: dict, outputs: Path, command: str) -> str:
+    """What a stopped sweep says: the command that resumes it, if it left chunks to resume."""
+    from lossexp.output.rundir import run_directory
+    from lossexp.sweep.store import ChunkStore
+
+    try:
+        kept = ChunkStore(run_directory(outputs, cfg["name"])).finished()
+    except Exception:  # noqa: BLE001 - a bad name was refused already; say the general case
+        kept = {0}
+    if not kept:
+        return f"{interrupted(exc)} before any chunk was finished; nothing was kept"
+    return f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}"
 
 
 def _note_a_missing_kernel() -> None:
@@ -131,6 +161,10 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
               min=1, help="Starts trained together in one batch (default 16384 neurons, 65536 "
                           "on dask, or 128 networks of an MLP sweep; the files do not depend "
                           "on it).")] = None,
+          connect_timeout: Annotated[Optional[float], typer.Option(
+              min=0.1, metavar="SECONDS",
+              help="How long to wait for the --scheduler to answer [default: Dask's "
+                   "distributed.comm.timeouts.connect, 30 s].")] = None,
           resume: Annotated[bool, typer.Option(
               help="Finish an interrupted sweep: train only the chunks not yet done.")] = False,
           plots: PlotsOpt = None,
@@ -140,43 +174,57 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
                    "figures; much faster for millions of starts) [default: as the config's "
                    "sweep.rows says, true unless set].")] = None,
           report_: ReportOpt = False,
-          quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
+          quiet: QuietOpt = False, debug: DebugOpt = False,
+          data_dir: DataDirOpt = None) -> None:
     """Train every start of CONFIG's sweep: section (a (w, b) grid or random starts of a
     neuron, or seeds of an MLP) and save sweep.csv, summary.json and the figures under
     OUTPUTS/<name>/."""
     sets = list(set_ or ())
     command = resume_command(config, sets=sets, outputs=outputs, executor=executor,
                              scheduler=scheduler, workers=workers, chunk_size=chunk_size,
-                             plots=plots, rows=rows, quiet=quiet, debug=debug, report=report_)
+                             plots=plots, rows=rows, quiet=quiet, debug=debug, report=report_,
+                             connect_timeout=connect_timeout)
     with guarded(debug):
         from lossexp.cli.progress import SweepProgress
+        from lossexp.errors import exit_status
         from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 
-        cfg = load_sweep_config(config, sets)
+        with data_dirs(data_dir):
+            cfg = load_sweep_config(config, sets)
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
         cfg["sweep"]["rows"] = chosen(rows, cfg["sweep"]["rows"])  # ... and what was written
         where = {"executor": executor.value} if executor else {}  # else run_sweep's default
         progress = SweepProgress(quiet)
         try:
+            if scheduler and executor is Executor.dask and not quiet:
+                from lossexp.cli.console import note
+
+                note(f"connecting to the Dask scheduler at {scheduler} (waiting up to "
+                     f"{_connect_wait(connect_timeout)}; --connect-timeout sets it)")
             result = run_sweep(cfg, outputs, **where, workers=workers, scheduler=scheduler,
                                chunk_size=chunk_size, resume=resume,
+                               connect_timeout=connect_timeout,
                                on_start=progress.start, on_chunk=progress.advance)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             ignore_ctrl_c()
             progress.stop()
-            print_error(f"interrupted; finished chunks are kept. Resume with: {command}")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            print_error(interrupted_sweep(exc, cfg, outputs, command))
+            raise typer.Exit(exit_status(exc)) from None
         except SweepIncomplete as exc:
             progress.stop()
             for failure in exc.failures:
                 print_error(str(failure))
             print_error(f"{exc}. If the cause was transient (memory, a lost worker), finish "
                         f"with: {command}. If the config must change, the finished chunks "
-                        f"cannot be reused: delete {exc.run_dir / 'chunks'} and rerun "
+                        f"cannot be reused: delete {exc.chunks_dir} and rerun "
                         f"without --resume")
             raise typer.Exit(1) from None
         progress.stop()
         if not quiet:
             report(result.summary, result.run_dir)
             _note_a_missing_kernel()
+            if result.replaced:
+                from lossexp.cli.console import replaced_note
+
+                replaced_note(result.run_dir)
         share([result.run_dir], report=report_, quiet=quiet)

@@ -15,6 +15,7 @@ rewriting a baseline keeps the tolerances it already had.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -170,8 +171,39 @@ def measure(cfg: dict) -> Measurement:
     return Measurement(features, loss)
 
 
-def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None) -> dict:
-    """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults."""
+# Config keys that change no number of a curve, or that name a machine's files: a baseline
+# records the config it was written for without them.
+_NOT_RECORDED = ("name", "description", "plots", "train.record_every", "task.path")
+
+
+def recorded_config(cfg: dict) -> dict:
+    """The part of resolved config ``cfg`` a baseline records, to tell when it is checked
+    against another config than the one it was written for."""
+    cfg = json.loads(json.dumps(cfg))  # a deep copy, as plain JSON
+    for key in _NOT_RECORDED:
+        *parents, last = key.split(".")
+        node = cfg
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return cfg
+
+
+def config_changes(baseline: dict, cfg: dict) -> list[str]:
+    """The dotted keys in which ``cfg`` differs from the config ``baseline`` was written for;
+    empty when they agree or the baseline does not record one (written by an older lossexp)."""
+    from lossexp.sweep.store import config_changes as changes
+
+    if not isinstance(baseline.get("config"), dict):
+        return []
+    return changes(baseline["config"], recorded_config(cfg))
+
+
+def build_baseline(name: str, measured: Measurement, tolerances: dict | None = None,
+                   cfg: dict | None = None) -> dict:
+    """The baseline document; ``tolerances`` (field -> Tolerance) override the defaults;
+    ``cfg``, the resolved config measured, is recorded (``recorded_config``)."""
     from lossexp.output.rundir import versions
 
     kept = tolerances or {}
@@ -180,6 +212,7 @@ def build_baseline(name: str, measured: Measurement, tolerances: dict | None = N
     return {
         "format": FORMAT,
         "name": name,
+        **({"config": recorded_config(cfg)} if cfg is not None else {}),
         "versions": {**versions(), "python": platform.python_version()},
         "features": dict(measured.features),
         "tolerances": {f: kept.get(f, DEFAULT_TOLERANCES.get(f, EXACT)).as_dict() for f in fields},
@@ -201,7 +234,7 @@ def make_baseline(case: Case, *, update: bool = False, missing_only: bool = Fals
     A rewrite keeps the tolerances already in the file.
     """
     if not case.path.exists():
-        write_baseline(case.path, build_baseline(case.name, measure(case.cfg)))
+        write_baseline(case.path, build_baseline(case.name, measure(case.cfg), cfg=case.cfg))
         return "created"
     if missing_only:
         return "exists, left as it is"
@@ -210,14 +243,15 @@ def make_baseline(case: Case, *, update: bool = False, missing_only: bool = Fals
             tolerances, done = existing_baseline(case)["tolerances"], "rewrote"
         except LossexpError:
             tolerances, done = None, "rewrote an unreadable file (tolerances reset to defaults)"
-        write_baseline(case.path, build_baseline(case.name, measure(case.cfg), tolerances))
+        write_baseline(case.path, build_baseline(case.name, measure(case.cfg), tolerances,
+                                                 case.cfg))
         return done
     old = existing_baseline(case)
     measured = measure(case.cfg)
     comparison = compare(old, measured)
     if comparison.passed and not comparison.extra:
         return "unchanged (the rerun is within tolerance)"
-    write_baseline(case.path, build_baseline(case.name, measured, old["tolerances"]))
+    write_baseline(case.path, build_baseline(case.name, measured, old["tolerances"], case.cfg))
     changed = [f.field for f in comparison.failures] + [f"new {f}" for f in comparison.extra]
     return f"rewrote ({', '.join(changed)})"
 

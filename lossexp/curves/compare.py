@@ -45,8 +45,20 @@ def read_run(directory) -> Run:
         if not (directory / name).is_file():
             raise LossexpError(f"{directory}: not a run directory written by `lossexp run` "
                                f"(no {name})")
-    return Run(directory, _read_config(directory / "config.yaml"),
-               read_metrics(directory / "metrics.csv"), _read_summary(directory / "summary.json"))
+    run = Run(directory, _read_config(directory / "config.yaml"),
+              read_metrics(directory / "metrics.csv"), _read_summary(directory / "summary.json"))
+    _check_complete(run)
+    return run
+
+
+def _check_complete(run: Run) -> None:
+    """metrics.csv ends at the config's last epoch: a truncated file is refused, not drawn."""
+    train = run.config.get("train")
+    epochs = train.get("epochs") if isinstance(train, dict) else None
+    last = run.metrics["epoch"][-1]
+    if isinstance(epochs, int) and last != epochs:
+        raise LossexpError(f"{run.directory / 'metrics.csv'}: ends at epoch {last:g}, but the run "
+                           f"trained {epochs} epochs: the file is incomplete")
 
 
 def _read_text(path: Path) -> str:
@@ -77,7 +89,10 @@ def _read_summary(path: Path) -> dict:
 
 def read_metrics(path: Path) -> dict[str, np.ndarray]:
     """metrics.csv as column -> float64 array (an empty cell reads as nan)."""
-    rows = list(csv.reader(_read_text(path).splitlines()))
+    text = _read_text(path)
+    if text and not text.endswith("\n"):
+        raise LossexpError(f"{path}: its last line is cut short: the file is incomplete")
+    rows = list(csv.reader(text.splitlines()))
     if len(rows) < 2 or "loss" not in rows[0] or "epoch" not in rows[0]:
         raise LossexpError(f"{path}: expected a header with 'epoch' and 'loss', and rows")
     header, values = rows[0], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossexp.output.diverged import diverged_at, drawable, mark_divergence
 from lossexp.output.plotting import positive_or_nan, run_label
 from lossexp.train.features import gradient_norm
 
@@ -36,6 +37,9 @@ def compare_figure(runs: list, labels: list[str]):
     log_loss = all(np.all(loss[np.isfinite(loss)] > 0)
                    for loss in (run.metrics["loss"] for run in runs))
     normalise = len(_loss_kinds(runs)) > 1
+    # A diverged run is drawn up to where it left float range, and marked there; its output,
+    # climbing to 1e300, would flatten every other run's on a linear axis.
+    diverged = [diverged_at(run.metrics) for run in runs]
     for band in sorted({b for b in map(_target_band, runs) if b is not None}):
         ax_out.axhspan(*band, color="#2a9d8f", alpha=0.15, lw=0,
                        label=f"target band {band[0] + (band[1] - band[0]) / 2:g} "
@@ -46,17 +50,21 @@ def compare_figure(runs: list, labels: list[str]):
         loss = np.asarray(run.metrics["loss"], dtype=float)
         if normalise and loss.size and np.isfinite(loss[0]) and loss[0] != 0:
             loss = loss / abs(loss[0])
-        loss = positive_or_nan(loss) if log_loss else loss
+        loss = positive_or_nan(loss) if log_loss else drawable(loss)
+        gone = "" if diverged[index] is None else f" (diverged at epoch {diverged[index]})"
         (line,) = ax_loss.plot(epochs, loss, ls=style, lw=1.8,
-                               label=f"{label}: {run_label(run.config)}")
+                               label=f"{label}: {run_label(run.config)}{gone}")
         colour = line.get_color()
+        for ax in (ax_loss, ax_out, ax_grad):
+            mark_divergence(ax, diverged[index], color=colour, label="")
         plateau = run.summary.get("plateau_epochs") or 0
         if plateau:
             ax_loss.axvline(plateau, color=colour, ls=":", lw=1.2)
-        ax_out.plot(epochs, run.metrics["output"], color=colour, ls=style, lw=1.8)
+        ax_out.plot(epochs, drawable(run.metrics["output"]), color=colour, ls=style, lw=1.8)
         reached = run.summary.get("epochs_to_target")
-        if reached is not None and 0 <= reached < len(epochs):
-            ax_out.plot([epochs[reached]], [run.metrics["output"][reached]], "D", ms=8,
+        row = None if reached is None else int(np.searchsorted(epochs, reached))
+        if row is not None and row < len(epochs) and epochs[row] == reached:
+            ax_out.plot([reached], [run.metrics["output"][row]], "D", ms=8,
                         color=colour, mec="black",
                         label=f"{label}: target reached at epoch {reached}")
         grad = gradient_norm(run.metrics)
@@ -66,7 +74,11 @@ def compare_figure(runs: list, labels: list[str]):
     ax_loss.set(yscale="log" if log_loss else "linear",
                 ylabel=f"{what} (log scale)" if log_loss else what,
                 title=f"{len(runs)} runs compared (dotted line: end of that run's plateau)")
-    ax_out.set(ylabel="output a (first sample)")
+    if any(epoch is not None for epoch in diverged):  # linear within +-1, decades beyond
+        ax_out.set_yscale("symlog", linthresh=1.0)
+        ax_out.set(ylabel="output a (first sample, symlog scale)")
+    else:
+        ax_out.set(ylabel="output a (first sample)")
     if ax_out.get_legend_handles_labels()[0]:
         ax_out.legend(loc="best", fontsize="small")
     ax_grad.set(yscale="log", ylabel="|grad C| (log scale)", xlabel="epoch",

@@ -36,6 +36,7 @@ from lossexp.demos.seed_reports import (
 )
 from lossexp.errors import LossexpError, unknown_name
 from lossexp.output import atomic, serialize
+from lossexp.output.rundir import result_directory
 from lossexp.output.text import cell, markdown_table, shell_command
 
 # --- the demos ------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def report_table(report: Report) -> str:
 def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:
     """Write outputs/demo_<name>/: summary.json, table.md and the figure, all or nothing."""
     final = Path(outputs) / f"demo_{report.name}"
-    with atomic.building_directory(final) as tmp:
+    with result_directory(final, "demo") as tmp:
         atomic.write_text(tmp / "summary.json", serialize.json_text(report.as_dict()))
         atomic.write_text(tmp / "table.md", report_table(report))
         if plots:

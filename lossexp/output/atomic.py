@@ -3,7 +3,8 @@
 Files are written to a temporary name beside their destination and renamed into place
 (rename is atomic on POSIX). A run directory is built whole beside its destination and
 then swapped in: on Linux with one atomic exchange of the two names, elsewhere with two
-renames that are undone if the second fails. Ctrl-C is held back during the swap. Either
+renames that are undone if the second fails. Ctrl-C, SIGTERM and SIGHUP are held back during
+the swap. Either
 way the destination holds the old run or the new one, never a mixture, and no temporary
 directory is left behind.
 """
@@ -51,6 +52,24 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+def write_blocks(path: Path, blocks) -> None:
+    """Write the text ``blocks`` (an iterable of str) one after another, atomically as
+    ``write_bytes``, without ever holding the whole file in memory."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if hasattr(os, "fchmod"):  # (as in write_bytes)
+            os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as fh:
+            for block in blocks:
+                fh.write(block.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 @contextlib.contextmanager
 def building_directory(final: Path):
     """Yield a fresh temporary directory; on success it replaces ``final`` whole.
@@ -64,7 +83,7 @@ def building_directory(final: Path):
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
-        with _sigint_deferred():
+        with signals_deferred():
             _swap_into_place(tmp, final)
     except BaseException:
         _remove(tmp)
@@ -120,17 +139,30 @@ def _remove(path: Path) -> None:
             os.unlink(path)
 
 
+# The signals that stop a command: Ctrl-C, kill's default, and a closed terminal.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
 @contextlib.contextmanager
-def _sigint_deferred():
-    """Hold Ctrl-C until the block is done, then raise it, so a swap is never cut in half."""
+def signals_deferred():
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done, then act on the first
+    (KeyboardInterrupt, or errors.Stopped), so a swap is never cut in half."""
+    from lossexp.errors import Stopped
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     received = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum))
+                for s in STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
     if received:
-        raise KeyboardInterrupt
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(received[0])
+

@@ -8,6 +8,7 @@ that is safe.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -44,6 +45,26 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
+def _die_with(parent: int) -> None:
+    """In the forked child: end when the parent ends, however it ends (even kill -9).
+
+    SIGTERM and SIGHUP, which the parent turns into a clean stop, simply end the child;
+    Linux's parent-death signal (the child was forked from the parent's only thread, so
+    it fires when the process does) covers a parent that is killed outright.
+    """
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: fork is Linux-only anyway
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
 def save_all(figures: list, directory: Path) -> list[Path]:
     """Save (figure, stem) pairs as PNG and SVG; on Linux half the files in a forked child.
 
@@ -57,10 +78,12 @@ def save_all(figures: list, directory: Path) -> list[Path]:
         return [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in jobs]
     mine, theirs = jobs[: (len(jobs) + 1) // 2], jobs[(len(jobs) + 1) // 2:]
     reader, writer = os.pipe()  # the child's error message, if it has one
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: save its share, then leave without running any cleanup
         status = 1
         try:
+            _die_with(parent)
             os.close(reader)
             for fig, stem, fmt in theirs:
                 _save_as(fig, directory, stem, fmt)
@@ -72,6 +95,11 @@ def save_all(figures: list, directory: Path) -> list[Path]:
     os.close(writer)
     try:
         paths = [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in mine]
+    except BaseException:
+        # Ctrl-C, SIGTERM, a failure: the child's files are no use any more, and it must
+        # not go on writing into a directory that is about to be removed.
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         _, status = os.waitpid(pid, 0)
         with os.fdopen(reader, "rb") as pipe:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossexp.output.diverged import drawable
+
 
 def figure(width=7.0, height=4.2, *, rows=1, cols=1, bottom=0.12, left=0.11):
     """A figure with fixed margins that fit a two-line title and the axis labels.
@@ -65,6 +67,7 @@ def run_label(cfg: dict) -> str:
 
 
 def positive_or_nan(values):
-    """|values| with zeros and non-finite values as NaN: gaps on a log axis, not failures."""
-    values = np.abs(np.asarray(values, dtype=float))
-    return np.where((values > 0) & np.isfinite(values), values, np.nan)
+    """|values| with zeros, non-finite values and values beyond PLOT_LIMIT as NaN: gaps on
+    a log axis, not failures."""
+    values = np.abs(drawable(values))
+    return np.where(values > 0, values, np.nan)

@@ -3,6 +3,7 @@ recorded beside them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -16,13 +17,14 @@ def versions() -> dict:
     return {"lossexp": __version__, "numpy": numpy.__version__}
 
 
-def check_outputs_root(outputs: Path) -> None:
-    """Fail early, before any training, if results could not be written under ``outputs``.
+def check_outputs_root(outputs: Path, option: str = "--outputs") -> None:
+    """Fail early, before any training, if results could not be written under ``outputs``
+    (given by ``option`` on the command line, which the message names).
 
     Nothing is created: the directory is made only when the first run is saved.
     """
     outputs = Path(outputs)
-    where = f"--outputs {outputs}"
+    where = f"{option} {outputs}"
     if outputs.exists() and not outputs.is_dir():
         raise ConfigError(where, "", "is not a directory")
     existing = outputs
@@ -39,3 +41,102 @@ def run_directory(outputs: Path, name: str) -> Path:
     if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
         raise LossexpError(f"run name {name!r} would write outside {outputs}")
     return Path(outputs) / name
+
+
+# --- which directories lossexp may replace ------------------------------------------------
+#
+# A run, sweep or demo directory holds MARKER, written last before it is swapped in: it
+# names the kind of result and every file lossexp put there. lossexp replaces a directory
+# only if it holds a marker and nothing the marker does not list; anything else at that
+# path (a directory of the user's, a file, a link) is refused, and so is a result directory
+# a user added files to: the files are theirs, and replacing the directory would delete them.
+
+MARKER = ".lossexp.json"
+# What lossexp wrote before it wrote markers: a directory holding only these (and figures)
+# is taken for an earlier run of its own.
+_LEGACY_FILES = {"config.yaml", "metrics.csv", "summary.json", "output_preactivations.csv",
+                 "sweep.csv", "table.md"}
+
+
+def _entries(directory: Path) -> list[str]:
+    """Every file and folder under ``directory``, as sorted relative POSIX paths."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        rel = Path(root).relative_to(directory)
+        found += [(rel / name).as_posix() for name in dirs + files]
+    return sorted(found)
+
+
+def mark(directory: Path, kind: str) -> None:
+    """Write the marker into a freshly built result ``directory`` (see ``earlier_result``)."""
+    import json
+
+    from lossexp.output import atomic
+
+    listed = [p for p in _entries(directory) if p != MARKER]
+    body = {"written_by": "lossexp", "kind": kind, "files": listed}
+    atomic.write_text(Path(directory) / MARKER, json.dumps(body, indent=1) + "\n")
+
+
+def _listed(directory: Path) -> set[str] | None:
+    """The files the marker in ``directory`` lists, or None if it has no readable marker."""
+    import json
+
+    try:
+        body = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("written_by") != "lossexp":
+        return None
+    files = body.get("files")
+    return {str(f) for f in files} if isinstance(files, list) else None
+
+
+def _legacy(directory: Path, entries: list[str]) -> bool:
+    names = set(entries)
+    return ("summary.json" in names and bool(names & {"config.yaml", "table.md"})
+            and all(n in _LEGACY_FILES or (n.endswith((".png", ".svg")) and "/" not in n)
+                    for n in names)
+            and all((directory / n).is_file() and not (directory / n).is_symlink()
+                    for n in names))
+
+
+def earlier_result(final: Path) -> bool:
+    """Whether ``final`` holds an earlier result of lossexp's, which a new one may replace;
+    False if nothing is there. Anything else there is refused (LossexpError naming it)."""
+    final = Path(final)
+    if not os.path.lexists(final):
+        return False
+    if final.is_symlink() or not final.is_dir():
+        raise LossexpError(f"{final} exists and is not a directory lossexp wrote: refusing "
+                           "to replace it (choose another name or --outputs)")
+    entries = _entries(final)
+    if not entries:
+        return False  # an empty directory holds nothing to lose
+    listed = _listed(final)
+    if listed is None:
+        if _legacy(final, entries):
+            return True
+        raise LossexpError(f"{final} exists and is not a directory lossexp wrote: refusing "
+                           "to replace it (choose another name or --outputs)")
+    added = [p for p in entries if p != MARKER and p not in listed]
+    if added:
+        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+        raise LossexpError(f"{final} holds files lossexp did not write ({shown}): refusing to "
+                           "replace it; move them elsewhere, or choose another name or "
+                           "--outputs")
+    return True
+
+
+@contextlib.contextmanager
+def result_directory(final: Path, kind: str):
+    """``atomic.building_directory`` for a result: yield the directory to fill; on success
+    it is marked and replaces ``final``, which must be absent or an earlier result
+    (``earlier_result``, checked before and again just before the swap)."""
+    from lossexp.output import atomic
+
+    earlier_result(final)
+    with atomic.building_directory(final) as tmp:
+        yield tmp
+        mark(tmp, kind)
+        earlier_result(final)

@@ -56,6 +56,17 @@ def csv_text(columns: dict[str, np.ndarray] | dict[str, list]) -> str:
     return ",".join(columns) + "\n" + csv_rows([format_column(v) for v in columns.values()])
 
 
+def csv_blocks(columns: dict[str, np.ndarray], rows=None, block: int = 65536):
+    """``csv_text`` of the rows ``rows`` (default: all), as text blocks of ``block`` rows,
+    so that a long table is never formatted whole in memory; joined, the same bytes."""
+    yield ",".join(columns) + "\n"
+    count = len(next(iter(columns.values()))) if columns else 0
+    rows = np.arange(count) if rows is None else np.asarray(rows)
+    for start in range(0, len(rows), block):
+        picked = rows[start:start + block]
+        yield csv_rows([format_column(np.asarray(v)[picked]) for v in columns.values()])
+
+
 def plain(value):
     """``value`` as JSON writes it: NumPy numbers and arrays as Python ones, non-finite
     floats as None, recursively through dicts, lists and tuples."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp.output.figure_files import save_all
+from lossexp.output.diverged import diverged_at, drawable, mark_divergence
 from lossexp.output.plotting import figure, log_y, positive_or_nan, run_label
 from lossexp.run.figure_marks import (
     ACCURACY_MILESTONE,
@@ -59,11 +60,14 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict, *, y):
     ax = axes[0] if classifier else axes
     epochs = metrics["epoch"]
     curve, label = _loss_curve(cfg, metrics, y)
+    curve, diverged = drawable(curve), diverged_at(metrics)
     ax.plot(epochs, curve, color="#1d3557", lw=2, label=label)
+    mark_divergence(ax, diverged)
     finite = curve[np.isfinite(curve)]
     # A loss that falls over decades gets a log axis (more than one decade for many samples,
-    # three for the single neuron, whose plateau reads best on a linear one).
-    decades = 3 if "z" in metrics else 1
+    # three for the single neuron, whose plateau reads best on a linear one); so does one
+    # that blows up, climbing by hundreds of decades.
+    decades = 0 if diverged is not None else 3 if "z" in metrics else 1
     if finite.size and finite.min() > 0 and finite.max() > 10 ** decades * finite.min():
         ax.plot(epochs, positive_or_nan(curve), lw=0)  # keeps the log axis' autoscale honest
         log_y(ax)
@@ -129,6 +133,21 @@ def run_figures(cfg: dict, metrics: dict, summary: dict, output_preactivations: 
     return figures
 
 
+FIGURE_POINTS = 4000  # the most epochs a figure draws; a longer run is thinned evenly
+
+
+def thinned(metrics: dict, points: int = FIGURE_POINTS) -> dict:
+    """At most ``points`` evenly spaced rows of ``metrics``, the first and last included: a
+    million-epoch run draws as fast, and its SVG is as small, as a four-thousand-epoch one."""
+    from lossexp.train.features import thin_epochs
+
+    rows = len(metrics["epoch"])
+    if rows <= points:
+        return metrics
+    keep = np.asarray(thin_epochs(rows - 1, points))
+    return {name: np.asarray(values)[keep] for name, values in metrics.items()}
+
+
 def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
              output_preactivations: dict | None = None, targets=None) -> list[Path]:
     """Draw every figure of a run into ``directory``; return the files written.
@@ -138,8 +157,10 @@ def plot_run(cfg: dict, metrics: dict, summary: dict, directory: Path,
     remade from the config when not given.
     """
     figures = run_figures(cfg, metrics, summary, output_preactivations, targets)
+    metrics = thinned(metrics)
     # A diverged run's values reach 1e308, where matplotlib's autoscaling overflows on a
-    # log axis; the figures still show the blow-up, so those warnings are not errors here.
+    # log axis; the figures draw values up to PLOT_LIMIT, and NumPy's own warnings on the
+    # way there are not errors here.
     with np.errstate(over="ignore", invalid="ignore"):
         return save_all([(make(cfg, metrics, summary), stem) for stem, make in figures.items()],
                         directory)

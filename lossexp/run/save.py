@@ -6,19 +6,29 @@ from pathlib import Path
 
 from lossexp import config
 from lossexp.output import atomic, serialize
-from lossexp.output.rundir import check_outputs_root, run_directory, versions
+from lossexp.output.rundir import check_outputs_root, result_directory, run_directory, versions
 from lossexp.run.experiment import RunResult
 
 
+def recorded_rows(rows: int, every: int):
+    """The rows metrics.csv keeps: every ``every``-th epoch from 0, and always the last."""
+    import numpy as np
+
+    picked = np.arange(0, rows, every)
+    return picked if picked[-1] == rows - 1 else np.append(picked, rows - 1)
+
+
 def save_run(result: RunResult, outputs: Path, *, plots: bool | None = None) -> Path:
-    """Write the run under outputs/<name>/, replacing any previous run there atomically."""
+    """Write the run under outputs/<name>/, replacing an earlier result there atomically;
+    anything there that lossexp did not write is refused (``rundir.earlier_result``)."""
     cfg = result.config
     final = run_directory(outputs, cfg["name"])
     check_outputs_root(outputs)
-    with atomic.building_directory(final) as tmp:
+    with result_directory(final, "run") as tmp:
         resolved = {**cfg, "versions": versions()}
         atomic.write_text(tmp / "config.yaml", config.dump(resolved))
-        atomic.write_text(tmp / "metrics.csv", serialize.csv_text(result.metrics))
+        atomic.write_blocks(tmp / "metrics.csv", serialize.csv_blocks(
+            result.metrics, recorded_rows(len(result.metrics["epoch"]), cfg["train"]["record_every"])))
         atomic.write_text(tmp / "summary.json", serialize.json_text(result.summary))
         if result.output_preactivations:
             atomic.write_text(tmp / "output_preactivations.csv",

@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 
 from lossexp.errors import LossexpError
-from lossexp.output.rundir import check_outputs_root, run_directory, versions
+from lossexp.output.rundir import check_outputs_root, earlier_result, run_directory, versions
 from lossexp.sweep.chunk import free_of_the_interpreter_lock
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
 from lossexp.sweep.kinds import plan_of, write_any_outputs
@@ -38,10 +38,12 @@ class ChunkFailure:
 class SweepIncomplete(Exception):
     """Some chunks failed; the others finished and are kept for --resume."""
 
-    def __init__(self, run_dir: Path, failures: list[ChunkFailure], total: int):
+    def __init__(self, run_dir: Path, failures: list[ChunkFailure], total: int,
+                 chunks_dir: Path | None = None):
         self.run_dir, self.failures, self.total = run_dir, failures, total
+        self.chunks_dir = chunks_dir or ChunkStore(run_dir).dir
         super().__init__(f"{len(failures)} of {total} chunks failed; the other chunks are "
-                         f"kept in {run_dir / 'chunks'}")
+                         f"kept in {self.chunks_dir}")
 
 
 @dataclass
@@ -50,6 +52,7 @@ class SweepResult:
     summary: dict
     computed: int  # chunks trained by this call
     reused: int  # chunks found finished by an earlier, interrupted call
+    replaced: bool = False  # whether the files replaced an earlier result of lossexp's
 
 
 def describe_starts(plan: Plan | MlpPlan, chunk: Chunk) -> str:
@@ -108,6 +111,7 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
 def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
               workers: int | None = None, scheduler: str | None = None, client=None,
               chunk_size: int | None = None, resume: bool = False,
+              connect_timeout: float | None = None,
               on_start: Callable[[Plan, frozenset[int]], None] | None = None,
               on_chunk: Callable[[Chunk, int], None] | None = None) -> SweepResult:
     """Train every start of the sweep config ``cfg`` and write its run directory.
@@ -116,7 +120,8 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     they do as well, see executors.local_kind), "threads", "processes" or "dask"
     (``scheduler``: the address of an existing cluster, or ``client``: a connected
     distributed.Client; neither starts a LocalCluster). With ``resume``, chunks finished
-    by an earlier call are kept.
+    by an earlier call are kept. ``connect_timeout``: seconds to wait for the scheduler
+    (default: Dask's distributed.comm.timeouts.connect, 30 s).
     The files are the same whatever the executor, worker count and chunk size. Before any
     training, ``on_start`` receives the plan and the indices of the chunks already finished;
     ``on_chunk`` then receives each chunk as it finishes and its neuron-epochs. Raises
@@ -130,6 +135,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
     run_dir = run_directory(outputs, cfg["name"])
     check_outputs_root(outputs)
+    replaced = earlier_result(run_dir)  # refuses a directory lossexp did not write
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
@@ -145,15 +151,17 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         if todo:
             with open_pool(executor, workers, scheduler, client,
                            threads_suffice=isinstance(plan, Plan)
-                           and free_of_the_interpreter_lock(plan)) as pool:
+                           and free_of_the_interpreter_lock(plan),
+                           timeout=connect_timeout) as pool:
                 # Only now: an executor that cannot start (no dask, no scheduler) writes
                 # nothing. From here the store holds the directory's lock.
                 store.record(manifest)
                 failures = compute_chunks(pool, plan, todo, store, on_chunk)
         if failures:
-            raise SweepIncomplete(run_dir, failures, plan.total_chunks)
+            raise SweepIncomplete(run_dir, failures, plan.total_chunks, store.dir)
         store.release_before_moving()
         summary = write_any_outputs(plan, store, run_dir, plots=cfg["plots"])
+        store.discard()
     finally:
         store.release()
-    return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo))
+    return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo), replaced)

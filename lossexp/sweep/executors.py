@@ -78,24 +78,82 @@ def _context():
     return context
 
 
+PARENT_CHECK_S = 0.5  # how often a worker process checks that its parent is alive
+
+
+def _start_worker(parent: int) -> None:
+    """A worker process's initializer: Ctrl-C ignored, and a thread that ends the worker as
+    soon as its parent is gone.
+
+    A parent stopped cleanly ends its workers itself (``LocalPool.abandon``); one killed
+    outright (kill -9, the OOM killer) cannot, and its workers, adopted by init, would
+    train on for nothing, and keep the resource tracker alive. Polling the parent's pid
+    works on every platform, and with a forkserver (which, not the command, is a worker's
+    parent); Linux's PR_SET_PDEATHSIG would not do: it fires when the *thread* that started
+    the worker ends, and concurrent.futures may start workers from a thread that is not
+    the main one (or a library user's short-lived thread).
+    """
+    _ignore_sigint()
+    if hasattr(signal, "pthread_sigmask"):  # started with Ctrl-C blocked: see LocalPool.submit
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="lossexp-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker once ``parent`` (the command, not the forkserver that forked the
+    worker) has ended."""
+    import time
+
+    while _alive(parent):
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: it exists, and (where /proc tells) is no zombie, as a
+    process killed outright stays until its own parent reaps it."""
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except (ProcessLookupError, PermissionError):  # gone, or the pid reused by another user
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:  # no /proc here: existing is running
+        return True
+
+
 class LocalPool:
     """A concurrent.futures pool of threads or of (spawned) processes."""
 
     def __init__(self, kind: str, workers: int):
+        self.processes = kind != "threads"
         if kind == "threads":
             self.pool = cf.ThreadPoolExecutor(max_workers=workers)
         else:
             self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                               initializer=_ignore_sigint)
+                                               initializer=_start_worker,
+                                               initargs=(os.getpid(),))
         self.workers = workers
 
     def submit(self, fn, *args):
-        return self.pool.submit(fn, *args)
+        # concurrent.futures starts a worker process inside submit when it needs one. Until
+        # its initializer runs, a new process would die of a Ctrl-C (sent to the whole
+        # group), printing a traceback and breaking the pool; started with SIGINT blocked
+        # (a blocked mask survives fork and exec), it never sees one. Here the signal only
+        # waits until submit returns.
+        with _sigint_blocked():
+            return self.pool.submit(fn, *args)
 
     def wait_any(self, futures):
         return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
 
     def cancel(self, futures) -> None:
+        if self.processes:
+            return  # abandon() ends them all; see there why they are not cancelled
         for fut in futures:
             fut.cancel()
 
@@ -108,17 +166,37 @@ class LocalPool:
         Waiting for them instead left the command hanging on a second Ctrl-C. Threads
         cannot be stopped: they finish their current chunk as the interpreter exits."""
         # (concurrent.futures has no public way to end its workers before Python 3.14.)
+        # The queued chunks of a process pool are not cancelled: once its workers are gone,
+        # the pool's manager thread fails every chunk it still holds, and before Python 3.12
+        # one already cancelled makes it die of InvalidStateError, with a traceback on
+        # stderr and, now and then, an exit that hangs (about 1 in 7 under load).
+        # A worker ended while it wrote a result leaves half a message in the result pipe,
+        # and the manager thread would wait for the rest for ever (the command hung at
+        # exit, joining it): this process's own end of the pipe is closed too, so that once
+        # the workers are gone the manager reads end-of-file instead and stops.
+        # Then wait for that thread (a few milliseconds): left running, it could close its
+        # wakeup pipe just as the interpreter's exit writes to it, with a traceback.
+        # (All three are read before shutdown, which drops the pool's references to them.)
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+        manager = getattr(self.pool, "_executor_manager_thread", None)
+        with contextlib.suppress(OSError):  # the pool's wakeup pipe may be closing already
+            self.pool.shutdown(wait=False, cancel_futures=not self.processes)
         for process in processes:
-            process.terminate()
+            process.kill()  # not terminate(): a worker started with SIGTERM ignored survives it
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+        if manager is not None:
+            manager.join(timeout=30)
 
 
 class DaskPool:
     """Chunks as tasks on a Dask distributed cluster: an existing one at ``scheduler``,
     or a LocalCluster of ``workers`` single-threaded processes started for this sweep."""
 
-    def __init__(self, workers: int, scheduler: str | None = None, *, client=None):
+    def __init__(self, workers: int, scheduler: str | None = None, *, client=None,
+                 timeout: float | None = None):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -140,11 +218,17 @@ class DaskPool:
                                                 processes=True, silence_logs=logging.ERROR,
                                                 **QUIET_HTTP)
                 scheduler = self.cluster
-            try:
-                self.client, self._own_client = Client(scheduler), True
+            waits = {} if timeout is None else {"timeout": timeout}
+            stops = []  # Dask turns Ctrl-C while it connects into a timeout: note it here
+            try:  # timeout None: Dask's distributed.comm.timeouts.connect (30 s)
+                with _stops_noted(stops):
+                    self.client, self._own_client = Client(scheduler, **waits), True
             except (OSError, ValueError) as exc:  # nobody answers there, or no such address
-                from lossexp.errors import LossexpError
+                from lossexp.errors import LossexpError, Stopped
 
+                if stops:
+                    raise (KeyboardInterrupt() if stops[0] == signal.SIGINT
+                           else Stopped(stops[0])) from None
                 raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}: "
                                    f"{exc}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -172,13 +256,15 @@ class DaskPool:
 
 @contextlib.contextmanager
 def open_pool(kind: str, workers: int | None = None, scheduler: str | None = None, client=None,
-              *, threads_suffice: bool = False):
+              *, threads_suffice: bool = False, timeout: float | None = None):
     """The executor ``kind`` (one of EXECUTORS, checked by the caller), closed on the way out;
-    ``threads_suffice`` as for ``local_kind``."""
+    ``threads_suffice`` as for ``local_kind``; ``timeout``: seconds to wait for a Dask
+    scheduler."""
     workers = workers or default_workers()
     if kind == "local":
         kind = local_kind(workers, threads_suffice)
-    pool = DaskPool(workers, scheduler, client=client) if kind == "dask" else LocalPool(kind, workers)
+    pool = (DaskPool(workers, scheduler, client=client, timeout=timeout) if kind == "dask"
+            else LocalPool(kind, workers))
     try:
         yield pool
     except BaseException:
@@ -186,6 +272,46 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
             pool.abandon()
         raise
     pool.close()
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def _stops_noted(stops: list):
+    """Append each stop signal (Ctrl-C, SIGTERM, SIGHUP) received in the block to ``stops``,
+    then handle it as before."""
+    import threading
+
+    from lossexp.output.atomic import STOP_SIGNALS
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+
+    def noted(signum, frame):
+        stops.append(signum)
+        previous[signum](signum, frame)
+
+    for s, handler in previous.items():
+        if callable(handler):
+            signal.signal(s, noted)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            if callable(handler):
+                signal.signal(s, handler)
 
 
 @contextlib.contextmanager

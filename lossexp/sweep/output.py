@@ -3,7 +3,8 @@
 sweep.csv is streamed chunk by chunk and the summaries are integer totals, so memory does
 not grow with the number of starts. The run directory is built beside its destination and
 swapped in whole (``lossexp.output.atomic``): readers see the previous results or the new ones,
-and the chunks/ folder disappears only once the new files are all in place.
+and the chunks folder beside it is deleted (by the driver) only once the new files are all
+in place.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from lossexp import config
 from lossexp.output import atomic, serialize
-from lossexp.output.rundir import versions
+from lossexp.output.rundir import result_directory, versions
 from lossexp.sweep.plan import Plan
 from lossexp.sweep.rows import HEADER
 from lossexp.sweep.store import ChunkStore
@@ -26,7 +27,7 @@ def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) 
     the figures; return the summary."""
     tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape, plan.z0_edges.size - 1)
                for _ in plan.series]
-    with atomic.building_directory(run_dir) as tmp:
+    with result_directory(run_dir, "sweep") as tmp:
         atomic.write_text(tmp / "config.yaml", config.dump({**plan.config, "versions": versions()}))
         with contextlib.ExitStack() as stack:
             csv = None

@@ -68,11 +68,33 @@ DISTRIBUTIONS = {
 }
 
 
+# The most starts a sweep may train, over all its series: a billion sigmoid neurons for
+# 300 epochs take about an hour on a few cores, and sweep.csv would hold some 100 GB.
+MAX_STARTS = 10**9
+
+
+def _check_size(sweep: dict, path, loc) -> None:
+    series = len(sweep["losses"] or [None]) * len(sweep["lrs"] or [None])
+    if sweep["seeds"] is not None:
+        return  # an MLP sweep's seeds are bounded by their own spec
+    if sweep["grid"] is not None:
+        starts, where = sweep["grid"]["w"]["steps"] * sweep["grid"]["b"]["steps"], ("grid",)
+        what = f"a grid of {sweep['grid']['w']['steps']:g} x {sweep['grid']['b']['steps']:g}"
+    else:
+        starts, where = sweep["random"]["count"], ("random", "count")
+        what = f"{starts:.3g} starts"
+    if starts * series > MAX_STARTS:
+        each = f" in each of {series} series" if series > 1 else ""
+        raise loc.fail(path + where, f"{what}{each} is more than the {MAX_STARTS:.0e} starts "
+                                     "a sweep may train; sweep fewer")
+
+
 def _check_sweep(sweep: dict, path, loc) -> None:
     check_mlp_keys(sweep, path, loc)
     if sweep["seeds"] is None and (sweep["grid"] is None) == (sweep["random"] is None):
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
                              "(count, distribution, seed), or for an MLP seeds:")
+    _check_size(sweep, path, loc)
     for key in ("losses", "lrs"):
         seen = {}
         for i, item in enumerate(sweep[key] or ()):
@@ -124,7 +146,17 @@ def _check_sweep_fits_model(cfg: dict, path, loc) -> None:
 def load_sweep_config(path, overrides=()) -> dict:
     """The resolved config of sweep file ``path``, or ConfigError naming file:line and key."""
     from lossexp.config import load_config
+    from lossexp.errors import ConfigError
+    from lossexp.output.text import shell_command
 
-    return load_config(path, overrides, extra={"sweep": sweep_section()},
-                       extra_check=_check_sweep_fits_model)
+    try:
+        return load_config(path, overrides, extra={"sweep": sweep_section()},
+                           extra_check=_check_sweep_fits_model)
+    except ConfigError as exc:
+        if exc.key == "sweep" and exc.problem == "missing required key":
+            raise ConfigError(exc.where, "sweep", "this is a run config, with no sweep: "
+                              "section: train its one start with "
+                              f"`{shell_command('lossexp', 'run', str(path))}`, or add a sweep: "
+                              "section (grid: or random:, see docs/sweeps.md)") from None
+        raise
 

@@ -1,13 +1,15 @@
 """Finished chunks kept on disk, so an interrupted sweep resumes where it stopped.
 
-While a sweep runs, ``<run dir>/chunks/`` holds ``manifest.json`` (the resolved config,
+While a sweep runs, ``<outputs>/.<name>.chunks/``, beside its run directory, holds ``manifest.json`` (the resolved config,
 chunk size and library versions, and their fingerprint) and one file per finished chunk,
 each written atomically: a chunk file is either whole or absent, whatever kills the
 process. A resumed sweep trains only the missing chunks, and only if its config, chunk
 size and versions are those of the manifest: anything else would mix two sweeps. So
-would two sweeps writing at once: the one that writes holds an advisory lock on
-``chunks/lock`` (``lossexp.output.filelock``: flock, or its Windows equivalent), and a
-second is refused.
+would two sweeps writing at once. The chunks live beside the run directory, not in it,
+so that an earlier result there stays whole, and alone, until the new sweep replaces it:
+the directory never shows the results of two sweeps. So: the one that writes holds an
+advisory lock on ``chunks/lock`` (``lossexp.output.filelock``: flock, or its Windows
+equivalent), and a second is refused.
 """
 
 from __future__ import annotations
@@ -48,12 +50,12 @@ def config_changes(old: dict, new: dict) -> list[str]:
 
 
 class ChunkStore:
-    """The chunks/ folder of one run directory."""
+    """The chunks folder of one run directory, beside it."""
 
     def __init__(self, run_dir: Path):
         self._lock = None  # the filelock.Held on chunks/lock while this sweep writes
         self.run_dir = Path(run_dir)
-        self.dir = self.run_dir / "chunks"
+        self.dir = self.run_dir.parent / f".{self.run_dir.name}.chunks"
         self.manifest_path = self.dir / "manifest.json"
 
     def _path(self, index: int) -> Path:
@@ -84,8 +86,8 @@ class ChunkStore:
             return set()
         if not resume:
             raise LossexpError(
-                f"{self.run_dir} holds an unfinished sweep ({len(done)} of "
-                f"{old.get('chunks', '?')} chunks done): add --resume to finish it, or "
+                f"an unfinished sweep into {self.run_dir} is kept in {self.dir} ({len(done)} "
+                f"of {old.get('chunks', '?')} chunks done): add --resume to finish it, or "
                 f"delete {self.dir} to start over")
         stamped = self._stamped(manifest)
         if old.get("fingerprint") != stamped["fingerprint"]:
@@ -141,6 +143,19 @@ class ChunkStore:
             return (head + f"it was started with {old.get('versions')}, this is "
                     f"{new['versions']}" + tail)
         return head + "its manifest does not match this sweep (another lossexp version?)" + tail
+
+    def discard(self) -> None:
+        """Delete the chunks once the sweep's files are in place: the files this store
+        wrote, then the folder if that left it empty (nothing else in it is touched)."""
+        if not self.dir.is_dir():
+            return
+        for path in self.dir.iterdir():
+            if _CHUNK_FILE.fullmatch(path.name) or path.name in ("manifest.json", LOCK_FILE):
+                path.unlink(missing_ok=True)
+        try:
+            self.dir.rmdir()
+        except OSError:
+            pass
 
     def save(self, index: int, data: bytes) -> None:
         atomic.write_bytes(self._path(index), data)

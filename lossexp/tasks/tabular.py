@@ -5,7 +5,8 @@ relative ``path`` is taken from the config file's directory (from the current di
 when a --set gives it), and a missing file is a ConfigError naming the config's line and
 ``task.path``. Only the chosen columns are read as numbers, so other columns (names,
 dates) may hold anything. Every problem inside the file is a ConfigError naming the file
-and, where it has one, the line and the column.
+and, where it has one, the line and the column, but never quotes the file's content. The
+file must lie in the config's directory or below it, or in a ``--data-dir``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lossexp import schema as s
-from lossexp.errors import ConfigError, did_you_mean
+from lossexp.errors import ConfigError
 from lossexp.tasks.base import Data, TaskKind
 
 
@@ -28,8 +29,11 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         raise ConfigError(where, "task.path", "no such file")
     if path.is_dir():
         raise ConfigError(where, "task.path", "is a directory, not a CSV file")
+    if not path.is_file():
+        raise ConfigError(where, "task.path", "is not a regular file")
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the header.
+        with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
             return [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
     except UnicodeDecodeError as exc:
@@ -41,11 +45,13 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _column_index(header: list[str], wanted: list[str], key: str, where: str) -> list[int]:
+    # No message quotes the file: the path may name a file the user never meant to show
+    # (a config handed to them), so only counts and the user's own column names appear.
     names = [h.strip() for h in header]
     for name in wanted:
         if name not in names:
-            raise ConfigError(where, key, f"no column {name!r}{did_you_mean(name, names)}; "
-                              f"columns: {', '.join(names)}")
+            raise ConfigError(where, key, f"no column {name!r} in the header row "
+                              f"({len(names)} columns)")
         if names.count(name) > 1:
             raise ConfigError(where, key, f"column {name!r} appears {names.count(name)} times "
                               "in the header")
@@ -59,9 +65,9 @@ def _number(cell: str, column: str, where: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(where, f"column {column!r}", f"not a number: {cell!r}") from None
+        raise ConfigError(where, f"column {column!r}", "not a number") from None
     if not math.isfinite(value):
-        raise ConfigError(where, f"column {column!r}", f"not a finite number: {cell!r}")
+        raise ConfigError(where, f"column {column!r}", "not a finite number")
     return value
 
 
