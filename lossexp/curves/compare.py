@@ -7,9 +7,6 @@ only when the figure is drawn.
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import numpy as np
 
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
+from lossexp.output.reading import read_json, read_metrics, read_text
 from lossexp.output.text import cell, markdown_table
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
@@ -46,9 +44,18 @@ def read_run(directory) -> Run:
             raise LossexpError(f"{directory}: not a run directory written by `lossexp run` "
                                f"(no {name})")
     run = Run(directory, _read_config(directory / "config.yaml"),
-              read_metrics(directory / "metrics.csv"), _read_summary(directory / "summary.json"))
+              read_metrics(directory / "metrics.csv"), read_json(directory / "summary.json"))
     _check_complete(run)
     return run
+
+
+def _read_config(path: Path) -> dict:
+    from lossexp.config import parse_yaml
+
+    data, _ = parse_yaml(read_text(path), str(path))
+    if not isinstance(data, dict):
+        raise LossexpError(f"{path}: not a resolved run config (expected a mapping)")
+    return data
 
 
 def _check_complete(run: Run) -> None:
@@ -59,52 +66,6 @@ def _check_complete(run: Run) -> None:
     if isinstance(epochs, int) and last != epochs:
         raise LossexpError(f"{run.directory / 'metrics.csv'}: ends at epoch {last:g}, but the run "
                            f"trained {epochs} epochs: the file is incomplete")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LossexpError(f"{path}: cannot read: {exc}") from None
-
-
-def _read_config(path: Path) -> dict:
-    from lossexp.config import parse_yaml
-
-    data, _ = parse_yaml(_read_text(path), str(path))
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: not a resolved run config (expected a mapping)")
-    return data
-
-
-def _read_summary(path: Path) -> dict:
-    try:
-        data = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise LossexpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: expected a JSON object")
-    return data
-
-
-def read_metrics(path: Path) -> dict[str, np.ndarray]:
-    """metrics.csv as column -> float64 array (an empty cell reads as nan)."""
-    text = _read_text(path)
-    if text and not text.endswith("\n"):
-        raise LossexpError(f"{path}: its last line is cut short: the file is incomplete")
-    rows = list(csv.reader(text.splitlines()))
-    if len(rows) < 2 or "loss" not in rows[0] or "epoch" not in rows[0]:
-        raise LossexpError(f"{path}: expected a header with 'epoch' and 'loss', and rows")
-    header, values = rows[0], []
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise LossexpError(f"{path}:{line}: {len(row)} cells for {len(header)} columns")
-        try:
-            values.append([float(text) if text else math.nan for text in row])
-        except ValueError:
-            raise LossexpError(f"{path}:{line}: a cell is not a number") from None
-    table = np.array(values, dtype=np.float64)
-    return {name: table[:, i] for i, name in enumerate(header)}
 
 
 # --- the table -----------------------------------------------------------------------------

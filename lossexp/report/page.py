@@ -207,7 +207,7 @@ def demo_page(results: sources.Results) -> str:
 
 def _first(results: sources.Results, column: str):
     values = results.metrics().get(column)
-    return values[0] if values else None
+    return None if values is None or not len(values) else float(values[0])
 
 
 def compare_rows(runs: list[sources.Results]) -> list[list]:

@@ -9,14 +9,12 @@ objects, the fused output layer and ``explain``'s derivation.
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossexp.errors import LossexpError
+from lossexp.output.reading import read_json, read_metrics, read_text
 
 RUN, SWEEP, COMPARE, DEMO = "run", "sweep", "compare", "demo"
 
@@ -35,33 +33,16 @@ class Results:
     def name(self) -> str:
         return str(self.config.get("name") or self.summary.get("name") or self.directory.name)
 
-    def metrics(self) -> dict[str, list[float]]:
+    def metrics(self) -> dict:
         """metrics.csv as column -> values (a run's only)."""
         return read_metrics(self.directory / "metrics.csv")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LossexpError(f"{path}: cannot read: {exc}") from None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise LossexpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: expected a JSON object")
-    return data
 
 
 def _read_yaml(path: Path) -> dict:
     import yaml
 
     try:
-        data = yaml.safe_load(_read_text(path))
+        data = yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise LossexpError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -76,35 +57,18 @@ def read_results(directory) -> Results:
         raise LossexpError(f"{directory}: no such results directory")
     has = {p.name for p in directory.iterdir()}
     if "compare.md" in has:
-        return Results(directory, COMPARE, table_md=_read_text(directory / "compare.md"))
+        return Results(directory, COMPARE, table_md=read_text(directory / "compare.md"))
     if {"summary.json", "table.md"} <= has:
-        return Results(directory, DEMO, summary=_read_json(directory / "summary.json"),
-                       table_md=_read_text(directory / "table.md"))
+        return Results(directory, DEMO, summary=read_json(directory / "summary.json"),
+                       table_md=read_text(directory / "table.md"))
     if {"config.yaml", "summary.json"} <= has:
         config = _read_yaml(directory / "config.yaml")
         kind = SWEEP if "sweep" in config else RUN
         if kind == RUN and "metrics.csv" not in has:
             raise LossexpError(f"{directory}: a run directory without metrics.csv")
-        return Results(directory, kind, config, _read_json(directory / "summary.json"))
+        return Results(directory, kind, config, read_json(directory / "summary.json"))
     raise LossexpError(f"{directory}: not a results directory of lossexp run, sweep, compare "
                        f"or demo (no config.yaml + summary.json, table.md or compare.md)")
-
-
-def read_metrics(path: Path) -> dict[str, list[float]]:
-    rows = list(csv.reader(_read_text(path).splitlines()))
-    if len(rows) < 2 or "epoch" not in rows[0]:
-        raise LossexpError(f"{path}: expected a header with 'epoch', and rows")
-    header = rows[0]
-    columns: dict[str, list[float]] = {name: [] for name in header}
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise LossexpError(f"{path}:{line}: {len(row)} cells for {len(header)} columns")
-        try:
-            for name, text in zip(header, row):
-                columns[name].append(float(text) if text else math.nan)
-        except ValueError:
-            raise LossexpError(f"{path}:{line}: a cell is not a number") from None
-    return columns
 
 
 def compared_runs(results: Results) -> list[Path]:
