@@ -478,3 +478,18 @@ def test_a_baseline_checked_against_another_config_says_so(tmp_path):
     assert other.exit_code == 1
     assert (f"note: {tmp_path / 'b' / 'mse_lucky.json'} was written for another config "
             "(it differs in train.lr)") in other.stdout
+
+
+def test_compare_never_overwrites_a_file_it_did_not_write(cli, runs, tmp_path):
+    out = tmp_path / "figures"
+    out.mkdir()
+    (out / "compare.png").write_bytes(b"someone else's picture")
+    (out / "notes.txt").write_text("mine")
+    refused = cli("compare", runs["mse_lucky"], runs["mse_unlucky"], "--out", out)
+    assert refused.exit_code == 2 and "did not write it" in refused.stderr
+    assert (out / "compare.png").read_bytes() == b"someone else's picture"
+    (out / "compare.png").unlink()
+    for _ in range(2):  # its own files it replaces, and the user's beside them stay
+        done = cli("compare", runs["mse_lucky"], runs["mse_unlucky"], "--out", out)
+        assert done.exit_code == 0, done.output
+    assert (out / "notes.txt").read_text() == "mine" and (out / "compare.md").exists()

@@ -15,9 +15,11 @@ import numpy as np
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
 from lossexp.output.reading import read_json, read_metrics, read_text
+from lossexp.output.rundir import check_files_replaceable, mark_files
 from lossexp.output.text import cell, markdown_table
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
+COMPARE_FILES = ("compare.png", "compare.svg", "compare.md")
 
 
 @dataclass
@@ -125,7 +127,9 @@ def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     if not runs:
         raise LossexpError("give at least one run directory")
     out = Path(out)
+    check_files_replaceable(out, COMPARE_FILES)
     out.mkdir(parents=True, exist_ok=True)
     paths = save_all([(compare_figure(runs, column_labels(runs)), "compare")], out)
     atomic.write_text(out / "compare.md", markdown_document(runs))
+    mark_files(out, COMPARE_FILES, "compare")
     return comparison_table(runs), [*paths, out / "compare.md"]

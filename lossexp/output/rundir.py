@@ -140,3 +140,31 @@ def result_directory(final: Path, kind: str):
         yield tmp
         mark(tmp, kind)
         earlier_result(final)
+
+
+def check_files_replaceable(directory: Path, names) -> None:
+    """Refuse (LossexpError naming it) to overwrite any of ``names`` in ``directory`` that
+    lossexp did not write: a file there is lossexp's when the directory's marker lists it,
+    or, from before markers, when the directory holds nothing but ``names``."""
+    directory = Path(directory)
+    present = [n for n in names if os.path.lexists(directory / n)]
+    if not present:
+        return
+    listed = _listed(directory)
+    if listed is None and set(_entries(directory)) <= set(names) | {MARKER}:
+        return
+    foreign = [n for n in present if n not in (listed or set())]
+    if foreign:
+        raise LossexpError(f"{directory / foreign[0]} exists and lossexp did not write it: "
+                           "refusing to replace it (choose another --out)")
+
+
+def mark_files(directory: Path, names, kind: str) -> None:
+    """Add ``names`` to the marker of ``directory``, a folder that may hold other files."""
+    import json
+
+    from lossexp.output import atomic
+
+    listed = sorted((_listed(Path(directory)) or set()) | set(names))
+    body = {"written_by": "lossexp", "kind": kind, "files": listed}
+    atomic.write_text(Path(directory) / MARKER, json.dumps(body, indent=1) + "\n")
