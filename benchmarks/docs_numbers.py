@@ -1,41 +1,204 @@
 """Regenerate every result number in the docs from the commands that produce it.
 
-docs/losses.md holds, under each demo, a block between two markers:
+The docs hold blocks between two markers, written by this script:
 
-    <!-- numbers: lossexp demo NAME -->
-    ...table and findings, written by this script...
+    <!-- numbers: lossexp demo NAME -->               (docs/losses.md)
+    <!-- numbers: lossexp run CONFIG... as NAME -->   (docs/mlp.md, README.md)
+    ...table, findings or sentences...
     <!-- end numbers -->
 
-This script runs each demo (``lossexp.demos.catalogue.run_demo``, exactly what
-``lossexp demo NAME`` runs) and rewrites the block with the demo's table and findings, so the
-docs cannot drift from what the command prints. Prose outside the blocks states no results.
+A demo block is the demo's table and findings (``lossexp.demos.catalogue.run_demo``, exactly
+what ``lossexp demo NAME`` runs). A run block is written by the generator NAME in RUN_BLOCKS
+below from ``run_experiment(load_config(...))`` of the shipped CONFIGs it names (exactly what
+``lossexp run CONFIG`` computes; a generator may add ``--set`` overrides, and says so in its
+text): it reads the run's summary.json keys and metrics.csv columns. So the docs cannot
+drift from what the commands print. Prose outside the blocks states no results.
 
     python benchmarks/docs_numbers.py            # rewrite the docs
     python benchmarks/docs_numbers.py --check    # exit 1, naming the stale blocks, if any
-    python benchmarks/docs_numbers.py --check outlier_factor smoothness   # only these demos
+    python benchmarks/docs_numbers.py --check outlier_factor mlp_loss_table   # only these blocks
 
 All demos take about a minute on one core, so CI runs the full check (.ci/run) and the
-test suite checks only the fast ones (tests/test_docs_numbers.py).
+test suite checks only the fast ones (tests/test_docs_numbers.py); the run blocks take
+about a second together.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = (ROOT / "docs" / "losses.md",)
-BLOCK = re.compile(r"(<!-- numbers: lossexp demo (\w+) -->\n)(.*?)(<!-- end numbers -->)", re.S)
+DOCS = (ROOT / "docs" / "losses.md", ROOT / "docs" / "mlp.md", ROOT / "README.md")
+BLOCK = re.compile(r"(<!-- numbers: lossexp (?:demo (?P<demo>\w+)|run (?P<configs>[\w ]+?) as (?P<run>\w+))"
+                   r" -->\n)(?P<body>.*?)(?P<end><!-- end numbers -->)", re.S)
 
 
-def generated(name: str) -> str:
-    """The block's text for demo ``name``: its table, then its findings as a list."""
-    from lossexp.demos import catalogue
+@functools.cache
+def run(config: str, *sets: str):
+    """``lossexp run configs/CONFIG.yaml --set SET...``, in memory (a RunResult)."""
+    from lossexp.config import load_config
+    from lossexp.run.experiment import run_experiment
 
-    report = catalogue.run_demo(name, ROOT / "configs")
-    findings = "".join(f"- {line}\n" for line in report.findings)
-    return f"{catalogue.report_table(report)}\n{findings}"
+    return run_experiment(load_config(str(ROOT / "configs" / f"{config}.yaml"), list(sets)))
+
+
+def epoch_or_never(epoch: int | None) -> str:
+    return "never" if epoch is None else f"epoch {epoch}"
+
+
+def output_saturated(result) -> str:
+    """The percentage of the output layer's units (over samples) saturated at epoch 0."""
+    output_layer = len(result.config["model"]["layers"]) - 1
+    return f"{100 * result.metrics[f'saturated_{output_layer}'][0]:.0f} %"
+
+
+# --- README.md -------------------------------------------------------------------------
+
+NEURON_CONFIGS = {  # config: what it shows (the numbers are in the other columns)
+    "mse_lucky": "fast learning from the start",
+    "mse_unlucky": "a long plateau, then a late descent",
+    "ce_lucky": "the loss falls at once (the classic figure's small lr)",
+    "ce_unlucky": "no plateau even from the saturated start",
+    "ce_unlucky_same_lr": "the fair head-to-head with `mse_unlucky`",
+}
+
+
+def neuron_configs() -> str:
+    """The shipped neuron configs: start, loss, lr, and what each run gives."""
+    (epochs,) = {run(c).config["train"]["epochs"] for c in NEURON_CONFIGS}
+    lines = [f"| config | start (w, b) | loss | lr | output: initial → after {epochs} epochs "
+             "| plateau | target reached | what it shows |", "|---|---|---|---|---|---|---|---|"]
+    for config, shows in NEURON_CONFIGS.items():
+        cfg, s = run(config).config, run(config).summary
+        theory = s["predicted_plateau_epochs"]
+        plateau = f"{s['plateau_epochs']} epochs" if s["plateau_epochs"] else "none"
+        plateau += f" (theory: {theory:g})" if theory else ""
+        lines.append(f"| `{config}.yaml` | {cfg['model']['init']['w']:g}, {cfg['model']['init']['b']:g} "
+                     f"| {cfg['loss']['name']} | {cfg['train']['lr']:g} "
+                     f"| {s['initial_output']:.2f} → {s['final_output']:.2f} | {plateau} "
+                     f"| {epoch_or_never(s['epochs_to_target'])} | {shows} |")
+    return "\n".join(lines) + "\n"
+
+
+def mlp_sentence() -> str:
+    """The README's two sentences on the quadratic and the cross-entropy MLP."""
+    quad, ce = run("mlp_sigmoid_quadratic"), run("mlp_sigmoid_ce")
+    layers = "-".join(map(str, quad.config["model"]["layers"]))
+    return (f"`mlp_sigmoid_quadratic.yaml` and `mlp_sigmoid_ce.yaml` start a {layers} sigmoid network "
+            f"at accuracy {quad.summary['initial_accuracy']:.2f}, with {output_saturated(quad)} of its "
+            f"output units saturated. The quadratic cost's mean output delta |δ_L| is "
+            f"{quad.metrics['mean_abs_delta'][0]:.4f} (cross-entropy's {ce.metrics['mean_abs_delta'][0]:.3f}); "
+            f"it sits on a {quad.summary['plateau_epochs']}-epoch plateau and ends at accuracy "
+            f"{quad.summary['final_accuracy']:.2f}, while cross-entropy passes 95 % accuracy at "
+            f"{epoch_or_never(ce.summary['epochs_to_95pct_accuracy'])}.\n")
+
+
+# --- docs/mlp.md -----------------------------------------------------------------------
+
+def mlp_loss_table() -> str:
+    """The quadratic against cross-entropy table of docs/mlp.md."""
+    quad, ce = run("mlp_sigmoid_quadratic"), run("mlp_sigmoid_ce")
+    epochs = quad.config["train"]["epochs"]
+
+    def plateau(r):
+        p, loss = r.summary["plateau_epochs"], r.metrics["loss"]
+        return "none" if p == 0 else "never left" if p is None else f"{p} epochs, loss {loss[0]:.3f} → {loss[p]:.3f}"
+
+    delta = [r.metrics["mean_abs_delta"][0] for r in (quad, ce)]
+    rows = [
+        ("accuracy at epoch 0", *(f"{r.summary['initial_accuracy']:.2f}" for r in (quad, ce))),
+        ("output units saturated at epoch 0", *(output_saturated(r) for r in (quad, ce))),
+        ("mean \\|delta_L\\| at epoch 0", f"{delta[0]:.4f}", f"{delta[1]:.3f} ({delta[1] / delta[0]:.0f}×)"),
+        ("plateau", plateau(quad), plateau(ce)),
+        ("accuracy ≥ 95 %", *(epoch_or_never(r.summary["epochs_to_95pct_accuracy"]) for r in (quad, ce))),
+        (f"accuracy at epoch {epochs}", *(f"{r.summary['final_accuracy']:.2f}" for r in (quad, ce))),
+        (f"loss at epoch {epochs}", *(f"{r.summary['final_loss']:.4f}" for r in (quad, ce))),
+    ]
+    lines = ["| | quadratic | cross-entropy |", "|---|---|---|"] + [f"| {' | '.join(row)} |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def mlp_quadratic_stall() -> str:
+    """Where the quadratic network ends: the samples it still gets wrong (their last z_L, the
+    ``z_end`` column of output_preactivations.csv) and their slope."""
+    quad = run("mlp_sigmoid_quadratic")
+    acc, epochs = np.asarray(quad.metrics["accuracy"]), quad.config["train"]["epochs"]
+    reached = acc.max()
+    z = quad.output_preactivations["z_end"]
+    a, y = 1 / (1 + np.exp(-z)), np.asarray(quad.data.y).ravel()
+    wrong = np.abs(a - y) > 0.5
+    slope = np.median((a * (1 - a))[wrong])
+    return (f"Under the quadratic cost the accuracy reaches {reached:.2f} at epoch {int(np.argmax(acc >= reached))} "
+            f"and is {acc[-1]:.2f} at epoch {epochs}. The {wrong.sum()} samples still on the wrong side "
+            f"end with z_L from {z[wrong].min():.1f} to {z[wrong].max():.1f} (median {np.median(z[wrong]):.1f}), "
+            f"where σ'(z_L) is {slope:.1e} (median) and |a - y| {np.median(np.abs(a - y)[wrong]):.4f}; "
+            f"the loss ends at {quad.summary['final_loss']:.4f}.\n")
+
+
+def mlp_xor() -> str:
+    """XOR with its hidden layer, and without it (``--set model.layers=[2,1]``)."""
+    xor, flat = run("mlp_xor"), run("mlp_xor", "model.layers=[2,1]")
+    s, epochs = xor.summary, xor.config["train"]["epochs"]
+    acc = np.asarray(flat.metrics["accuracy"])
+    flat_acc = f"{acc[0]:.2f} throughout" if acc.min() == acc.max() else f"{acc[0]:.2f} → {acc[-1]:.2f}"
+    return (f"Accuracy ≥ 95 % (all four corners) from {epoch_or_never(s['epochs_to_95pct_accuracy'])}, "
+            f"every output within {xor.config['target']['tolerance']:g} of its target from "
+            f"{epoch_or_never(s['epochs_to_target'])}, loss {s['initial_loss']:.3g} → {s['final_loss']:.2g} "
+            f"at epoch {epochs}. With `--set model.layers=[2,1]`: accuracy {flat_acc}, loss "
+            f"{flat.summary['initial_loss']:.3g} → {flat.summary['final_loss']:.4f} (ln 2 = {math.log(2):.4f}).\n")
+
+
+def softmax_blobs() -> str:
+    """Mini-batches against full batch on the three blobs."""
+    mini, full = run("softmax_ce_blobs"), run("softmax_ce_blobs", "train.batch_size=null")
+    s, train = mini.summary, mini.config["train"]
+    steps = math.ceil(len(mini.data.y) / train["batch_size"])
+    return (f"Accuracy {s['initial_accuracy']:.2f} → {s['final_accuracy']:.2f}, ≥ 95 % from "
+            f"{epoch_or_never(s['epochs_to_95pct_accuracy'])} ({steps} mini-batch steps an epoch), loss "
+            f"{s['initial_loss']:.3g} → {s['final_loss']:.2g} in {train['epochs']} epochs. Full batch "
+            f"(`--set train.batch_size=null`): ≥ 95 % from {epoch_or_never(full.summary['epochs_to_95pct_accuracy'])}, "
+            f"loss {full.summary['final_loss']:.2g} at epoch {train['epochs']}.\n")
+
+
+# name: (the configs its marker names, the generator)
+RUN_BLOCKS = {
+    "neuron_configs": (tuple(NEURON_CONFIGS), neuron_configs),
+    "mlp_sentence": (("mlp_sigmoid_quadratic", "mlp_sigmoid_ce"), mlp_sentence),
+    "mlp_loss_table": (("mlp_sigmoid_quadratic", "mlp_sigmoid_ce"), mlp_loss_table),
+    "mlp_quadratic_stall": (("mlp_sigmoid_quadratic",), mlp_quadratic_stall),
+    "mlp_xor": (("mlp_xor",), mlp_xor),
+    "softmax_blobs": (("softmax_ce_blobs",), softmax_blobs),
+}
+
+
+def marker(name: str) -> str:
+    """The opening marker of run block ``name``."""
+    return f"<!-- numbers: lossexp run {' '.join(RUN_BLOCKS[name][0])} as {name} -->"
+
+
+def generated(match: re.Match) -> str:
+    """The block's text: a demo's table, then its findings as a list; or a run generator's."""
+    if match["demo"]:
+        from lossexp.demos import catalogue
+
+        report = catalogue.run_demo(match["demo"], ROOT / "configs")
+        findings = "".join(f"- {line}\n" for line in report.findings)
+        return f"{catalogue.report_table(report)}\n{findings}"
+    name = match["run"]
+    if name not in RUN_BLOCKS or match.group(1).rstrip("\n") != marker(name):
+        known = marker(name) if name in RUN_BLOCKS else f"one of {', '.join(RUN_BLOCKS)}"
+        raise SystemExit(f"error: unknown run block {match.group(1).strip()}; expected {known}")
+    return RUN_BLOCKS[name][1]()
+
+
+def name_of(match: re.Match) -> str:
+    return match["demo"] or match["run"]
 
 
 def refreshed(text: str, only: set[str] | None = None) -> tuple[str, list[str]]:
@@ -44,19 +207,25 @@ def refreshed(text: str, only: set[str] | None = None) -> tuple[str, list[str]]:
     changed = []
 
     def block(match):
-        name = match.group(2)
+        name = name_of(match)
         if only is not None and name not in only:
             return match.group(0)
-        body = generated(name)
-        if body != match.group(3):
+        body = generated(match)
+        if body != match["body"]:
             changed.append(name)
-        return f"{match.group(1)}{body}{match.group(4)}"
+        return f"{match.group(1)}{body}{match['end']}"
 
     return BLOCK.sub(block, text), changed
 
 
 def names_in(text: str) -> list[str]:
-    return [m.group(2) for m in BLOCK.finditer(text)]
+    """The demos whose blocks ``text`` holds."""
+    return [m["demo"] for m in BLOCK.finditer(text) if m["demo"]]
+
+
+def run_blocks_in(text: str) -> list[str]:
+    """The run blocks ``text`` holds."""
+    return [m["run"] for m in BLOCK.finditer(text) if m["run"]]
 
 
 def main(argv: list[str]) -> int:
@@ -65,7 +234,8 @@ def main(argv: list[str]) -> int:
     stale = []
     for path in DOCS:
         text, changed = refreshed(path.read_text(), only)
-        stale += [f"{path.relative_to(ROOT)}: lossexp demo {n}" for n in changed]
+        commands = {name_of(m): m.group(1)[len("<!-- numbers: "):-len(" -->\n")] for m in BLOCK.finditer(text)}
+        stale += [f"{path.relative_to(ROOT)}: {commands[n]}" for n in changed]
         if changed and not check:
             path.write_text(text)
     for line in stale:
