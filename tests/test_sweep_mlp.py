@@ -10,7 +10,7 @@ import yaml
 from test_sweep_support import run_files
 
 from lossexp.config import load_config
-from lossexp.errors import ConfigError
+from lossexp.errors import ConfigError, LossexpError
 from lossexp.run.experiment import run_experiment
 from lossexp.sweep import SweepIncomplete, driver, load_sweep_config, run_sweep
 from lossexp.sweep.kinds import plan_of
@@ -218,3 +218,17 @@ def test_the_command_prints_the_table_and_the_sentences_and_takes_sets(tmp_path,
     bad = cli("sweep", path, "--outputs", tmp_path / "bad", "--set", "sweep.scales=[0]")
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1, bad.stderr
     assert "sweep.scales.0" in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_an_mlp_sweep_replaces_only_what_lossexp_wrote(tmp_path):
+    cfg = load_sweep_config(write(tmp_path, {"seeds": 2}))
+    foreign = tmp_path / "out" / "ms"
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(LossexpError, match="not a directory lossexp wrote"):
+        run_sweep(cfg, tmp_path / "out")
+    assert (foreign / "notes.txt").read_text() == "mine"
+    (foreign / "notes.txt").unlink()
+    first = run_sweep(cfg, tmp_path / "out")
+    assert (first.run_dir / ".lossexp.json").is_file()  # marked: a rerun may replace it
+    assert run_sweep(cfg, tmp_path / "out").replaced

@@ -22,27 +22,41 @@ from lossexp.sweep.summary import sweep_summary
 from lossexp.sweep.tally import ChunkTally, SeriesTally
 
 
-def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) -> dict:
-    """Write config.yaml, sweep.csv (unless the config says rows: false), summary.json and
-    the figures; return the summary."""
-    tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape, plan.z0_edges.size - 1)
-               for _ in plan.series]
+def assemble(plan, store: ChunkStore, run_dir: Path, *, header: str, chunk_tally,
+             tallies: list, summarize, draw) -> dict:
+    """Write config.yaml, sweep.csv (unless the config says rows: false), summary.json and,
+    when ``draw`` is given, the figures; return the summary. Each chunk's file is read with
+    ``chunk_tally.from_bytes`` and added to the ``tallies`` of its series; ``summarize``
+    makes the summary of those, ``draw(summary, tallies, directory)`` the figures."""
     with result_directory(run_dir, "sweep") as tmp:
         atomic.write_text(tmp / "config.yaml", config.dump({**plan.config, "versions": versions()}))
         with contextlib.ExitStack() as stack:
             csv = None
             if plan.config["sweep"]["rows"]:
                 csv = stack.enter_context(open(tmp / "sweep.csv", "wb"))
-                csv.write(HEADER.encode("utf-8"))
+                csv.write(header.encode("utf-8"))
             for index in range(plan.total_chunks):
-                tally = ChunkTally.from_bytes(store.load(index))
+                tally = chunk_tally.from_bytes(store.load(index))
                 if csv is not None:
                     csv.write(tally.rows)
                 tallies[plan.chunk(index).series].add(tally)
-        summary = sweep_summary(plan.config, plan.series, tallies)
+        summary = summarize(tallies)
         atomic.write_text(tmp / "summary.json", serialize.json_text(summary))
-        if plots:
-            from lossexp.sweep.figures import plot_sweep
-
-            plot_sweep(plan, tallies, tmp)
+        if draw is not None:
+            draw(summary, tallies, tmp)
     return summary
+
+
+def write_outputs(plan: Plan, store: ChunkStore, run_dir: Path, *, plots: bool) -> dict:
+    """The neuron sweep's files (see ``assemble``)."""
+    def draw(summary, tallies, directory):
+        from lossexp.sweep.figures import plot_sweep
+
+        plot_sweep(plan, tallies, directory)
+
+    tallies = [SeriesTally(plan.epochs, plan.starts.cell_shape, plan.z0_edges.size - 1)
+               for _ in plan.series]
+    return assemble(plan, store, run_dir, header=HEADER, chunk_tally=ChunkTally,
+                    tallies=tallies,
+                    summarize=lambda t: sweep_summary(plan.config, plan.series, t),
+                    draw=draw if plots else None)
