@@ -22,6 +22,7 @@ import numpy as np
 
 from lossexp.train.engine import Network, Step
 
+
 def band_loss(network: Network, step: Step, y, tolerance: float) -> np.ndarray:
     """C_band per run: the cost with each prediction at y + tolerance on its starting side."""
     y = np.asarray(y, dtype=np.float64)
