@@ -136,3 +136,14 @@ def test_a_softmax_classifier_plots_the_margin_of_the_true_class_over_the_best_o
 ])
 def test_an_mlps_output_delta_title_says_what_delta_is_for_its_pair(name, says):
     assert says in drawn(name, "train.epochs=3")["gradients"].axes[0].get_title()
+
+
+def test_an_mlps_gradients_draw_the_error_beside_the_delta():
+    """Error x slope: the quadratic network's mean |a - y| starts near 1 while its delta is
+    about 0.002; both lines are drawn, the error above."""
+    fig = drawn("mlp_sigmoid_quadratic", "train.epochs=3")["gradients"]
+    (ax,) = fig.axes
+    lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    error = next(v for k, v in lines.items() if k.startswith("mean |a - y|"))
+    delta = next(v for k, v in lines.items() if k.startswith("mean |delta_L|"))
+    assert error[0] > 0.9 and delta[0] < 0.01 and error[0] > 100 * delta[0]

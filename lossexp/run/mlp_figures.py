@@ -34,6 +34,9 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
     loss, act = cfg["loss"].built, _output(cfg)
     fig, ax = figure()
     epochs = metrics["epoch"]
+    if "mean_abs_error" in metrics:  # error x slope = delta: a big error with a tiny delta
+        ax.plot(epochs, positive_or_nan(metrics["mean_abs_error"]), lw=2, color="#2a9d8f",
+                label="mean |a - y|, the error, over samples and outputs")
     ax.plot(epochs, positive_or_nan(metrics["mean_abs_delta"]), lw=2, color=DELTA_COLOR,
             label="mean |delta_L| = |dC/dz_L| over samples and output units")
     ax.plot(epochs, positive_or_nan(metrics[f"grad_norm_{_layer_count(metrics)}"]), lw=1.5,
@@ -48,7 +51,7 @@ def output_delta_figure(cfg: dict, metrics: dict, summary: dict):
         what = f"delta_L = dC/da, the loss's own factor ({act.name}' = 1)"
     else:
         what = f"delta_L = dC/da x {act.name}'(z_L): gated by the slope"
-    ax.set_title(f"{cfg['name']}: output-layer error, {what}\n{run_label(cfg)}")
+    ax.set_title(f"{cfg['name']} ({run_label(cfg)})\n{what}", fontsize="medium")
     ax.set_xlabel("epoch")
     ax.set_ylabel("magnitude (log scale)")
     ax.set_xlim(epochs[0], epochs[-1])

@@ -9,6 +9,7 @@ Every other model records, per epoch:
 
 - ``accuracy`` (classification tasks only): the fraction of samples whose predicted class
   is right: argmax over the outputs for one-hot targets, output > 0.5 for a 0/1 label;
+- ``mean_abs_error``: the mean over samples and targets of |a - y|, the error itself;
 - ``mean_abs_delta``: the mean over samples and output units of |dC_n/dz_L|, the output
   error of one sample's cost, (a - y) * sigma'(z) for the quadratic cost on a sigmoid;
 - ``grad_norm_l``: the Euclidean norm of layer l's weight and bias gradients together;
@@ -42,7 +43,7 @@ def trace_columns(layers: list[int], samples: int, classification: bool = False)
     depth = len(layers) - 1
     cols += ["accuracy"] if classification else []
     cols += list(UNIT_COLUMNS) if layers == [1, 1] else []  # a line fit's slope and intercept
-    cols += ["mean_abs_delta"]
+    cols += ["mean_abs_error", "mean_abs_delta"]
     cols += [f"grad_norm_{l + 1}" for l in range(depth)]
     cols += [f"saturated_{l + 1}" for l in range(depth)]
     return cols
@@ -91,6 +92,8 @@ class Trace:
                            grad_w=step.grads_w[0][:, 0, 0], grad_b=step.grads_b[0][:, 0])
             if "accuracy" in self.columns:
                 row["accuracy"] = accuracy(step.activations[-1], self.y)
+            error = step.activations[-1][..., : self.y.shape[-1]] - self.y
+            row["mean_abs_error"] = np.abs(error).mean(axis=(1, 2))
             row["mean_abs_delta"] = self._per_sample * np.abs(step.delta).mean(axis=(1, 2))
             for l, (gw, gb, z, act) in enumerate(zip(step.grads_w, step.grads_b, step.zs,
                                                      self.network.activations), start=1):
