@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = (ROOT / "docs" / "losses.md", ROOT / "docs" / "mlp.md", ROOT / "README.md")
+DOCS = (ROOT / "docs" / "losses.md", ROOT / "docs" / "mlp.md", ROOT / "docs" / "curves.md",
+        ROOT / "README.md")
 BLOCK = re.compile(r"(<!-- numbers: lossexp (?:demo (?P<demo>\w+)|run (?P<configs>[\w ]+?) as (?P<run>\w+))"
                    r" -->\n)(?P<body>.*?)(?P<end><!-- end numbers -->)", re.S)
 
@@ -166,8 +167,69 @@ def softmax_blobs() -> str:
             f"loss {full.summary['final_loss']:.2g} at epoch {train['epochs']}.\n")
 
 
+# --- the plateau measures and their theory (README.md, docs/curves.md) -------------
+
+def plateau_numbers() -> str:
+    """The unlucky start's plateau against theory, and the two slow phases over 600 epochs."""
+    unlucky = run("mse_unlucky").summary
+    lucky6, unlucky6 = run("mse_lucky", "train.epochs=600").summary, run("mse_unlucky", "train.epochs=600").summary
+    return (f"For `mse_unlucky` the plateau lasts {unlucky['plateau_epochs']} epochs (theory: "
+            f"{unlucky['predicted_plateau_epochs']:g}) and half the fall takes "
+            f"{unlucky['half_way_epochs']} (theory: {unlucky['predicted_half_way_epochs']:g}). Over 600 "
+            f"epochs the final approach takes {lucky6['approach_epochs']} epochs from the lucky start "
+            f"and {unlucky6['approach_epochs']} from the unlucky one, whose plateau ({unlucky6['plateau_epochs']} "
+            f"epochs, against {lucky6['plateau_epochs']}) comes first.\n")
+
+
+def plateau_properties() -> str:
+    """The properties table of docs/curves.md, measured."""
+    mse = run("mse_unlucky")
+    nll = run("mse_unlucky", "loss.name=gaussian_nll", "loss.variance=100", "train.lr=15").summary
+    s, loss = mse.summary, mse.metrics["loss"]
+    same = all(nll[k] == s[k] for k in ("plateau_epochs", "half_way_epochs", "epochs_to_target"))
+    ends = [run("mse_unlucky", f"target.plateau_fraction={f}").summary["plateau_epochs"]
+            for f in (0.01, 0.1, 0.3)]
+    end = s["plateau_epochs"]
+    fallen = (loss[0] - loss[end]) / (loss[0] - loss[-1])
+    rows = [
+        ("a constant added to the loss, or the loss × c trained at lr / c",
+         f"`gaussian_nll` with variance 100 at lr 15 follows `mse_unlucky`'s path, its loss near "
+         f"{nll['initial_loss']:.3g} instead of {s['initial_loss']:.2g}: the measures are "
+         f"{'identical' if same else 'NOT identical'} (plateau {nll['plateau_epochs']}, half way {nll['half_way_epochs']})"),
+        ("the threshold changed tenfold",
+         f"f = 0.01, 0.1, 0.3 give {ends[0]}, {ends[1]}, {ends[2]} epochs: a factor of "
+         f"{ends[1] / ends[0]:.1f} for ten"),
+        ("the line falls where the curve bends",
+         f"at epoch {end} the loss has made {100 * fallen:.0f} % of its fall in the run; the steepest "
+         f"fall ({s['steepest_descent_epoch']}) and half way ({s['half_way_epochs']}) come after"),
+        ("cross-entropy", "plateau " + ", ".join(
+            f"{run(c).summary['plateau_epochs']} for `{c}`" for c in ("ce_lucky", "ce_unlucky", "ce_unlucky_same_lr"))),
+    ]
+    return "\n".join(["| property | measured |", "| --- | --- |"]
+                     + [f"| {a} | {b} |" for a, b in rows]) + "\n"
+
+
+def theory_table() -> str:
+    """Measured against predicted epochs for a few starts (docs/curves.md)."""
+    cases = [("quadratic", 0.15, 3, 600), ("quadratic", 0.15, 4, 600), ("quadratic", 0.15, 6, 2000),
+             ("cross_entropy", 0.15, 4, 300), ("quadratic", 1.5, 5, 300)]
+    lines = ["| loss, lr | z0 | plateau | half way | target |", "| --- | ---: | ---: | ---: | ---: |"]
+    for loss, lr, z0, epochs in cases:
+        s = run("mse_unlucky", f"loss={loss}", f"train.lr={lr}", f"train.epochs={epochs}",
+                "model.init.w=0", f"model.init.b={z0}").summary
+        cells = [f"{s[k] if s[k] is not None else 'never'} / "
+                 f"{'never' if s['predicted_' + k] is None else format(s['predicted_' + k], 'g')}"
+                 for k in ("plateau_epochs", "half_way_epochs", "epochs_to_target")]
+        lines.append(f"| {loss.replace('_', '-')}, {lr:g} | {z0} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 # name: (the configs its marker names, the generator)
 RUN_BLOCKS = {
+    "plateau_numbers": (("mse_unlucky", "mse_lucky"), plateau_numbers),
+    "plateau_properties": (("mse_unlucky", "ce_lucky", "ce_unlucky", "ce_unlucky_same_lr"),
+                           plateau_properties),
+    "theory_table": (("mse_unlucky",), theory_table),
     "neuron_configs": (tuple(NEURON_CONFIGS), neuron_configs),
     "mlp_sentence": (("mlp_sigmoid_quadratic", "mlp_sigmoid_ce"), mlp_sentence),
     "mlp_loss_table": (("mlp_sigmoid_quadratic", "mlp_sigmoid_ce"), mlp_loss_table),

@@ -15,7 +15,7 @@ spec = importlib.util.spec_from_file_location("docs_numbers", REPO / "benchmarks
 docs_numbers = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(docs_numbers)
 TEXT = (REPO / "docs" / "losses.md").read_text()
-RUN_TEXTS = {name: (REPO / name).read_text() for name in ("docs/mlp.md", "README.md")}
+RUN_TEXTS = {name: (REPO / name).read_text() for name in ("docs/mlp.md", "docs/curves.md", "README.md")}
 RUN_BLOCKS = [(doc, name) for doc, text in RUN_TEXTS.items() for name in docs_numbers.run_blocks_in(text)]
 
 
