@@ -224,8 +224,26 @@ def theory_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def sweep_grid_sentences() -> str:
+    """`lossexp sweep configs/sweep_grid.yaml`: its sentences, and the starts counted apart."""
+    import tempfile
+
+    from lossexp.sweep import load_sweep_config, run_sweep
+
+    cfg = load_sweep_config(str(ROOT / "configs" / "sweep_grid.yaml"))
+    cfg["plots"], cfg["sweep"]["rows"] = False, False
+    with tempfile.TemporaryDirectory() as out:
+        series = run_sweep(cfg, out).summary["series"]
+    sentences = "".join(f"    {s['series']}: {s['sentence']}\n" for s in series)
+    first = series[0]
+    return (f"{sentences}\n{first['on_target_at_start']:,} of the grid's {first['starts']:,} starts "
+            f"per loss begin on target already; those are counted apart, and the sentence speaks "
+            f"of the {first['had_to_learn']:,} starts that had to learn.\n")
+
+
 # name: (the configs its marker names, the generator)
 RUN_BLOCKS = {
+    "sweep_grid_sentences": (("sweep_grid",), sweep_grid_sentences),
     "plateau_numbers": (("mse_unlucky", "mse_lucky"), plateau_numbers),
     "plateau_properties": (("mse_unlucky", "ce_lucky", "ce_unlucky", "ce_unlucky_same_lr"),
                            plateau_properties),
