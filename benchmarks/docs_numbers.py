@@ -241,8 +241,28 @@ def sweep_grid_sentences() -> str:
             f"of the {first['had_to_learn']:,} starts that had to learn.\n")
 
 
+def mlp_sweep_sentences() -> str:
+    """`lossexp sweep configs/sweep_mlp_seeds.yaml` (6000 networks, about a minute): its
+    sentences, and how many quadratic-cost networks end stuck at the largest scale."""
+    import tempfile
+
+    from lossexp.sweep import load_sweep_config, run_sweep
+
+    cfg = load_sweep_config(str(ROOT / "configs" / "sweep_mlp_seeds.yaml"))
+    cfg["plots"], cfg["sweep"]["rows"] = False, False
+    with tempfile.TemporaryDirectory() as out:
+        summary = run_sweep(cfg, out).summary
+    rows = summary["series"]
+    top = max(r["init_scale"] for r in rows)
+    stuck = {r["loss"]["name"]: r["stuck_percent"] for r in rows if r["init_scale"] == top}
+    lines = "".join(f"    {text}\n" for text in summary["sentences"])
+    return (f"{lines}\nAt init scale {top:g}, {stuck['quadratic']:.3g} % of the quadratic cost's "
+            f"networks end stuck; {stuck['cross_entropy']:.3g} % of cross-entropy's.\n")
+
+
 # name: (the configs its marker names, the generator)
 RUN_BLOCKS = {
+    "mlp_sweep_sentences": (("sweep_mlp_seeds",), mlp_sweep_sentences),
     "sweep_grid_sentences": (("sweep_grid",), sweep_grid_sentences),
     "plateau_numbers": (("mse_unlucky", "mse_lucky"), plateau_numbers),
     "plateau_properties": (("mse_unlucky", "ce_lucky", "ce_unlucky", "ce_unlucky_same_lr"),

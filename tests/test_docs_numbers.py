@@ -10,6 +10,7 @@ import pytest
 from conftest import REPO
 
 SLOW = {"heteroscedastic", "multi_output"}
+SLOW_RUNS = {"mlp_sweep_sentences"}  # a minute: left to the full check in .ci/run
 
 spec = importlib.util.spec_from_file_location("docs_numbers", REPO / "benchmarks" / "docs_numbers.py")
 docs_numbers = importlib.util.module_from_spec(spec)
@@ -35,7 +36,7 @@ def test_every_run_generator_has_one_block_in_the_docs():
     assert sorted(name for _, name in RUN_BLOCKS) == sorted(docs_numbers.RUN_BLOCKS)
 
 
-@pytest.mark.parametrize("doc, name", RUN_BLOCKS)
+@pytest.mark.parametrize("doc, name", [(d, n) for d, n in RUN_BLOCKS if n not in SLOW_RUNS])
 def test_the_docs_numbers_are_what_the_runs_give(doc, name):
     _, stale = docs_numbers.refreshed(RUN_TEXTS[doc], {name})
     assert stale == [], f"run: python benchmarks/docs_numbers.py {name}"
