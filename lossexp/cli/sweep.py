@@ -75,12 +75,6 @@ def interrupted_sweep(exc: KeyboardInterrupt, cfg: dict, outputs: Path, command:
     return f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}"
 
 
-def _note_a_missing_kernel() -> None:
-    from lossexp.cli.console import note_missing_kernel
-
-    note_missing_kernel()  # on stderr
-
-
 def report_mlp(summary: dict, run_dir: Path) -> None:
     """An MLP sweep: per series, plateaus, the milestone's percentiles, stuck; the sentences."""
     from rich.table import Table
@@ -222,7 +216,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
         progress.stop()
         if not quiet:
             report(result.summary, result.run_dir)
-            _note_a_missing_kernel()
+            from lossexp.cli.console import note_missing_kernel
+
+            note_missing_kernel()  # on stderr
             if result.replaced:
                 from lossexp.cli.console import replaced_note
 
