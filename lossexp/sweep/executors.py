@@ -223,14 +223,19 @@ class DaskPool:
             try:  # timeout None: Dask's distributed.comm.timeouts.connect (30 s)
                 with _stops_noted(stops):
                     self.client, self._own_client = Client(scheduler, **waits), True
-            except (OSError, ValueError) as exc:  # nobody answers there, or no such address
+            # Nobody answers there, or no such address. Distributed also lets a bare
+            # AssertionError out when its timeout cuts a connection attempt short (seen
+            # now and then on a refused port): that too is a scheduler out of reach.
+            except (OSError, ValueError, AssertionError) as exc:
                 from lossexp.errors import LossexpError, Stopped
 
                 if stops:
                     raise (KeyboardInterrupt() if stops[0] == signal.SIGINT
                            else Stopped(stops[0])) from None
-                raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}: "
-                                   f"{exc}") from None
+                waited = "" if timeout is None else f" (waited {timeout:g} s)"
+                detail = str(exc) or type(exc).__name__
+                raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}{waited}: "
+                                   f"{detail}") from None
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn, *args):
