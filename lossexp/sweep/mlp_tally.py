@@ -9,37 +9,22 @@ give the same totals bit for bit.
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.sweep.tally import histogram
+from lossexp.sweep.tally import Packed, histogram
 from lossexp.train.outcome import NEVER
 
 
 @dataclass
-class MlpChunkTally:
+class MlpChunkTally(Packed):
     """The reduced outcomes of one chunk of networks, and its rows of sweep.csv as text."""
 
     rows: bytes
     milestone: np.ndarray  # (E + 2,): networks first at the milestone at epoch t; last: never
     plateau_epochs: np.ndarray  # (E + 2,): plateaus of t epochs; last: never left
     counts: np.ndarray  # (len(COUNTS),) integer counts named by COUNTS
-
-    def to_bytes(self) -> bytes:
-        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
-        arrays["rows"] = np.frombuffer(self.rows, dtype=np.uint8)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        return buf.getvalue()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> MlpChunkTally:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            values = {f.name: arrays[f.name] for f in fields(cls)}
-        values["rows"] = values["rows"].tobytes()
-        return cls(**values)
 
 
 # Networks: all; stuck at the end; diverged; on a plateau longer than the sentence's length

@@ -17,8 +17,29 @@ from lossexp.sweep.starts import OUTSIDE
 from lossexp.train.outcome import NEVER
 
 
+class Packed:
+    """Mixin for a dataclass of arrays (and one ``rows: bytes``) sent between processes as .npz."""
+
+    def to_bytes(self) -> bytes:
+        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+        arrays["rows"] = np.frombuffer(self.rows, dtype=np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes):
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            values = {f.name: arrays[f.name] for f in fields(cls)}
+        values["rows"] = values["rows"].tobytes()
+        # A field saved from a Python int comes back as a 0-d array: give the int back.
+        values = {k: v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
+                  for k, v in values.items()}
+        return cls(**values)
+
+
 @dataclass
-class ChunkTally:
+class ChunkTally(Packed):
     """The reduced outcomes of one chunk, and its rows of sweep.csv as text."""
 
     rows: bytes
@@ -32,21 +53,6 @@ class ChunkTally:
     z0: np.ndarray  # (Z0_FIELDS, bins): per z0 bin, the sums named in Z0_FIELDS
     curve_starts: np.ndarray  # start index of each sampled loss curve
     curve_losses: np.ndarray  # (curves, points): the thinned curves
-
-    def to_bytes(self) -> bytes:
-        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
-        arrays["rows"] = np.frombuffer(self.rows, dtype=np.uint8)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        return buf.getvalue()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> ChunkTally:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            values = {f.name: arrays[f.name] for f in fields(cls)}
-        values["rows"] = values["rows"].tobytes()
-        values["diverged"] = int(values["diverged"])
-        return cls(**values)
 
 
 # Per bin of z0: starts; those that reached the target and their summed epochs to it;
