@@ -14,7 +14,7 @@ import numpy as np
 
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.reading import read_json, read_metrics, read_text
+from lossexp.output.reading import read_config, read_json, read_metrics
 from lossexp.output.rundir import check_files_replaceable, mark_files
 from lossexp.output.text import cell, markdown_table
 
@@ -45,19 +45,10 @@ def read_run(directory) -> Run:
         if not (directory / name).is_file():
             raise LossexpError(f"{directory}: not a run directory written by `lossexp run` "
                                f"(no {name})")
-    run = Run(directory, _read_config(directory / "config.yaml"),
+    run = Run(directory, read_config(directory / "config.yaml"),
               read_metrics(directory / "metrics.csv"), read_json(directory / "summary.json"))
     _check_complete(run)
     return run
-
-
-def _read_config(path: Path) -> dict:
-    from lossexp.config import parse_yaml
-
-    data, _ = parse_yaml(read_text(path), str(path))
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: not a resolved run config (expected a mapping)")
-    return data
 
 
 def _check_complete(run: Run) -> None:

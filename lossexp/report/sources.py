@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossexp.errors import LossexpError
-from lossexp.output.reading import read_json, read_metrics, read_text
+from lossexp.output.reading import read_config, read_json, read_metrics, read_text
 
 RUN, SWEEP, COMPARE, DEMO = "run", "sweep", "compare", "demo"
 
@@ -38,18 +38,6 @@ class Results:
         return read_metrics(self.directory / "metrics.csv")
 
 
-def _read_yaml(path: Path) -> dict:
-    import yaml
-
-    try:
-        data = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as exc:
-        raise LossexpError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: expected a mapping")
-    return data
-
-
 def read_results(directory) -> Results:
     """The results in ``directory``: a run, a sweep, a comparison or a demo."""
     directory = Path(directory)
@@ -62,7 +50,7 @@ def read_results(directory) -> Results:
         return Results(directory, DEMO, summary=read_json(directory / "summary.json"),
                        table_md=read_text(directory / "table.md"))
     if {"config.yaml", "summary.json"} <= has:
-        config = _read_yaml(directory / "config.yaml")
+        config = read_config(directory / "config.yaml")
         kind = SWEEP if "sweep" in config else RUN
         if kind == RUN and "metrics.csv" not in has:
             raise LossexpError(f"{directory}: a run directory without metrics.csv")
