@@ -127,18 +127,8 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
 def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
     # Ctrl-C reaches the whole process group, and an impatient user presses it twice: the
     # second used to land while the command waited for its workers, which then hung.
-    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
-                                                                          "epochs": 300})
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
-                             str(out), "--executor", "processes", "--workers", "2", "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc, out = start_long_sweep_in_its_own_group(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.05)
         for _ in range(2):
             os.killpg(proc.pid, signal.SIGINT)
             time.sleep(0.02)
@@ -157,18 +147,8 @@ def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
 def test_workers_end_when_the_sweep_process_is_stopped_or_killed(tmp_path, signum, status):
     # The signal goes to the main process alone, as `kill PID` or the OOM killer sends it:
     # its worker processes and the resource tracker must not train on, adopted by init.
-    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
-                                                                          "epochs": 300})
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
-                             str(out), "--executor", "processes", "--workers", "2", "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc, out = start_long_sweep_in_its_own_group(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.05)
         proc.send_signal(signum)
         # Returns only once every process holding the pipes (the workers) has ended.
         _, err = proc.communicate(timeout=60)
@@ -184,6 +164,25 @@ def test_workers_end_when_the_sweep_process_is_stopped_or_killed(tmp_path, signu
             proc.communicate()
     assert ChunkStore(out / "sw").finished()  # what was finished is kept
     assert sorted(p.name for p in out.iterdir()) == [".sw.chunks"]
+
+
+def start_long_sweep_in_its_own_group(tmp_path) -> tuple[subprocess.Popen, Path]:
+    """A sweep of 4 M starts on two worker processes, returned once a chunk is finished."""
+    path = write_config(tmp_path, {"random": {"count": 4_000_000}}, train={"lr": 0.15,
+                                                                          "epochs": 300})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lossexp", "sweep", str(path), "--outputs",
+                             str(out), "--executor", "processes", "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
+        if proc.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"no chunk finished: {proc.communicate()}")
+        time.sleep(0.05)
+    return proc, out
 
 
 def group_alive(pgid: int) -> bool:
