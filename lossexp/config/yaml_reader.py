@@ -101,6 +101,15 @@ def read_text(path: FilePath) -> str:
                                                  f"{exc.start})") from None
 
 
+def read_resolved_config(path: FilePath) -> dict:
+    """The resolved config.yaml a command wrote beside its results, as plain data (the
+    config of a results directory is read back, not validated again)."""
+    data, _ = parse_yaml(read_text(FilePath(path)), str(path))
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "", "not a resolved config (expected a mapping)")
+    return data
+
+
 # --- parsing YAML with line numbers ----------------------------------------------------------
 
 def parse_yaml(text: str, source: str) -> tuple[object, dict]:

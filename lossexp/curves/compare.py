@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from lossexp.config import read_resolved_config
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.reading import read_config, read_json, read_metrics
+from lossexp.output.reading import read_json, read_metrics
 from lossexp.output.rundir import check_files_replaceable, mark_files
 from lossexp.output.text import cell, markdown_table
 
@@ -45,7 +46,7 @@ def read_run(directory) -> Run:
         if not (directory / name).is_file():
             raise LossexpError(f"{directory}: not a run directory written by `lossexp run` "
                                f"(no {name})")
-    run = Run(directory, read_config(directory / "config.yaml"),
+    run = Run(directory, read_resolved_config(directory / "config.yaml"),
               read_metrics(directory / "metrics.csv"), read_json(directory / "summary.json"))
     _check_complete(run)
     return run

@@ -1,5 +1,5 @@
-"""Reading back what lossexp wrote: text, JSON objects, config.yaml and metrics.csv, each
-failure a one-line LossexpError naming the file."""
+"""Reading back what lossexp wrote: text, JSON objects and metrics.csv, each failure a
+one-line LossexpError naming the file (config.yaml: ``config.read_resolved_config``)."""
 
 from __future__ import annotations
 
@@ -28,16 +28,6 @@ def read_json(path: Path) -> dict:
         raise LossexpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise LossexpError(f"{path}: expected a JSON object")
-    return data
-
-
-def read_config(path: Path) -> dict:
-    """The resolved config.yaml a command wrote beside its results."""
-    from lossexp.config import parse_yaml
-
-    data, _ = parse_yaml(read_text(path), str(path))
-    if not isinstance(data, dict):
-        raise LossexpError(f"{path}: not a resolved config (expected a mapping)")
     return data
 
 

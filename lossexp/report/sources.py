@@ -4,7 +4,7 @@ A report is made from the files a command left in its directory (config.yaml,
 summary.json, metrics.csv, table.md, compare.md and the figures), never from the code that
 trained it, so any results directory can be reported on later. Every import from the rest
 of lossexp outside ``errors`` and ``atomic`` is in this module: the loss and activation
-objects, the fused output layer and ``explain``'s derivation.
+objects, the fused output layer, ``explain``'s derivation and the config reader.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lossexp.config import read_resolved_config
 from lossexp.errors import LossexpError
-from lossexp.output.reading import read_config, read_json, read_metrics, read_text
+from lossexp.output.reading import read_json, read_metrics, read_text
 
 RUN, SWEEP, COMPARE, DEMO = "run", "sweep", "compare", "demo"
 
@@ -50,7 +51,7 @@ def read_results(directory) -> Results:
         return Results(directory, DEMO, summary=read_json(directory / "summary.json"),
                        table_md=read_text(directory / "table.md"))
     if {"config.yaml", "summary.json"} <= has:
-        config = read_config(directory / "config.yaml")
+        config = read_resolved_config(directory / "config.yaml")
         kind = SWEEP if "sweep" in config else RUN
         if kind == RUN and "metrics.csv" not in has:
             raise LossexpError(f"{directory}: a run directory without metrics.csv")
