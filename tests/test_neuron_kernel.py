@@ -154,18 +154,66 @@ def test_a_sampled_curve_keeps_one_kind_of_nan():
     assert_same_bits(curves.losses[:, 0], np.array([np.nan, 0.25]))
 
 
-def test_the_compiled_epoch_refuses_what_it_cannot_take():
+def test_the_compiled_epochs_refuse_what_they_cannot_take():
     from lossexp.train import _neuron_kernel
 
     n = 4  # w, b, e; the counts, a row per milestone; the loss levels' bounds; sign:
     arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.zeros((3, n), np.int64),
               np.zeros((2, n)), np.ones(n)]
-    settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0, 5)  # x, y, lr, tolerance, g1, g2, clip, epoch
+    settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0)  # x, y, lr, tolerance, g1, g2, clip
+    quadratic, loop = _neuron_kernel.QUADRATIC, neuron_kernel.numpy_exp_loop()
     with pytest.raises(ValueError, match="loss: unknown code 7"):
-        _neuron_kernel.epoch(*arrays, *settings, 7)
+        _neuron_kernel.epochs(*arrays, *settings, 5, 6, 7, None)
     short = list(arrays)
     short[3] = np.zeros((3, n - 1), np.int64)
     with pytest.raises(ValueError, match="counts: expected 12 items of 8 bytes"):
-        _neuron_kernel.epoch(*short, *settings, _neuron_kernel.QUADRATIC)
+        _neuron_kernel.epochs(*short, *settings, 5, 6, quadratic, None)
     with pytest.raises(TypeError):  # a read-only buffer where the kernel writes
-        _neuron_kernel.epoch(b"\0" * 8 * n, *arrays[1:], *settings, _neuron_kernel.QUADRATIC)
+        _neuron_kernel.epochs(b"\0" * 8 * n, *arrays[1:], *settings, 5, 6, quadratic, None)
+    for first, last, exp_loop in [(5, 7, None), (6, 5, loop), (-1, 5, loop), (0, 2**31, loop)]:
+        with pytest.raises(ValueError, match="not a run of epochs"):
+            _neuron_kernel.epochs(*arrays, *settings, first, last, quadratic, exp_loop)
+    import datetime  # a capsule of another kind than NumPy's loop
+
+    with pytest.raises(ValueError, match="numpy_1.24_ufunc_call_info"):
+        _neuron_kernel.epochs(*arrays, *settings, 5, 6, quadratic, datetime.datetime_CAPI)
+    assert np.all(arrays[3] == 0)  # nothing trained by a refused call
+
+
+@pytest.mark.parametrize("variant", ["np.exp between epochs", "short calls"])
+def test_every_way_of_calling_the_kernel_gives_the_same_bits(monkeypatch, variant):
+    """NumPy's exp loop called from the kernel, or np.exp between calls of one epoch each
+    (a NumPy that does not hand its loop out); all epochs in one call, or in several."""
+    assert neuron_kernel.numpy_exp_loop() is not None  # this NumPy hands it out
+    want = train_both("quadratic", {}, lr=3.0, epochs=60)
+    if variant == "np.exp between epochs":
+        monkeypatch.setattr(neuron_kernel, "numpy_exp_loop", lambda: None)
+    else:
+        monkeypatch.setattr(neuron_kernel, "SPAN_AT_MOST", 7)
+    got = train_both("quadratic", {}, lr=3.0, epochs=60)
+    for key in want[2]:
+        assert_same_bits(got[2][key], want[2][key])
+        assert_same_bits(got[2][key], got[0][key])
+    assert_same_bits(got[3].weights[0], want[3].weights[0])
+
+
+@pytest.mark.parametrize("count", [1, 255, 256, 257, 1000])
+def test_a_neuron_trains_the_same_whatever_its_block(count):
+    """The kernel trains 256 neurons at a time: a neuron's bits do not depend on where its
+    block starts or how long it is."""
+    network = Network([get_activation("sigmoid")], get_loss("quadratic"))
+    x, y = np.ones((1, 1)), np.zeros((1, 1))
+    how = neuron_kernel.kernel_loss(network, x, y, None)
+    w, b = starts(1000, seed=3)
+    alone = {}
+    for lo in (0, 1000 - count):
+        params = neuron_params(w[lo:lo + count].copy(), b[lo:lo + count].copy())
+        tracker = OutcomeTracker(network, y, tolerance=0.1, plateau_fraction=0.1)
+        neuron_kernel.train(network, params, x, y, lr=0.5, epochs=30, tracker=tracker, how=how)
+        alone[lo] = (params.weights[0].reshape(-1), tracker.as_dict()["plateau_epochs"])
+    whole = neuron_params(w.copy(), b.copy())
+    tracker = OutcomeTracker(network, y, tolerance=0.1, plateau_fraction=0.1)
+    neuron_kernel.train(network, whole, x, y, lr=0.5, epochs=30, tracker=tracker, how=how)
+    for lo, (weights, plateau) in alone.items():
+        assert_same_bits(weights, whole.weights[0].reshape(-1)[lo:lo + count])
+        assert_same_bits(plateau, tracker.as_dict()["plateau_epochs"][lo:lo + count])

@@ -2,8 +2,9 @@
 
 A sweep trains a million copies of the same one-sample sigmoid neuron. The engine spends
 an epoch of that in about 25 NumPy passes over the batch; the C loop in _neuron_kernel.c
-does everything but exp() in one pass, and NumPy's exp() takes the other (so both paths
-share the one function whose last bit could differ between libraries). The results are
+does it in one, a block of neurons at a time through all the epochs, calling NumPy's own
+loop for exp() (``numpy_exp_loop``), so both paths share the one function whose last bit
+could differ between libraries, and no Python runs until the chunk is trained. The results are
 bitwise those of ``lossexp.train.engine.train`` with an ``OutcomeTracker``: the loop performs the
 engine's IEEE operations in the engine's order, the first and the last epoch are the
 engine's own, and tests/test_neuron_kernel.py holds the two paths to identical bits.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -36,6 +38,29 @@ except ImportError:  # built without a C compiler
 
 def available() -> bool:
     return _neuron_kernel is not None
+
+
+# Epochs in one call at most: the kernel counts them in int32.
+SPAN_AT_MOST = 2**30
+
+
+@cache
+def numpy_exp_loop():
+    """NumPy's inner loop of np.exp for contiguous float64, in the capsule the kernel calls
+    it through, or None where this NumPy does not hand it out.
+
+    ``ufunc._get_strided_loop`` is NumPy's (experimental) door to a ufunc's compiled loop,
+    the one np.exp itself runs after its CPU dispatch; the capsule's name carries the
+    version of its layout, which the kernel checks. Without it each epoch is one call of
+    np.exp and one of the kernel, the same bits at about 1.3x the time.
+    """
+    f8 = np.dtype(np.float64)
+    try:
+        _, loop = np.exp._resolve_dtypes_and_context((f8, f8))
+        np.exp._get_strided_loop(loop, fixed_strides=(8, 8))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return loop
 
 
 @dataclass(frozen=True)
@@ -94,16 +119,13 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         raise ValueError("the kernel trains contiguous float64 parameter arrays in place")
     w, b = weights.reshape(-1), biases.reshape(-1)  # views
 
-    def look(epoch: int) -> None:
-        if watch is not None and epoch in watch.epochs:
-            watch.record(network.evaluate(neuron_params(w[watch.runs], b[watch.runs]), x, y,
-                                          epoch, lr=lr, epochs=epochs))
-
     def evaluate(epoch: int) -> Step:
         step = network.evaluate(params, x, y, epoch, lr=lr, epochs=epochs)
         for record in (tracker, *recorders):
             record(step)
-        look(epoch)
+        if watch is not None and epoch in watch.epochs:
+            watch.record(network.evaluate(neuron_params(w[watch.runs], b[watch.runs]), x, y,
+                                          epoch, lr=lr, epochs=epochs))
         return step
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -111,21 +133,50 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         if epochs == 0:
             return params
         apply_update(params, step, lr)
-        # The argument of the sigmoid's exp, min(-z, clip), formed as the engine forms it;
-        # each kernel call leaves the next epoch's in place.
-        e = x[0, 0] * w
-        e += b
-        np.negative(e, out=e)
-        np.minimum(e, EXP_CLIP, out=e)
-        levels = tracker.bounds[1:]  # the loss levels' rows, contiguous
-        # Bound once: the loop runs a few hundred times a chunk.
-        fused, exp = _neuron_kernel.epoch, np.exp
-        counts, sign, x0, y0 = tracker.counts, tracker.sign, float(x[0, 0]), float(y[0, 0])
-        for epoch in range(1, epochs):
-            if watch is not None:
-                look(epoch)
-            exp(e, out=e)
-            fused(w, b, e, counts, levels, sign, x0, y0, lr, tracker.tolerance, how.g1, how.g2,
-                  EXP_CLIP, epoch, how.code)
+        settings = (float(x[0, 0]), float(y[0, 0]), lr, tracker.tolerance, how.g1, how.g2,
+                    EXP_CLIP)
+        watched = None
+        if watch is not None:
+            watched = Trainee(w[watch.runs], b[watch.runs], x[0, 0])
+        Trainee(w, b, x[0, 0], tracker).train(1, epochs, settings, how.code)
+        if watched is not None:
+            cut = sorted(k for k in watch.epochs if 1 <= k < epochs)
+            for first, last in zip([1, *cut], cut):
+                watched.train(first, last, settings, how.code)
+                watch.record(network.evaluate(neuron_params(watched.w, watched.b), x, y,
+                                              last, lr=lr, epochs=epochs))
         evaluate(epochs)
     return params
+
+
+class Trainee:
+    """Neurons in the kernel's hands: their parameters (trained in place), the argument of
+    the sigmoid's exp, min(-z, clip), formed as the engine forms it, and the tracker's
+    milestone state (a throwaway one for neurons only watched)."""
+
+    def __init__(self, w: np.ndarray, b: np.ndarray, x0, tracker: OutcomeTracker | None = None):
+        self.w, self.b = w, b
+        self.e = x0 * w
+        self.e += b
+        np.negative(self.e, out=self.e)
+        np.minimum(self.e, EXP_CLIP, out=self.e)
+        if tracker is None:
+            n = w.size
+            self.milestones = (np.zeros((3, n), np.int64), np.zeros((2, n)), np.ones(n))
+        else:  # the loss levels' rows of the bounds are contiguous
+            self.milestones = (tracker.counts, tracker.bounds[1:], tracker.sign)
+
+    def train(self, first: int, last: int, settings: tuple, code: int) -> None:
+        """Epochs first..last-1."""
+        arrays = (self.w, self.b, self.e, *self.milestones)
+        loop = numpy_exp_loop()
+        if loop is not None:
+            for start in range(first, last, SPAN_AT_MOST):
+                _neuron_kernel.epochs(*arrays, *settings, start,
+                                      min(start + SPAN_AT_MOST, last), code, loop)
+            return
+        # Bound once: this loop runs a few hundred times a chunk.
+        exp, fused, e = np.exp, _neuron_kernel.epochs, self.e
+        for epoch in range(first, last):
+            exp(e, out=e)
+            fused(*arrays, *settings, epoch, epoch + 1, code, None)
