@@ -176,7 +176,7 @@ def start_long_sweep_in_its_own_group(tmp_path) -> tuple[subprocess.Popen, Path]
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 60
-    while not list((out / ".sw.chunks").glob("chunk-*.npz")):  # training, for sure
+    while not list((out / ".sw.chunks").glob("chunk-*.npys")):  # training, for sure
         if proc.poll() is not None or time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

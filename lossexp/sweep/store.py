@@ -22,9 +22,9 @@ from pathlib import Path
 from lossexp.errors import LossexpError
 from lossexp.output import atomic, filelock
 
-FORMAT = 1
+FORMAT = 2  # 2: chunk files of .npy records (.npys), not .npz
 LOCK_FILE = "lock"
-_CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npz")
+_CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npys")
 
 
 def fingerprint(manifest: dict) -> str:
@@ -59,7 +59,7 @@ class ChunkStore:
         self.manifest_path = self.dir / "manifest.json"
 
     def _path(self, index: int) -> Path:
-        return self.dir / f"chunk-{index:06d}.npz"
+        return self.dir / f"chunk-{index:06d}.npys"
 
     def finished(self) -> set[int]:
         if not self.dir.is_dir():

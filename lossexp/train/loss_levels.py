@@ -53,10 +53,10 @@ def has_z_crossings(network: Network, y) -> bool:
             and network.output_activation.inverse(np.full(1, 0.5)) is not None)
 
 
-def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
+def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray, output=None):
     """(sign, bound) per run, the level crossed once sign * z < bound; None where the loss
     or the output activation has no closed form to find z* with (the tracker then tests
-    the loss itself).
+    the loss itself). ``output``: the activation at z0, where the caller has it.
 
     sign is +1 where z must fall to lower the cost and -1 where it must rise, and
     bound = sign * z*; a level already met at z0 gives bound +inf, one never met -inf.
@@ -64,7 +64,7 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray):
     act = network.output_activation
     y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
     with np.errstate(all="ignore"):
-        side = np.where(act.value(z0) < y, -1.0, 1.0)
+        side = np.where((act.value(z0) if output is None else output) < y, -1.0, 1.0)
         residual = network.loss.residual_at(level, y, side)
         if residual is None:
             return None

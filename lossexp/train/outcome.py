@@ -93,7 +93,8 @@ class OutcomeTracker:
         self.on_z = one_output_one_sample(self.network, step)
         for k, fraction in ((1, self.plateau_fraction), (2, HALF_WAY)):
             level = levels(self.initial_loss, band, fraction)
-            crossing = z_crossings(self.network, z0, self.y, level) if self.on_z else None
+            crossing = (z_crossings(self.network, z0, self.y, level, self.initial_output)
+                        if self.on_z else None)
             self.on_z = crossing is not None
             if self.on_z:
                 self.sign, self.bounds[k] = crossing
