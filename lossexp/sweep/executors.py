@@ -17,10 +17,11 @@ EXECUTORS = ("local", "threads", "processes", "dask")
 DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
 
 
-# Threads that train in the kernel still take the interpreter lock twice an epoch (the
-# calls into NumPy's exp and into the kernel): for two that costs nothing, but sixteen
-# queue for it (16 cores, 1e8 starts, no rows: 16 threads 276, 16 processes 1,356 M
-# neuron-epochs/s), so more workers than this are processes.
+# A thread that trains in the kernel releases the interpreter lock for the epochs, but a
+# chunk's set-up, first and last epochs and tally (a third of its time) are NumPy calls
+# made under it: two threads barely queue for it, sixteen would. (Measured before the
+# kernel took a whole chunk in one call, on 16 cores, 1e8 starts, no rows: 16 threads
+# 276, 16 processes 1,356 M neuron-epochs/s.) So more workers than this are processes.
 THREADS_AT_MOST = 2
 
 
