@@ -35,6 +35,16 @@ kernel = Extension(
 )
 
 
+# The sigmoid and its slope in one pass (lossexp/library/_sigmoid.c), bit for bit NumPy's
+# formulas; optional like the kernel: without it, activations.Sigmoid uses NumPy.
+sigmoid = Extension(
+    "lossexp.library._sigmoid", ["lossexp/library/_sigmoid.c"],
+    extra_compile_args=strict_float,
+    define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
+    py_limited_api=ABI3,
+)
+
+
 # repr(float) for whole arrays (lossexp/output/_float_repr.c), for the rows of big CSVs;
 # optional like the kernel: without it, serialize.format_column calls repr itself.
 float_repr = Extension(
@@ -66,6 +76,6 @@ setup(
     package_dir={"lossexp.configs": "configs", "lossexp.configs.baselines": "tests/baselines"},
     package_data={"lossexp": ["py.typed"], "lossexp.configs": ["*.yaml", "*.json"],
                   "lossexp.configs.baselines": ["*.json"]},
-    ext_modules=[] if NO_KERNEL else [kernel, float_repr],
+    ext_modules=[] if NO_KERNEL else [kernel, sigmoid, float_repr],
     options={"bdist_wheel": {"py_limited_api": "cp311"}} if ABI3 and not NO_KERNEL else {},
 )

@@ -78,3 +78,37 @@ def test_softmax_saturates_when_one_class_takes_almost_all_the_mass():
     sm = activations.get("softmax")
     assert sm.saturated(np.array([[10.0, 0.0, 0.0]])).all()
     assert not sm.saturated(np.array([[0.0, 0.0, 0.0]])).any()
+
+
+def test_the_compiled_sigmoid_gives_the_numpy_formulas_bits(monkeypatch):
+    """Sigmoid.value_and_grad runs in one compiled pass (lossexp/library/_sigmoid.c) where
+    it is built; NumPy's formulas, the fallback, give the same bits, tails, NaN and
+    infinities included, on arrays of any shape and memory layout."""
+    if activations._sigmoid is None:
+        pytest.skip("the compiled sigmoid is not built (tests/test_build.py fails then)")
+    rng = np.random.default_rng(5)
+    z = np.concatenate([rng.normal(0.0, 8.0, 3001), [0.0, -0.0, 36.7, -36.7, 709.0, -709.0,
+                        745.2, -745.2, 1e300, -1e300, np.inf, -np.inf, np.nan]])
+    shaped = [z, z[:1], z[:2000].reshape(4, 25, 20), z[:2000].reshape(20, 100).T]  # one strided
+    sig = activations.get("sigmoid")
+    compiled = [sig.value_and_grad(v) for v in shaped]
+    monkeypatch.setattr(activations, "_sigmoid", None)
+    for v, (a, slope) in zip(shaped, compiled):
+        want_a, want_slope = sig.value_and_grad(v)
+        assert a.shape == v.shape and slope.shape == v.shape
+        np.testing.assert_array_equal(a.view(np.int64), want_a.view(np.int64))
+        np.testing.assert_array_equal(slope.view(np.int64), want_slope.view(np.int64))
+
+
+def test_the_compiled_sigmoid_refuses_what_it_cannot_take():
+    if activations._sigmoid is None:
+        pytest.skip("the compiled sigmoid is not built (tests/test_build.py fails then)")
+    from lossexp.library.exp_loop import numpy_exp_loop
+
+    z, out = np.zeros(4), np.zeros(4)
+    with pytest.raises(ValueError, match="slope: expected 4 float64 values"):
+        activations._sigmoid.value_and_slope(z, out, np.zeros(3), 700.0, numpy_exp_loop())
+    import datetime  # a capsule of another kind than NumPy's loop
+
+    with pytest.raises(ValueError, match="numpy_1.24_ufunc_call_info"):
+        activations._sigmoid.value_and_slope(z, out, out.copy(), 700.0, datetime.datetime_CAPI)

@@ -8,6 +8,7 @@ import pytest
 from test_sweep_support import GRID, write_config
 
 from lossexp.library.activations import get as get_activation
+from lossexp.library.exp_loop import numpy_exp_loop
 from lossexp.library.losses import get as get_loss
 from lossexp.sweep import load_sweep_config
 from lossexp.sweep.chunk import CurveSampler, train_starts
@@ -161,7 +162,7 @@ def test_the_compiled_epochs_refuse_what_they_cannot_take():
     arrays = [np.zeros(n), np.zeros(n), np.zeros(n), np.zeros((3, n), np.int64),
               np.zeros((2, n)), np.ones(n)]
     settings = (1.0, 0.0, 0.1, 0.1, 1.0, 1.0, 700.0)  # x, y, lr, tolerance, g1, g2, clip
-    quadratic, loop = _neuron_kernel.QUADRATIC, neuron_kernel.numpy_exp_loop()
+    quadratic, loop = _neuron_kernel.QUADRATIC, numpy_exp_loop()
     with pytest.raises(ValueError, match="loss: unknown code 7"):
         _neuron_kernel.epochs(*arrays, *settings, 5, 6, 7, None)
     short = list(arrays)
@@ -184,7 +185,7 @@ def test_the_compiled_epochs_refuse_what_they_cannot_take():
 def test_every_way_of_calling_the_kernel_gives_the_same_bits(monkeypatch, variant):
     """NumPy's exp loop called from the kernel, or np.exp between calls of one epoch each
     (a NumPy that does not hand its loop out); all epochs in one call, or in several."""
-    assert neuron_kernel.numpy_exp_loop() is not None  # this NumPy hands it out
+    assert numpy_exp_loop() is not None  # this NumPy hands it out
     want = train_both("quadratic", {}, lr=3.0, epochs=60)
     if variant == "np.exp between epochs":
         monkeypatch.setattr(neuron_kernel, "numpy_exp_loop", lambda: None)

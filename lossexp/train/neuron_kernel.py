@@ -3,7 +3,7 @@
 A sweep trains a million copies of the same one-sample sigmoid neuron. The engine spends
 an epoch of that in about 25 NumPy passes over the batch; the C loop in _neuron_kernel.c
 does it in one, a block of neurons at a time through all the epochs, calling NumPy's own
-loop for exp() (``numpy_exp_loop``), so both paths share the one function whose last bit
+loop for exp() (``lossexp.library.exp_loop``), so both paths share the one function whose last bit
 could differ between libraries, and no Python runs until the chunk is trained. The results are
 bitwise those of ``lossexp.train.engine.train`` with an ``OutcomeTracker``: the loop performs the
 engine's IEEE operations in the engine's order, the first and the last epoch are the
@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from lossexp.library.activations import EXP_CLIP, Sigmoid
+from lossexp.library.exp_loop import numpy_exp_loop
 from lossexp.library.fused import SigmoidCrossEntropy
 from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
 from lossexp.train.loss_levels import has_z_crossings
@@ -42,25 +42,6 @@ def available() -> bool:
 
 # Epochs in one call at most: the kernel counts them in int32.
 SPAN_AT_MOST = 2**30
-
-
-@cache
-def numpy_exp_loop():
-    """NumPy's inner loop of np.exp for contiguous float64, in the capsule the kernel calls
-    it through, or None where this NumPy does not hand it out.
-
-    ``ufunc._get_strided_loop`` is NumPy's (experimental) door to a ufunc's compiled loop,
-    the one np.exp itself runs after its CPU dispatch; the capsule's name carries the
-    version of its layout, which the kernel checks. Without it each epoch is one call of
-    np.exp and one of the kernel, the same bits at about 1.3x the time.
-    """
-    f8 = np.dtype(np.float64)
-    try:
-        _, loop = np.exp._resolve_dtypes_and_context((f8, f8))
-        np.exp._get_strided_loop(loop, fixed_strides=(8, 8))
-    except (AttributeError, TypeError, ValueError):
-        return None
-    return loop
 
 
 @dataclass(frozen=True)

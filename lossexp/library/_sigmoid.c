@@ -1,0 +1,148 @@
+/*
+ * The sigmoid and its slope in one pass (lossexp.library.activations.Sigmoid.value_and_grad):
+ *     e = exp(min(-z, clip)),  a = 1 / (e + 1),  slope = (e a) a
+ * exp() is NumPy's own loop for np.exp, handed over by numpy.ufunc._get_strided_loop (see
+ * lossexp/library/exp_loop.py), and the rest is the same IEEE operations in the same order
+ * as the NumPy formulas, so every bit is theirs: built without floating-point contraction
+ * (no FMA) and without -ffast-math; tests/test_activations.py compares the two.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <float.h>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#elif defined(_MSC_VER)
+#pragma fp_contract(off)
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#if FLT_EVAL_METHOD != 0
+#error "the sigmoid needs FLT_EVAL_METHOD == 0 to round as NumPy does"
+#endif
+
+#ifdef _MSC_VER
+#define restrict __restrict
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__GLIBC__)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/* The capsule numpy.ufunc._get_strided_loop fills; its name carries the layout's version.
+ * npy_intp is Py_intptr_t, the size of Py_ssize_t; npy_bool is an unsigned char. */
+#define UFUNC_CALL_INFO "numpy_1.24_ufunc_call_info"
+typedef int StridedLoop(void *context, char *const *data, const Py_ssize_t *dimensions,
+                        const Py_ssize_t *strides, void *auxdata);
+typedef struct {
+    StridedLoop *strided_loop;
+    void *context;
+    void *auxdata;
+    unsigned char requires_pyapi;
+    unsigned char no_floatingpoint_errors;
+} UfuncCallInfo;
+
+/* Values per exp() call: the block stays in the L1 cache between the three passes. */
+#define BLOCK 512
+
+VECTOR_CLONES static void exp_argument(Py_ssize_t m, const double *restrict z, double clip,
+                                       double *restrict e)
+{
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const double minus_z = -z[i];
+        e[i] = minus_z > clip ? clip : minus_z; /* as np.minimum: a NaN stays NaN */
+    }
+}
+
+VECTOR_CLONES static void value_and_slope_from(Py_ssize_t m, const double *restrict e,
+                                               double *restrict a, double *restrict slope)
+{
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const double ai = 1.0 / (e[i] + 1.0);
+        a[i] = ai;
+        slope[i] = (e[i] * ai) * ai;
+    }
+}
+
+static int sized(Py_buffer *view, Py_ssize_t n, const char *name)
+{
+    if (view->len != n * (Py_ssize_t)sizeof(double)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd float64 values", name, n);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *value_and_slope(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    Py_buffer z, a, slope;
+    double clip;
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "y*w*w*dO:value_and_slope", &z, &a, &slope, &clip, &capsule))
+        return NULL;
+    const Py_ssize_t n = z.len / (Py_ssize_t)sizeof(double);
+    const UfuncCallInfo *exp_loop = NULL;
+    PyObject *result = NULL;
+    if (!PyCapsule_IsValid(capsule, UFUNC_CALL_INFO))
+        PyErr_SetString(PyExc_ValueError, "exp_loop: not a capsule named " UFUNC_CALL_INFO);
+    else if ((exp_loop = PyCapsule_GetPointer(capsule, UFUNC_CALL_INFO)) == NULL)
+        ; /* the error is set */
+    else if (exp_loop->strided_loop == NULL || exp_loop->requires_pyapi)
+        PyErr_SetString(PyExc_ValueError, "exp_loop: no strided loop that runs without Python");
+    else if (sized(&z, n, "z") && sized(&a, n, "a") && sized(&slope, n, "slope")) {
+        const double *zs = z.buf;
+        double *as = a.buf, *slopes = slope.buf;
+        const Py_ssize_t strides[2] = {sizeof(double), sizeof(double)};
+        double e[BLOCK];
+        int status = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t lo = 0; lo < n && status >= 0; lo += BLOCK) {
+            const Py_ssize_t m = n - lo < BLOCK ? n - lo : BLOCK;
+            char *const data[2] = {(char *)e, (char *)e};
+            exp_argument(m, zs + lo, clip, e);
+            status = exp_loop->strided_loop(exp_loop->context, data, &m, strides,
+                                            exp_loop->auxdata);
+            value_and_slope_from(m, e, as + lo, slopes + lo);
+        }
+        Py_END_ALLOW_THREADS
+        if (status < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "NumPy's exp loop failed");
+        } else {
+            result = Py_None;
+            Py_INCREF(result);
+        }
+    }
+    PyBuffer_Release(&z);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&slope);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"value_and_slope", value_and_slope, METH_VARARGS,
+     "value_and_slope(z, a, slope, clip, exp_loop)\n"
+     "a = 1 / (e + 1) and slope = (e a) a for e = exp(min(-z, clip)), into a and slope:\n"
+     "contiguous float64 buffers of the same size as z (a, slope and z distinct).\n"
+     "exp_loop: the capsule np.exp._get_strided_loop fills. Runs without the interpreter\n"
+     "lock. See lossexp/library/activations.py."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_sigmoid",
+    "The sigmoid and its slope in one pass (see lossexp/library/activations.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__sigmoid(void)
+{
+    PyObject *m = PyModule_Create(&module);
+#if defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API)
+    if (m != NULL)
+        PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED); /* it keeps no state of its own */
+#endif
+    return m;
+}
