@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.plan import Chunk, Plan
 from lossexp.sweep.rows import rows_text
 from lossexp.sweep.starts import z0_bins
@@ -101,6 +102,7 @@ def free_of_the_interpreter_lock(plan: Plan) -> bool:
 def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
     """Train the chunk's starts as ``lossexp run`` trains one start: with the engine or,
     where it applies and ``plan.kernel`` allows, its bitwise-equal compiled fast path."""
+    keep_freed_memory()
     series = plan.series[chunk.series]
     cfg, tr, target = series.config, series.config["train"], series.config["target"]
     w0, b0 = plan.starts.values(chunk.lo, chunk.hi)

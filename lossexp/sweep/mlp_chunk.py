@@ -17,13 +17,11 @@ regression never reached its target.
 
 from __future__ import annotations
 
-import ctypes
-import functools
-
 import numpy as np
 
 from lossexp.output.serialize import csv_rows, format_column
 from lossexp.sweep.mlp_plan import MlpPlan
+from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.mlp_tally import MlpChunkTally, tally_mlp_chunk
 from lossexp.sweep.plan import Chunk
 from lossexp.tasks import make_data
@@ -35,28 +33,6 @@ from lossexp.train.trace import ACCURACY_MILESTONE, accuracy
 
 STUCK_SATURATION = 0.5
 
-
-@functools.cache
-def keep_freed_memory() -> None:
-    """Let this process keep the memory its arrays free, instead of handing it back to the
-    system after every epoch (glibc only; elsewhere nothing changes).
-
-    A chunk's (R, N, units) arrays are a few MiB each, above glibc's threshold for serving
-    an allocation with a fresh mmap; each epoch then frees and maps them anew, and the
-    kernel zero-fills every page on first touch. For 128 networks of 2-16-1 on 100 samples
-    that was 21 us per network-epoch; with the thresholds raised, 8 us. It only changes
-    where memory comes from, never a value.
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # no C library to ask, or no mallopt in it
-        return
-    mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest allowed on 64-bit
-    mallopt(_M_TRIM_THRESHOLD, 256 << 20)
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 
 COLUMNS = ("series", "seed", "initial_loss", "initial_accuracy", "epochs_to_95pct_accuracy",
            "epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs",

@@ -20,7 +20,7 @@ from lossexp.sweep.series import Series, _loss_label
 
 # Networks per chunk, chosen by timing: 1024 networks of 2-16-1 on 100 samples, trained in
 # chunks of 32, 64, 128, 256, 512 and 1024 took 9.5, 9.0, 8.9, 9.5, 11.2 and 12.2 us per
-# network-epoch (one core, best of 3, freed memory kept: mlp_chunk.keep_freed_memory):
+# network-epoch (one core, best of 3, freed memory kept: sweep.memory.keep_freed_memory):
 # past a few hundred networks the (R, N, 16) arrays (1.6 MiB each for 128 networks) no
 # longer fit the cache.
 DEFAULT_MLP_CHUNK_SIZE = 128
