@@ -5,7 +5,7 @@ and is shipped as the package ``lossexp.configs``, with the curve baselines of
 ``tests/baselines/`` as ``lossexp.configs.baselines``, so ``importlib.resources`` finds them
 in an installed wheel and in an editable install alike.
 
-Kernel. lossexp/train/_neuron_kernel.c makes sweeps about three times faster. A failed
+Kernel. lossexp/train/_neuron_kernel.c makes sweeps about four times faster. A failed
 build of it is an error, so that pip never caches a wheel without it on a machine that has
 a compiler; set LOSSEXP_NO_KERNEL=1 to build without it (sweeps then use the NumPy engine,
 bit for bit the same results, only slower). On Python 3.11+ it is built against the stable
@@ -65,7 +65,7 @@ class build_kernel(build_ext):
             raise SystemExit(
                 f"error: cannot build lossexp's compiled sweep kernel ({exc}). Install a C "
                 "compiler (gcc or clang; MSVC on Windows), or set LOSSEXP_NO_KERNEL=1 to "
-                "install without it: sweeps then give the same results about 3x slower."
+                "install without it: sweeps then give the same results about 4x slower."
             ) from exc
 
 

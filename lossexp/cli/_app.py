@@ -242,7 +242,7 @@ def kernel_status() -> str:
     try:
         from lossexp.train import _neuron_kernel  # noqa: F401
     except ImportError:
-        return "missing (sweeps use the NumPy engine: same results, about 3x slower)"
+        return "missing (sweeps use the NumPy engine: same results, about 4x slower)"
     return "present"
 
 

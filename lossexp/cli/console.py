@@ -54,7 +54,7 @@ def note_missing_kernel() -> None:
     if not neuron_kernel.available():
         sys.stderr.write("note: lossexp was installed without its compiled sweep kernel "
                          "(LOSSEXP_NO_KERNEL=1, or no C compiler): sigmoid-neuron sweeps train on "
-                         "the NumPy engine, with the same results, about 3x slower\n")
+                         "the NumPy engine, with the same results, about 4x slower\n")
         sys.stderr.flush()
 
 
