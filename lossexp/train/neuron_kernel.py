@@ -3,11 +3,12 @@
 A sweep trains a million copies of the same one-sample sigmoid neuron. The engine spends
 an epoch of that in about 25 NumPy passes over the batch; the C loop in _neuron_kernel.c
 does it in one, a block of neurons at a time through all the epochs, calling NumPy's own
-loop for exp() (``lossexp.library.exp_loop``), so both paths share the one function whose last bit
-could differ between libraries, and no Python runs until the chunk is trained. The results are
-bitwise those of ``lossexp.train.engine.train`` with an ``OutcomeTracker``: the loop performs the
-engine's IEEE operations in the engine's order, the first and the last epoch are the
-engine's own, and tests/test_neuron_kernel.py holds the two paths to identical bits.
+loop for exp() (``lossexp.library.exp_loop``): both paths share the one function whose
+last bit could differ between libraries, and no Python runs until the chunk is trained.
+The results are bitwise those of ``lossexp.train.engine.train`` with an
+``OutcomeTracker``: the loop performs the engine's IEEE operations in the engine's order,
+the first and the last epoch are the engine's own, and tests/test_neuron_kernel.py holds
+the two paths to identical bits.
 
 It covers a sigmoid neuron on one sample with the quadratic cost (either convention, any
 weight) or cross-entropy; ``kernel_loss`` says whether a setup is one of those, and other
@@ -28,7 +29,7 @@ from lossexp.library.fused import SigmoidCrossEntropy
 from lossexp.train.engine import Network, Params, Recorder, Step, apply_update
 from lossexp.train.loss_levels import has_z_crossings
 from lossexp.train.model import neuron_params
-from lossexp.train.outcome import OutcomeTracker
+from lossexp.train.outcome import MILESTONES, OutcomeTracker
 
 try:
     from lossexp.train import _neuron_kernel
@@ -142,8 +143,8 @@ class Trainee:
         np.negative(self.e, out=self.e)
         np.minimum(self.e, EXP_CLIP, out=self.e)
         if tracker is None:
-            n = w.size
-            self.milestones = (np.zeros((3, n), np.int64), np.zeros((2, n)), np.ones(n))
+            n, k = w.size, len(MILESTONES)
+            self.milestones = (np.zeros((k, n), np.int64), np.zeros((k - 1, n)), np.ones(n))
         else:  # the loss levels' rows of the bounds are contiguous
             self.milestones = (tracker.counts, tracker.bounds[1:], tracker.sign)
 
