@@ -27,8 +27,11 @@ ABI3 = sys.version_info >= (3, 11) and not sysconfig.get_config_var("Py_GIL_DISA
 # operation as NumPy does (see the comment at the top of the C file).
 strict_float = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-fast-math"]
 
+# Both include lossexp/library/numpy_exp.h.
+shared_c = {"include_dirs": ["lossexp/library"], "depends": ["lossexp/library/numpy_exp.h"]}
+
 kernel = Extension(
-    "lossexp.train._neuron_kernel", ["lossexp/train/_neuron_kernel.c"],
+    "lossexp.train._neuron_kernel", ["lossexp/train/_neuron_kernel.c"], **shared_c,
     extra_compile_args=strict_float,
     define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
     py_limited_api=ABI3,
@@ -38,7 +41,7 @@ kernel = Extension(
 # The sigmoid and its slope in one pass (lossexp/library/_sigmoid.c), bit for bit NumPy's
 # formulas; optional like the kernel: without it, activations.Sigmoid uses NumPy.
 sigmoid = Extension(
-    "lossexp.library._sigmoid", ["lossexp/library/_sigmoid.c"],
+    "lossexp.library._sigmoid", ["lossexp/library/_sigmoid.c"], **shared_c,
     extra_compile_args=strict_float,
     define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
     py_limited_api=ABI3,

@@ -8,42 +8,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <float.h>
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#elif defined(_MSC_VER)
-#pragma fp_contract(off)
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
-
-#if FLT_EVAL_METHOD != 0
-#error "the sigmoid needs FLT_EVAL_METHOD == 0 to round as NumPy does"
-#endif
-
-#ifdef _MSC_VER
-#define restrict __restrict
-#endif
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__GLIBC__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-/* The capsule numpy.ufunc._get_strided_loop fills; its name carries the layout's version.
- * npy_intp is Py_intptr_t, the size of Py_ssize_t; npy_bool is an unsigned char. */
-#define UFUNC_CALL_INFO "numpy_1.24_ufunc_call_info"
-typedef int StridedLoop(void *context, char *const *data, const Py_ssize_t *dimensions,
-                        const Py_ssize_t *strides, void *auxdata);
-typedef struct {
-    StridedLoop *strided_loop;
-    void *context;
-    void *auxdata;
-    unsigned char requires_pyapi;
-    unsigned char no_floatingpoint_errors;
-} UfuncCallInfo;
+#include "numpy_exp.h" /* rounding as NumPy rounds, the x86-64 builds, NumPy's exp loop */
 
 /* Values per exp() call: the block stays in the L1 cache between the three passes. */
 #define BLOCK 512
@@ -84,37 +50,24 @@ static PyObject *value_and_slope(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "y*w*w*dO:value_and_slope", &z, &a, &slope, &clip, &capsule))
         return NULL;
     const Py_ssize_t n = z.len / (Py_ssize_t)sizeof(double);
-    const UfuncCallInfo *exp_loop = NULL;
+    const UfuncCallInfo *exp_loop = exp_loop_in(capsule);
     PyObject *result = NULL;
-    if (!PyCapsule_IsValid(capsule, UFUNC_CALL_INFO))
-        PyErr_SetString(PyExc_ValueError, "exp_loop: not a capsule named " UFUNC_CALL_INFO);
-    else if ((exp_loop = PyCapsule_GetPointer(capsule, UFUNC_CALL_INFO)) == NULL)
+    if (exp_loop == NULL)
         ; /* the error is set */
-    else if (exp_loop->strided_loop == NULL || exp_loop->requires_pyapi)
-        PyErr_SetString(PyExc_ValueError, "exp_loop: no strided loop that runs without Python");
     else if (sized(&z, n, "z") && sized(&a, n, "a") && sized(&slope, n, "slope")) {
         const double *zs = z.buf;
         double *as = a.buf, *slopes = slope.buf;
-        const Py_ssize_t strides[2] = {sizeof(double), sizeof(double)};
         double e[BLOCK];
         int status = 0;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t lo = 0; lo < n && status >= 0; lo += BLOCK) {
             const Py_ssize_t m = n - lo < BLOCK ? n - lo : BLOCK;
-            char *const data[2] = {(char *)e, (char *)e};
             exp_argument(m, zs + lo, clip, e);
-            status = exp_loop->strided_loop(exp_loop->context, data, &m, strides,
-                                            exp_loop->auxdata);
+            status = exp_in_place(exp_loop, e, m);
             value_and_slope_from(m, e, as + lo, slopes + lo);
         }
         Py_END_ALLOW_THREADS
-        if (status < 0) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_RuntimeError, "NumPy's exp loop failed");
-        } else {
-            result = Py_None;
-            Py_INCREF(result);
-        }
+        result = done_or_exp_failure(status);
     }
     PyBuffer_Release(&z);
     PyBuffer_Release(&a);

@@ -22,42 +22,17 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
-/* No a*b+c contracted into one fused multiply-add, whatever the build flags: GCC ignores
- * the standard pragma and needs its own. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#elif defined(_MSC_VER)
-#pragma fp_contract(off)
-#else
-#pragma STDC FP_CONTRACT OFF
-#endif
-
-/* Doubles must be rounded as doubles after every operation (not so on the x87 FPU); where
- * they are not, the build fails (set LOSSEXP_NO_KERNEL=1 to install without the kernel).
- * Built against the stable ABI (Py_LIMITED_API 3.11: Py_buffer is in it from 3.11 on). */
-#if FLT_EVAL_METHOD != 0
-#error "the kernel needs FLT_EVAL_METHOD == 0 to round as NumPy does"
-#endif
-
-#ifdef _MSC_VER
-#define restrict __restrict
-#endif
+/* Rounding as NumPy rounds, the x86-64 builds, NumPy's exp loop. Built against the stable
+ * ABI (Py_LIMITED_API 3.11: Py_buffer is in it from 3.11 on). */
+#include "numpy_exp.h"
 
 enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 
 /* The outcome tracker's milestones: the target, the end of the plateau, half way. */
 #define MILESTONES 3
-
-/* Several builds of the loop for x86-64, the best one picked at load time (GCC, glibc). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__GLIBC__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
 
 typedef struct {
     double x, y, lr, tolerance, g1, g2, exp_clip;
@@ -132,21 +107,6 @@ typedef void EpochLoop(Py_ssize_t n, const Settings *restrict s, double *restric
 EPOCH_LOOP(quadratic_epoch, 0)
 EPOCH_LOOP(cross_entropy_epoch, 1)
 
-/* NumPy's own loop for np.exp on contiguous float64, as numpy.ufunc._get_strided_loop hands
- * it out in a capsule named "numpy_1.24_ufunc_call_info" (see lossexp/train/neuron_kernel.py;
- * the name changes with the layout, so a NumPy that changes the layout is refused, not
- * misread). npy_intp is Py_intptr_t, the size of Py_ssize_t; npy_bool is an unsigned char. */
-#define UFUNC_CALL_INFO "numpy_1.24_ufunc_call_info"
-typedef int StridedLoop(void *context, char *const *data, const Py_ssize_t *dimensions,
-                        const Py_ssize_t *strides, void *auxdata);
-typedef struct {
-    StridedLoop *strided_loop;
-    void *context;
-    void *auxdata;
-    unsigned char requires_pyapi;
-    unsigned char no_floatingpoint_errors;
-} UfuncCallInfo;
-
 /* Neurons trained together through all the epochs of a call: a block's arrays (about 20 kB)
  * stay in the L1 cache from one epoch to the next. Each neuron's arithmetic is the same
  * whatever the block (tested). */
@@ -162,18 +122,14 @@ static int train_blocks(Py_ssize_t n, Settings s, int64_t first, int64_t last,
 {
     EpochLoop *fused = s.loss == CROSS_ENTROPY ? cross_entropy_epoch : quadratic_epoch;
     const int32_t span = (int32_t)(last - first);
-    const Py_ssize_t strides[2] = {sizeof(double), sizeof(double)};
     int32_t local[MILESTONES * BLOCK];
     for (Py_ssize_t lo = 0; lo < n; lo += BLOCK) {
         const Py_ssize_t m = n - lo < BLOCK ? n - lo : BLOCK;
-        char *const data[2] = {(char *)(e + lo), (char *)(e + lo)};
         for (int k = 0; k < MILESTONES; k++)
             for (Py_ssize_t i = 0; i < m; i++)
                 local[k * BLOCK + i] = counts[k * n + lo + i] == first ? 0 : -1;
         for (s.epoch = 0; s.epoch < span; s.epoch++) {
-            if (exp_loop != NULL
-                && exp_loop->strided_loop(exp_loop->context, data, &m, strides,
-                                          exp_loop->auxdata) < 0)
+            if (exp_loop != NULL && exp_in_place(exp_loop, e + lo, m) < 0)
                 return -1;
             fused(m, &s, w + lo, b + lo, e + lo, local, local + BLOCK, local + 2 * BLOCK,
                   bound + lo, bound + n + lo, sign + lo);
@@ -208,13 +164,8 @@ static PyObject *epochs(PyObject *Py_UNUSED(module), PyObject *args)
     const Py_ssize_t n = w.len / (Py_ssize_t)sizeof(double);
     const UfuncCallInfo *exp_loop = NULL;
     PyObject *result = NULL;
-    if (capsule != Py_None && !PyCapsule_IsValid(capsule, UFUNC_CALL_INFO))
-        PyErr_SetString(PyExc_ValueError, "exp_loop: not a capsule named " UFUNC_CALL_INFO);
-    else if (capsule != Py_None
-             && (exp_loop = PyCapsule_GetPointer(capsule, UFUNC_CALL_INFO)) == NULL)
+    if (capsule != Py_None && (exp_loop = exp_loop_in(capsule)) == NULL)
         ; /* the error is set */
-    else if (exp_loop != NULL && (exp_loop->strided_loop == NULL || exp_loop->requires_pyapi))
-        PyErr_SetString(PyExc_ValueError, "exp_loop: no strided loop that runs without Python");
     else if (s.loss != QUADRATIC && s.loss != CROSS_ENTROPY)
         PyErr_Format(PyExc_ValueError, "loss: unknown code %d", s.loss);
     else if (first < 0 || last < first || last - first > INT32_MAX - 1
@@ -229,13 +180,7 @@ static PyObject *epochs(PyObject *Py_UNUSED(module), PyObject *args)
         status = train_blocks(n, s, first, last, exp_loop, w.buf, b.buf, e.buf, counts.buf,
                               bound.buf, sign.buf);
         Py_END_ALLOW_THREADS
-        if (status < 0) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_RuntimeError, "NumPy's exp loop failed");
-        } else {
-            result = Py_None;
-            Py_INCREF(result);
-        }
+        result = done_or_exp_failure(status);
     }
     PyBuffer_Release(&w);
     PyBuffer_Release(&b);
@@ -261,7 +206,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_neuron_kernel",
-    "A fused epoch for a batch of sigmoid neurons (see lossexp/train/neuron_kernel.py).", -1, methods,
+    "A sweep's epochs for a batch of sigmoid neurons (see lossexp/train/neuron_kernel.py).",
+    -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__neuron_kernel(void)
