@@ -27,11 +27,21 @@ ABI3 = sys.version_info >= (3, 11) and not sysconfig.get_config_var("Py_GIL_DISA
 # operation as NumPy does (see the comment at the top of the C file).
 strict_float = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-fast-math"]
 
-# Both include lossexp/library/numpy_exp.h.
+# The three include lossexp/library/numpy_exp.h.
 shared_c = {"include_dirs": ["lossexp/library"], "depends": ["lossexp/library/numpy_exp.h"]}
 
 kernel = Extension(
     "lossexp.train._neuron_kernel", ["lossexp/train/_neuron_kernel.c"], **shared_c,
+    extra_compile_args=strict_float,
+    define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
+    py_limited_api=ABI3,
+)
+
+
+# Two steps of the engine's backward pass in one pass each (lossexp/train/_layers.c), bit for
+# bit NumPy's; optional like the kernel: without it, the engine uses NumPy.
+layers = Extension(
+    "lossexp.train._layers", ["lossexp/train/_layers.c"], **shared_c,
     extra_compile_args=strict_float,
     define_macros=[("Py_LIMITED_API", "0x030B0000")] if ABI3 else [],
     py_limited_api=ABI3,
@@ -79,6 +89,6 @@ setup(
     package_dir={"lossexp.configs": "configs", "lossexp.configs.baselines": "tests/baselines"},
     package_data={"lossexp": ["py.typed"], "lossexp.configs": ["*.yaml", "*.json"],
                   "lossexp.configs.baselines": ["*.json"]},
-    ext_modules=[] if NO_KERNEL else [kernel, sigmoid, float_repr],
+    ext_modules=[] if NO_KERNEL else [kernel, layers, sigmoid, float_repr],
     options={"bdist_wheel": {"py_limited_api": "cp311"}} if ABI3 and not NO_KERNEL else {},
 )

@@ -77,8 +77,8 @@ def test_the_wheel_is_abi3_and_holds_the_kernel_and_the_configs(wheel):
     if sys.version_info >= (3, 11):
         assert "-cp311-abi3-" in wheel.name
     names = zipfile.ZipFile(wheel).namelist()
-    for compiled in ("lossexp/train/_neuron_kernel", "lossexp/library/_sigmoid",
-                     "lossexp/output/_float_repr"):
+    for compiled in ("lossexp/train/_neuron_kernel", "lossexp/train/_layers",
+                     "lossexp/library/_sigmoid", "lossexp/output/_float_repr"):
         assert any(n.startswith(compiled) and n.endswith((".so", ".pyd")) for n in names)
     for config in CONFIGS.glob("*.yaml"):
         assert f"lossexp/configs/{config.name}" in names

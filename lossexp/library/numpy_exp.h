@@ -1,5 +1,6 @@
 /*
- * What lossexp's C code shares (lossexp/library/_sigmoid.c, lossexp/train/_neuron_kernel.c):
+ * What lossexp's C code shares (lossexp/library/_sigmoid.c, lossexp/train/_neuron_kernel.c,
+ * lossexp/train/_layers.c):
  * IEEE arithmetic rounded as NumPy rounds it, loops built for several x86-64 levels, and
  * NumPy's own loop for np.exp, handed over in a capsule (lossexp/library/exp_loop.py).
  */
@@ -50,7 +51,7 @@ typedef struct {
 } UfuncCallInfo;
 
 /* The exp loop in ``capsule``, or NULL with a ValueError set. */
-static const UfuncCallInfo *exp_loop_in(PyObject *capsule)
+static inline const UfuncCallInfo *exp_loop_in(PyObject *capsule)
 {
     if (!PyCapsule_IsValid(capsule, UFUNC_CALL_INFO)) {
         PyErr_SetString(PyExc_ValueError, "exp_loop: not a capsule named " UFUNC_CALL_INFO);
@@ -66,7 +67,7 @@ static const UfuncCallInfo *exp_loop_in(PyObject *capsule)
 
 /* e[i] = exp(e[i]) for i < m, in place, by NumPy's loop; its status (0: done). Needs no
  * interpreter lock. */
-static int exp_in_place(const UfuncCallInfo *loop, double *e, Py_ssize_t m)
+static inline int exp_in_place(const UfuncCallInfo *loop, double *e, Py_ssize_t m)
 {
     char *const data[2] = {(char *)e, (char *)e};
     const Py_ssize_t strides[2] = {sizeof(double), sizeof(double)};
@@ -75,7 +76,7 @@ static int exp_in_place(const UfuncCallInfo *loop, double *e, Py_ssize_t m)
 
 /* What a call returns once its loops are done: None, or for a negative ``status`` the
  * error NumPy's exp loop set (a RuntimeError where it set none). */
-static PyObject *done_or_exp_failure(int status)
+static inline PyObject *done_or_exp_failure(int status)
 {
     if (status >= 0)
         Py_RETURN_NONE;

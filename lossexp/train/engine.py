@@ -29,6 +29,7 @@ import numpy as np
 from lossexp.library.activations import Activation
 from lossexp.library.fused import fused_output
 from lossexp.library.losses import Loss
+from lossexp.train.layers import affine, backprop_delta, hidden_delta, outer_sum, sample_sum
 
 
 @dataclass
@@ -126,37 +127,6 @@ class Step:
         return self._cost() if callable(self._cost) else self._cost
 
 
-def _affine(a_prev, w, b):
-    """z = a_prev @ W^T + b over the runs axis; a product when n_in == 1 (bitwise equal)."""
-    wt = w.transpose(0, 2, 1)
-    z = a_prev * wt if w.shape[2] == 1 else np.matmul(a_prev, wt)
-    z += b[:, None, :]
-    return z
-
-
-def _outer_sum(delta, a_prev, out=None):
-    """dC/dW = delta^T @ a_prev, summed over samples; a product when N == 1."""
-    dt = delta.transpose(0, 2, 1)
-    if delta.shape[1] == 1:
-        return np.multiply(dt, a_prev[..., :1, :], out=out)
-    return np.matmul(dt, a_prev, out=out)
-
-
-def _sample_sum(delta, out=None):
-    """dC/db = delta summed over samples; the one sample itself when N == 1."""
-    if delta.shape[1] > 1:
-        return delta.sum(axis=1, out=out)
-    if out is None:
-        return delta[:, 0, :]
-    np.copyto(out, delta[:, 0, :])
-    return out
-
-
-def _backprop_delta(delta, w):
-    """dC/da_prev = delta @ W; a product when n_out == 1."""
-    return delta * w if w.shape[1] == 1 else np.matmul(delta, w)
-
-
 class Network:
     """A fully connected network of given activations, trained on one loss."""
 
@@ -184,7 +154,7 @@ class Network:
         a = x
         last = len(self.activations) - 1
         for layer, (w, b, act) in enumerate(zip(params.weights, params.biases, self.activations)):
-            z = _affine(a, w, b)
+            z = affine(a, w, b)
             if act.elementwise and not (layer == last and self.fused):
                 a, slope = act.value_and_grad(z)
             else:
@@ -255,12 +225,15 @@ class Network:
         out_w, out_b = out or ([None] * len(params.weights), [None] * len(params.biases))
         for layer in range(len(params.weights) - 1, -1, -1):
             a_prev = acts[layer - 1] if layer > 0 else x
-            grads_w.append(_outer_sum(delta, a_prev, out_w[layer]))
-            grads_b.append(_sample_sum(delta, out_b[layer]))
+            grads_w.append(outer_sum(delta, a_prev, out_w[layer]))
+            grads_b.append(sample_sum(delta, out_b[layer]))
             if layer > 0:
-                upstream = _backprop_delta(delta, params.weights[layer])
                 below, slope = self.activations[layer - 1], slopes[layer - 1]
-                delta = below.vjp(zs[layer - 1], upstream) if slope is None else upstream * slope
+                if slope is None:
+                    upstream = backprop_delta(delta, params.weights[layer])
+                    delta = below.vjp(zs[layer - 1], upstream)
+                else:
+                    delta = hidden_delta(delta, params.weights[layer], slope)
         return grads_w[::-1], grads_b[::-1], out_delta
 
     def evaluate(self, params: Params, x, y, epoch: int = 0, *, lr: float | None = None,
