@@ -57,7 +57,19 @@ def test_the_hidden_delta_is_numpys_product_of_three(shape):
         assert same_bits(layers.hidden_delta(delta, w, slope), (delta * w) * slope)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_adding_the_biases_is_numpys_broadcast_sum(shape):
+    rng = np.random.default_rng(shape[0] + shape[1])
+    runs, n, units = shape
+    z, b = wild(rng, shape), wild(rng, (runs, units))
+    want = z + b[:, None, :]
+    layers._layers.add_bias(z, b, runs, n, units)
+    assert same_bits(z, want)
+
+
 def test_the_steps_refuse_what_they_cannot_take():
+    with pytest.raises(ValueError, match="b: expected 6 float64 values"):
+        layers._layers.add_bias(np.zeros((2, 4, 3)), np.zeros(3), 2, 4, 3)
     with pytest.raises(ValueError, match="out: expected 6 float64 values"):
         layers._layers.sample_sum(np.zeros((2, 4, 3)), np.zeros(5), 2, 4, 3)
     with pytest.raises(ValueError, match="at least 1"):
@@ -67,7 +79,7 @@ def test_the_steps_refuse_what_they_cannot_take():
 
 
 def test_an_mlp_trains_to_the_same_bits_with_and_without_them(monkeypatch):
-    """2-16-1 sigmoid networks, quadratic cost, 100 samples: both steps are on the way
+    """2-16-1 sigmoid networks, quadratic cost, 100 samples: every step is on the way
     (16 hidden units below one output), and every parameter ends the same."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(100, 2))

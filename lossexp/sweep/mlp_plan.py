@@ -20,9 +20,10 @@ from lossexp.sweep.series import Series, _loss_label
 
 # Networks per chunk, chosen by timing: 1024 networks of 2-16-1 on 100 samples, trained in
 # chunks of 32, 64, 128, 256, 512 and 1024 took 9.5, 9.0, 8.9, 9.5, 11.2 and 12.2 us per
-# network-epoch (one core, best of 3, freed memory kept: sweep.memory.keep_freed_memory):
-# past a few hundred networks the (R, N, 16) arrays (1.6 MiB each for 128 networks) no
-# longer fit the cache.
+# network-epoch (one core, best of 3, freed memory kept: sweep.memory.keep_freed_memory);
+# with the compiled sigmoid and layer steps, 512 networks in chunks of 64, 128, 256 and
+# 512 took 4.8, 4.5, 5.0 and 6.1 us: past a few hundred networks the (R, N, 16) arrays
+# (1.6 MiB each for 128 networks) no longer fit the cache.
 DEFAULT_MLP_CHUNK_SIZE = 128
 
 

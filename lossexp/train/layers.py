@@ -1,9 +1,9 @@
 """The engine's per-layer steps over the runs axis: every array is (R, N, units), R networks
 (runs) on N samples, and each step gives every run the bits it would get alone.
 
-Two of them run in one compiled pass each where lossexp/train/_layers.c is built, with
-NumPy's bits (tests/test_engine_layers.py): the hidden delta below a one-unit output, and
-the sum over samples.
+Three of them run in one compiled pass each where lossexp/train/_layers.c is built, with
+NumPy's bits (tests/test_engine_layers.py): adding the biases, the hidden delta below a
+one-unit output, and the sum over samples.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ def affine(a_prev, w, b):
     """z = a_prev @ W^T + b over the runs axis; a product when n_in == 1 (bitwise equal)."""
     wt = w.transpose(0, 2, 1)
     z = a_prev * wt if w.shape[2] == 1 else np.matmul(a_prev, wt)
-    z += b[:, None, :]
+    if _layers is not None and z.flags.c_contiguous and b.flags.c_contiguous:
+        _layers.add_bias(z, b, *z.shape)
+    else:
+        z += b[:, None, :]
     return z
 
 
