@@ -27,8 +27,8 @@ ABI3 = sys.version_info >= (3, 11) and not sysconfig.get_config_var("Py_GIL_DISA
 # operation as NumPy does (see the comment at the top of the C file).
 strict_float = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-fast-math"]
 
-# The three include lossexp/library/numpy_exp.h.
-shared_c = {"include_dirs": ["lossexp/library"], "depends": ["lossexp/library/numpy_exp.h"]}
+# The three include lossexp/library/compiled.h.
+shared_c = {"include_dirs": ["lossexp/library"], "depends": ["lossexp/library/compiled.h"]}
 
 kernel = Extension(
     "lossexp.train._neuron_kernel", ["lossexp/train/_neuron_kernel.c"], **shared_c,

@@ -9,7 +9,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "numpy_exp.h" /* rounding as NumPy rounds, the x86-64 builds, NumPy's exp loop */
+#include "compiled.h" /* rounding as NumPy rounds, the x86-64 builds, NumPy's exp loop */
 
 /* Values per exp() call: the block stays in the L1 cache between the three passes. */
 #define BLOCK 512
@@ -31,15 +31,6 @@ VECTOR_CLONES static void value_and_slope_from(Py_ssize_t m, const double *restr
         a[i] = ai;
         slope[i] = (e[i] * ai) * ai;
     }
-}
-
-static int sized(Py_buffer *view, Py_ssize_t n, const char *name)
-{
-    if (view->len != n * (Py_ssize_t)sizeof(double)) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd float64 values", name, n);
-        return 0;
-    }
-    return 1;
 }
 
 static PyObject *value_and_slope(PyObject *Py_UNUSED(module), PyObject *args)

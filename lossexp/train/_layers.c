@@ -16,7 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "numpy_exp.h" /* rounding as NumPy rounds, the x86-64 builds */
+#include "compiled.h" /* rounding as NumPy rounds, the x86-64 builds */
 
 VECTOR_CLONES static void hidden_delta_rows(Py_ssize_t rows, Py_ssize_t n, Py_ssize_t h,
                                             const double *restrict delta,
@@ -53,15 +53,6 @@ VECTOR_CLONES static void sample_sums(Py_ssize_t runs, Py_ssize_t n, Py_ssize_t 
             for (Py_ssize_t k = 0; k < h; k++)
                 o[k] += dr[s * h + k];
     }
-}
-
-static int sized(Py_buffer *view, Py_ssize_t count, const char *name)
-{
-    if (view->len != count * (Py_ssize_t)sizeof(double)) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd float64 values", name, count);
-        return 0;
-    }
-    return 1;
 }
 
 static int positive(Py_ssize_t r, Py_ssize_t n, Py_ssize_t h)

@@ -27,7 +27,7 @@
 
 /* Rounding as NumPy rounds, the x86-64 builds, NumPy's exp loop. Built against the stable
  * ABI (Py_LIMITED_API 3.11: Py_buffer is in it from 3.11 on). */
-#include "numpy_exp.h"
+#include "compiled.h"
 
 enum { QUADRATIC = 0, CROSS_ENTROPY = 1 };
 

@@ -4,8 +4,8 @@
  * IEEE arithmetic rounded as NumPy rounds it, loops built for several x86-64 levels, and
  * NumPy's own loop for np.exp, handed over in a capsule (lossexp/library/exp_loop.py).
  */
-#ifndef LOSSEXP_NUMPY_EXP_H
-#define LOSSEXP_NUMPY_EXP_H
+#ifndef LOSSEXP_COMPILED_H
+#define LOSSEXP_COMPILED_H
 
 #include <float.h>
 
@@ -83,6 +83,16 @@ static inline PyObject *done_or_exp_failure(int status)
     if (!PyErr_Occurred())
         PyErr_SetString(PyExc_RuntimeError, "NumPy's exp loop failed");
     return NULL;
+}
+
+/* Whether ``view`` holds ``count`` float64 values; a ValueError naming it if not. */
+static inline int sized(Py_buffer *view, Py_ssize_t count, const char *name)
+{
+    if (view->len != count * (Py_ssize_t)sizeof(double)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd float64 values", name, count);
+        return 0;
+    }
+    return 1;
 }
 
 #endif
