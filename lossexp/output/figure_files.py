@@ -65,15 +65,16 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def save_all(figures: list, directory: Path) -> list[Path]:
-    """Save (figure, stem) pairs as PNG and SVG; on Linux half the files in a forked child.
+def save_all(figures: list, directory: Path, formats=FORMATS) -> list[Path]:
+    """Save (figure, stem) pairs as PNG and SVG (or ``formats``); on Linux half the files in
+    a forked child.
 
     Rendering is pure-Python work that threads cannot overlap. A forked child shares the
     imported matplotlib and the figures already built (copy-on-write), so on two cores the
     saving takes about half the wall time. Every file is still written atomically, and a
     failure or Ctrl-C in either process fails the whole call.
     """
-    jobs = [(fig, stem, fmt) for fig, stem in figures for fmt in FORMATS]
+    jobs = [(fig, stem, fmt) for fig, stem in figures for fmt in formats]
     if len(jobs) < 2 or not _can_fork():
         return [_save_as(fig, directory, stem, fmt) for fig, stem, fmt in jobs]
     mine, theirs = jobs[: (len(jobs) + 1) // 2], jobs[(len(jobs) + 1) // 2:]

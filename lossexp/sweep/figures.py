@@ -9,7 +9,8 @@
 - curves.png (when ``sweep.curves`` > 0): the sampled loss curves, one panel per series.
 
 matplotlib is imported only here and only when a figure is drawn (object-oriented API, no
-pyplot); files are saved through ``lossexp.output.figure_files.save``.
+pyplot); files are saved through ``lossexp.output.figure_files.save_all``, two at once on
+Linux.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossexp.output.figure_files import save
+from lossexp.output.figure_files import save_all
 
 NEVER_COLOR = "#6d6875"
 OUTLINE_COLOR = "#e63946"
@@ -241,11 +242,9 @@ def z0_figure(plan, tallies):
 def plot_sweep(plan, tallies, directory: Path) -> list[Path]:
     """Draw and save the sweep's figures as PNG in ``directory``: the outcome against z0
     for a one-sample task, over the (w0, b0) plane otherwise, then the share on target."""
-    if plan.one_sample:
-        paths = save(z0_figure(plan, tallies), directory, "z0", formats=("png",))
-    else:
-        paths = save(heatmap_figure(plan, tallies), directory, "heatmap", formats=("png",))
-    paths += save(cdf_figure(plan, tallies), directory, "cdf", formats=("png",))
+    figures = [(z0_figure(plan, tallies), "z0") if plan.one_sample
+               else (heatmap_figure(plan, tallies), "heatmap"),
+               (cdf_figure(plan, tallies), "cdf")]
     if plan.config["sweep"]["curves"]:
-        paths += save(curves_figure(plan, tallies), directory, "curves", formats=("png",))
-    return paths
+        figures.append((curves_figure(plan, tallies), "curves"))
+    return save_all(figures, directory, formats=("png",))
