@@ -78,10 +78,13 @@ class RandomStarts:
 
     def values(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         first, last = lo // RANDOM_BLOCK, (hi - 1) // RANDOM_BLOCK
+        offset = lo - first * RANDOM_BLOCK
+        if first == last:  # read-only views of the one block, not a copy of all of it
+            w, b = self._block(first)
+            return w[offset:offset + hi - lo], b[offset:offset + hi - lo]
         blocks = [self._block(k) for k in range(first, last + 1)]
         w = np.concatenate([blk[0] for blk in blocks])
         b = np.concatenate([blk[1] for blk in blocks])
-        offset = lo - first * RANDOM_BLOCK
         return w[offset:offset + hi - lo], b[offset:offset + hi - lo]
 
     def cells(self, lo: int, hi: int, w, b) -> np.ndarray:

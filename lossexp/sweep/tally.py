@@ -69,14 +69,21 @@ Z0_FIELDS = ("starts", "reached", "target_epochs", "plateaued", "plateau_epochs"
 
 def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
     """(Z0_FIELDS, n_bins) integer sums of the starts' outcomes by bin of z0."""
-    target, plateau = outcome["epochs_to_target"], outcome["plateau_epochs"]
-    reached, plateaued = target != NEVER, plateau > 0
     inside = bins != OUTSIDE
-    weights = (np.ones(target.size), reached, np.where(reached, target, 0), plateaued,
-               np.where(plateaued, plateau, 0), plateau == NEVER, target == 0)
-    # bincount adds in float64, exact here: every sum is an integer far below 2**53.
-    return np.stack([np.bincount(bins[inside], np.asarray(w, float)[inside], minlength=n_bins)
-                     for w in weights]).astype(np.int64)
+    bins = bins[inside]
+    target, plateau = outcome["epochs_to_target"][inside], outcome["plateau_epochs"][inside]
+    reached, plateaued = target != NEVER, plateau > 0
+
+    def count(where=None):
+        return np.bincount(bins if where is None else bins[where], minlength=n_bins)
+
+    def total(values, where):
+        # bincount adds in float64, exact here: every sum is an integer far below 2**53.
+        return np.bincount(bins[where], values[where].astype(float), minlength=n_bins)
+
+    return np.stack([count(), count(reached), total(target, reached), count(plateaued),
+                     total(plateau, plateaued), count(plateau == NEVER), count(target == 0)]
+                    ).astype(np.int64)
 
 
 def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
