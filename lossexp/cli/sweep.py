@@ -152,9 +152,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           workers: Annotated[Optional[int], typer.Option(
               min=1, help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384 neurons, 65536 "
-                          "on dask, or 128 networks of an MLP sweep; the files do not depend "
-                          "on it).")] = None,
+              min=1, help="Starts trained together in one batch (default 16384 neurons; "
+                          "65536 on dask or, with --no-rows, on the compiled kernel; 128 "
+                          "networks of an MLP sweep; the files do not depend on it).")] = None,
           connect_timeout: Annotated[Optional[float], typer.Option(
               min=0.1, metavar="SECONDS",
               help="How long to wait for the --scheduler to answer [default: Dask's "
