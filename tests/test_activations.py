@@ -112,3 +112,23 @@ def test_the_compiled_sigmoid_refuses_what_it_cannot_take():
 
     with pytest.raises(ValueError, match="numpy_1.24_ufunc_call_info"):
         activations._sigmoid.value_and_slope(z, out, out.copy(), 700.0, datetime.datetime_CAPI)
+
+
+def test_a_numpy_whose_exp_loop_cannot_be_used_gets_numpys_formulas(monkeypatch):
+    """A capsule of another name (another layout) is not used: the sigmoid falls back on
+    NumPy's formulas, with the same bits."""
+    from lossexp.library import exp_loop
+
+    sig, z = activations.get("sigmoid"), np.linspace(-40.0, 40.0, 1001)
+    want = sig.value_and_grad(z)
+    monkeypatch.setattr(exp_loop, "CAPSULE", b"numpy_9.99_ufunc_call_info")
+    exp_loop.numpy_exp_loop.cache_clear()
+    try:
+        assert exp_loop.numpy_exp_loop() is None
+        got = sig.value_and_grad(z)
+    finally:
+        monkeypatch.undo()
+        exp_loop.numpy_exp_loop.cache_clear()
+    assert exp_loop.numpy_exp_loop() is not None
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))

@@ -39,6 +39,26 @@ def test_the_sum_over_samples_adds_them_in_numpys_order(shape):
         assert same_bits(layers.sample_sum(d), d.sum(axis=1))
 
 
+def test_a_sum_of_negative_zeros_is_positive_zero_as_numpys():
+    d = np.full((2, 3, 4), -0.0)
+    d[1, :, 2] = [-0.0, 1e-300, -1e-300]
+    assert same_bits(layers.sample_sum(d), d.sum(axis=1))
+    assert not np.signbit(layers.sample_sum(d)).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.dtype(">f8")])
+def test_other_dtypes_and_empty_batches_are_left_to_numpy(dtype):
+    """The compiled steps read native float64 only; anything else gives NumPy's answer."""
+    rng = np.random.default_rng(2)
+    d = (rng.normal(size=(2, 3, 4)) * 100).astype(dtype)
+    assert np.array_equal(layers.sample_sum(d), d.sum(axis=1))
+    z, b = np.ones((2, 3, 4)), np.arange(8).reshape(2, 4).astype(dtype)
+    assert np.array_equal(layers.affine(np.ones((3, 1)), np.ones((2, 4, 1)), b), z + b[:, None, :])
+    empty = np.zeros((0, 3, 4))
+    assert layers.sample_sum(empty).shape == (0, 4)
+    assert layers.hidden_delta(np.zeros((0, 3, 1)), np.zeros((0, 1, 4)), empty).shape == (0, 3, 4)
+
+
 def test_with_one_unit_the_sum_is_left_to_numpy_which_adds_pairwise_there():
     d = wild(np.random.default_rng(9), (4, 999, 1))
     out = np.empty((4, 1))
@@ -74,6 +94,8 @@ def test_the_steps_refuse_what_they_cannot_take():
         layers._layers.sample_sum(np.zeros((2, 4, 3)), np.zeros(5), 2, 4, 3)
     with pytest.raises(ValueError, match="at least 1"):
         layers._layers.sample_sum(np.zeros(0), np.zeros(0), 0, 4, 3)
+    with pytest.raises(ValueError, match="too many values"):  # a size that would wrap around
+        layers._layers.sample_sum(np.zeros(8), np.zeros(8), 2**62, 2**62, 2**62)
     with pytest.raises(ValueError, match="slope: expected 24 float64 values"):
         layers._layers.hidden_delta(np.zeros(8), np.zeros(6), np.zeros(23), np.zeros(24), 2, 4, 3)
 

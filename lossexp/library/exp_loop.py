@@ -8,19 +8,34 @@ every CPU, and they call it on blocks that stay in the L1 cache, without the int
 
 from __future__ import annotations
 
+import ctypes
 from functools import cache
 
 import numpy as np
+
+# The capsule's name, which carries the version of its layout (lossexp/library/compiled.h
+# reads the same layout under the same name).
+CAPSULE = b"numpy_1.24_ufunc_call_info"
+
+
+class _CallInfo(ctypes.Structure):
+    """NumPy's ufunc_call_info, as far as lossexp reads it."""
+
+    _fields_ = [("strided_loop", ctypes.c_void_p), ("context", ctypes.c_void_p),
+                ("auxdata", ctypes.c_void_p), ("requires_pyapi", ctypes.c_ubyte),
+                ("no_floatingpoint_errors", ctypes.c_ubyte)]
 
 
 @cache
 def numpy_exp_loop():
     """NumPy's inner loop of np.exp for contiguous float64, in the capsule lossexp's C code
-    calls it through, or None where this NumPy does not hand it out.
+    calls it through, or None where this NumPy does not hand out one lossexp can use.
 
-    ``ufunc._get_strided_loop`` is NumPy's (experimental) door to a ufunc's compiled loop;
-    the capsule's name carries the version of its layout, which the C code checks. Where
-    it is missing the callers fall back on np.exp itself: the same bits, more slowly.
+    ``ufunc._get_strided_loop`` is NumPy's (experimental) door to a ufunc's compiled loop.
+    A capsule of another name (another layout), or a loop that needs the interpreter, is
+    not used: the callers then fall back on np.exp itself, the same bits more slowly.
+    The compiled paths check no floating-point flags, so np.errstate and np.seterr do not
+    apply to them (nothing there can overflow: exp's argument is clipped at 700).
     """
     f8 = np.dtype(np.float64)
     try:
@@ -28,4 +43,17 @@ def numpy_exp_loop():
         np.exp._get_strided_loop(loop, fixed_strides=(8, 8))
     except (AttributeError, TypeError, ValueError):
         return None
-    return loop
+    return loop if _usable(loop) else None
+
+
+def _usable(capsule) -> bool:
+    """Whether ``capsule`` is named CAPSULE and holds a loop that runs without Python (the
+    C functions are declared here, not on ctypes.pythonapi, which other code shares)."""
+    is_valid = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.c_char_p)(
+        ("PyCapsule_IsValid", ctypes.pythonapi))
+    if not is_valid(capsule, CAPSULE):
+        return False
+    pointer = ctypes.PYFUNCTYPE(ctypes.POINTER(_CallInfo), ctypes.py_object, ctypes.c_char_p)(
+        ("PyCapsule_GetPointer", ctypes.pythonapi))
+    info = pointer(capsule, CAPSULE).contents
+    return bool(info.strided_loop) and not info.requires_pyapi

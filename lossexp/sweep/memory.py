@@ -21,7 +21,9 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 def keep_freed_memory() -> None:
     """Let this process keep the memory its arrays free, instead of handing it back to the
     system at once (glibc only; elsewhere nothing changes). It changes where memory comes
-    from, never a value."""
+    from, never a value. The setting is the process's: where chunks train in threads (see
+    lossexp.sweep.executors.local_kind) it stays with the calling process, a notebook's
+    included, which then keeps up to 256 MiB of freed memory for reuse."""
     try:
         libc = ctypes.CDLL(None)
         mallopt = libc.mallopt

@@ -7,9 +7,9 @@
  *         the delta of a hidden layer of H units below an output of one unit, as NumPy
  *         forms it: (delta * w) * slope, broadcast (twice as slow in NumPy: its inner loop
  *         over a broadcast operand is short);
- *     sample_sum:    out[r,h] = d[r,0,h] + d[r,1,h] + ... + d[r,N-1,h], added in that order
- *         (as NumPy's d.sum(axis=1) adds when H > 1, its loop then running over h with n
- *         outside; five times faster than NumPy, whose inner loops are H long).
+ *     sample_sum:    out[r,h] = 0.0 + d[r,0,h] + d[r,1,h] + ... + d[r,N-1,h], added in that
+ *         order (as NumPy's d.sum(axis=1) adds when H > 1, its loop then running over h
+ *         with n outside; five times faster than NumPy, whose inner loops are H long).
  * The same IEEE operations in the same order as NumPy's, so the same bits (built without
  * FMA or fast-math; tests/test_engine_layers.py compares the two).
  */
@@ -48,17 +48,22 @@ VECTOR_CLONES static void sample_sums(Py_ssize_t runs, Py_ssize_t n, Py_ssize_t 
         const double *restrict dr = d + r * n * h;
         double *restrict o = out + r * h;
         for (Py_ssize_t k = 0; k < h; k++)
-            o[k] = dr[k];
-        for (Py_ssize_t s = 1; s < n; s++)
+            o[k] = 0.0; /* as NumPy starts: 0.0 + -0.0 is +0.0 */
+        for (Py_ssize_t s = 0; s < n; s++)
             for (Py_ssize_t k = 0; k < h; k++)
                 o[k] += dr[s * h + k];
     }
 }
 
+/* Whether R x N x H float64 values can be counted in bytes without overflow. */
 static int positive(Py_ssize_t r, Py_ssize_t n, Py_ssize_t h)
 {
     if (r < 1 || n < 1 || h < 1) {
         PyErr_SetString(PyExc_ValueError, "runs, samples and units must be at least 1");
+        return 0;
+    }
+    if (r > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double) / n / h) {
+        PyErr_SetString(PyExc_ValueError, "runs x samples x units: too many values");
         return 0;
     }
     return 1;

@@ -155,7 +155,7 @@ static PyObject *epochs(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Settings s;
     Py_buffer w, b, e, counts, bound, sign;
-    int64_t first, last;
+    long long first, last; /* PyArg_ParseTuple's L */
     PyObject *capsule;
     if (!PyArg_ParseTuple(args, "w*w*w*w*y*y*dddddddLLiO:epochs", &w, &b, &e, &counts, &bound,
                           &sign, &s.x, &s.y, &s.lr, &s.tolerance, &s.g1, &s.g2, &s.exp_clip,

@@ -11,16 +11,23 @@ from __future__ import annotations
 import numpy as np
 
 try:
-    from lossexp.train import _layers  # two backward steps in one pass each, the same bits
+    from lossexp.train import _layers  # three steps in one pass each, the same bits
 except ImportError:  # built without a C compiler
     _layers = None
+
+
+def _compiled(*arrays) -> bool:
+    """Whether _layers takes these: it is built, and each array holds native float64 values,
+    C-contiguous, at least one (anything else is NumPy's)."""
+    return _layers is not None and all(
+        a.dtype == np.float64 and a.flags.c_contiguous and a.size for a in arrays)
 
 
 def affine(a_prev, w, b):
     """z = a_prev @ W^T + b over the runs axis; a product when n_in == 1 (bitwise equal)."""
     wt = w.transpose(0, 2, 1)
     z = a_prev * wt if w.shape[2] == 1 else np.matmul(a_prev, wt)
-    if _layers is not None and z.flags.c_contiguous and b.flags.c_contiguous:
+    if _compiled(z, b) and z.ndim == 3 and b.shape == (z.shape[0], z.shape[2]):
         _layers.add_bias(z, b, *z.shape)
     else:
         z += b[:, None, :]
@@ -38,11 +45,11 @@ def outer_sum(delta, a_prev, out=None):
 def sample_sum(delta, out=None):
     """dC/db = delta summed over samples; the one sample itself when N == 1."""
     runs, n, units = delta.shape
-    if n > 1 and units > 1 and _layers is not None and delta.flags.c_contiguous:
+    if n > 1 and units > 1 and _compiled(delta):
         # NumPy adds the samples in order here (its loop runs over the units, the samples
         # outside it), and so does _layers, five times faster; with one unit NumPy's
         # loop runs over the samples, adding them pairwise, and it is left to NumPy.
-        into = out if out is not None and out.flags.c_contiguous else np.empty((runs, units))
+        into = out if out is not None and _compiled(out) else np.empty((runs, units))
         _layers.sample_sum(delta, into, runs, n, units)
         if out is not None and into is not out:
             np.copyto(out, into)
@@ -65,8 +72,7 @@ def hidden_delta(delta, w, slope):
     (the same bits: (delta * w) * slope, each product rounded as NumPy rounds it)."""
     runs, n, _ = delta.shape
     units = w.shape[2]
-    if (w.shape[1] == 1 and _layers is not None and slope.shape == (runs, n, units)
-            and all(a.flags.c_contiguous for a in (delta, w, slope))):
+    if w.shape[1] == 1 and slope.shape == (runs, n, units) and _compiled(delta, w, slope):
         out = np.empty_like(slope)
         _layers.hidden_delta(delta, w, slope, out, runs, n, units)
         return out
