@@ -230,6 +230,22 @@ def test_an_executor_that_cannot_start_writes_nothing(tmp_path, monkeypatch):
     assert run_sweep(cfg, tmp_path / "out").computed == 2
 
 
+@pytest.mark.parametrize("resume", [False, True])
+def test_chunks_of_an_older_format_are_refused_and_kept(tmp_path, resume):
+    """Chunk files were .npz before FORMAT 2: such an unfinished sweep is neither resumed
+    nor silently started over beside them, and nothing of it is touched."""
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    chunks = ChunkStore(tmp_path / "out" / cfg["name"]).dir
+    chunks.mkdir(parents=True)
+    old = {"manifest.json": b'{"format": 1}\n', "chunk-000000.npz": b"PK old chunk"}
+    for name, data in old.items():
+        (chunks / name).write_bytes(data)
+    with pytest.raises(LossexpError, match=r"older lossexp \(chunk-\*\.npz\).*delete"):
+        run_sweep(cfg, tmp_path / "out", resume=resume)
+    assert {p.name: p.read_bytes() for p in chunks.iterdir()} == old
+    assert not (tmp_path / "out" / cfg["name"]).exists()
+
+
 def test_a_sweep_stopped_before_its_first_chunk_leaves_nothing_to_resume(tmp_path, monkeypatch):
     def ctrl_c(store, index, data):
         raise KeyboardInterrupt

@@ -139,7 +139,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
-        chunk_size = recorded["chunk_size"] if recorded else None  # None: the kind's default
+        chunk_size = (recorded or {}).get("chunk_size")  # None: the kind's default
     plan = plan_of(cfg, chunk_size, dask=executor == "dask")
     manifest = manifest_of(plan)
     done = store.check(manifest, resume=resume)

@@ -25,6 +25,7 @@ from lossexp.output import atomic, filelock
 FORMAT = 2  # 2: chunk files of .npy records (.npys), not .npz
 LOCK_FILE = "lock"
 _CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npys")
+_FORMAT_1_CHUNK = re.compile(r"chunk-(\d{6,})\.npz")  # refused, never deleted
 
 
 def fingerprint(manifest: dict) -> str:
@@ -81,6 +82,10 @@ class ChunkStore:
         """
         if self._locked_elsewhere():
             raise self._busy()
+        if self.dir.is_dir() and any(_FORMAT_1_CHUNK.fullmatch(p.name) for p in self.dir.iterdir()):
+            raise LossexpError(f"{self.dir} holds the chunks of an unfinished sweep by an older "
+                               f"lossexp (chunk-*.npz), which this one cannot resume: finish it "
+                               f"with that version, or delete {self.dir} to start over")
         old, done = self.recorded_manifest(), self.finished()
         if old is None or not done:
             return set()

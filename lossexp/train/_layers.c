@@ -75,20 +75,20 @@ static PyObject *hidden_delta(PyObject *Py_UNUSED(module), PyObject *args)
     Py_ssize_t r, n, h;
     if (!PyArg_ParseTuple(args, "y*y*y*w*nnn:hidden_delta", &delta, &w, &slope, &out, &r, &n, &h))
         return NULL;
-    PyObject *result = NULL;
-    if (positive(r, n, h) && sized(&delta, r * n, "delta") && sized(&w, r * h, "w")
-        && sized(&slope, r * n * h, "slope") && sized(&out, r * n * h, "out")) {
+    const int ok = positive(r, n, h) && sized(&delta, r * n, "delta") && sized(&w, r * h, "w")
+        && sized(&slope, r * n * h, "slope") && sized(&out, r * n * h, "out");
+    if (ok) {
         Py_BEGIN_ALLOW_THREADS
         hidden_delta_rows(r * n, n, h, delta.buf, w.buf, slope.buf, out.buf);
         Py_END_ALLOW_THREADS
-        result = Py_None;
-        Py_INCREF(result);
     }
     PyBuffer_Release(&delta);
     PyBuffer_Release(&w);
     PyBuffer_Release(&slope);
     PyBuffer_Release(&out);
-    return result;
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *add_bias(PyObject *Py_UNUSED(module), PyObject *args)
@@ -97,17 +97,17 @@ static PyObject *add_bias(PyObject *Py_UNUSED(module), PyObject *args)
     Py_ssize_t r, n, h;
     if (!PyArg_ParseTuple(args, "w*y*nnn:add_bias", &z, &b, &r, &n, &h))
         return NULL;
-    PyObject *result = NULL;
-    if (positive(r, n, h) && sized(&z, r * n * h, "z") && sized(&b, r * h, "b")) {
+    const int ok = positive(r, n, h) && sized(&z, r * n * h, "z") && sized(&b, r * h, "b");
+    if (ok) {
         Py_BEGIN_ALLOW_THREADS
         add_bias_rows(r * n, n, h, z.buf, b.buf);
         Py_END_ALLOW_THREADS
-        result = Py_None;
-        Py_INCREF(result);
     }
     PyBuffer_Release(&z);
     PyBuffer_Release(&b);
-    return result;
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *sample_sum(PyObject *Py_UNUSED(module), PyObject *args)
@@ -116,17 +116,17 @@ static PyObject *sample_sum(PyObject *Py_UNUSED(module), PyObject *args)
     Py_ssize_t r, n, h;
     if (!PyArg_ParseTuple(args, "y*w*nnn:sample_sum", &d, &out, &r, &n, &h))
         return NULL;
-    PyObject *result = NULL;
-    if (positive(r, n, h) && sized(&d, r * n * h, "d") && sized(&out, r * h, "out")) {
+    const int ok = positive(r, n, h) && sized(&d, r * n * h, "d") && sized(&out, r * h, "out");
+    if (ok) {
         Py_BEGIN_ALLOW_THREADS
         sample_sums(r, n, h, d.buf, out.buf);
         Py_END_ALLOW_THREADS
-        result = Py_None;
-        Py_INCREF(result);
     }
     PyBuffer_Release(&d);
     PyBuffer_Release(&out);
-    return result;
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
