@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import compile_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PLAIN_SCRIPT = r"""
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     lossexp = lossexp_command()
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         commands = {
             "plain script (numpy + matplotlib, one plot)": [sys.executable, "-c", PLAIN_SCRIPT, tmp],

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bytecode import compile_bytecode
 
 HERE = Path(__file__).resolve().parent
 CORES = len(os.sched_getaffinity(0))
@@ -75,6 +76,7 @@ def executor_choice(cfg: dict, workers: int, repeats: int = 3) -> None:
 def whole_process(starts: int, epochs: int, repeats: int = 3) -> None:
     """`lossexp sweep <config> --no-rows` as a user runs it: interpreter, imports, pool,
     training, summary (and figures, in the first line)."""
+    compile_bytecode()
     text = (f"name: whole\ntask: {{kind: one_to_zero}}\nmodel: {{kind: neuron, activation: "
             f"sigmoid, init: {{w: 0.0, b: 0.0}}}}\nloss: quadratic\ntrain: {{lr: 0.15, epochs: "
             f"{epochs}}}\ntarget: {{tolerance: 0.1, plateau_fraction: 0.1}}\nsweep:\n  random: "

@@ -108,6 +108,52 @@ def test_rows_are_the_bytes_writers_csv_text_gives():
     assert text.splitlines()[2].split(",")[4] == "" and text.splitlines()[2].split(",")[7] == ""
 
 
+# --- a chunk's tally --------------------------------------------------------------------------
+
+def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
+    from lossexp.sweep.starts import OUTSIDE
+    from lossexp.sweep.tally import Z0_FIELDS, tally_chunk
+
+    rng = np.random.default_rng(3)
+    n, budget, n_bins = 500, 40, 9
+    ett = rng.integers(0, budget + 1, n)
+    ett[rng.random(n) < 0.3] = NEVER
+    plateau = np.where(rng.random(n) < 0.5, 0, rng.integers(1, budget + 1, n))
+    plateau[rng.random(n) < 0.2] = NEVER
+    outcome = {"epochs_to_target": ett, "plateau_epochs": plateau,
+               "diverged": rng.random(n) < 0.1}
+    bins = rng.integers(0, n_bins, n)
+    bins[rng.random(n) < 0.1] = OUTSIDE
+    cells = rng.integers(0, 30, n)
+    cells[rng.random(n) < 0.1] = OUTSIDE
+    tally = tally_chunk(b"", outcome, cells, budget, [], np.empty((0, 0)), bins, n_bins)
+
+    z0 = np.zeros((len(Z0_FIELDS), n_bins), dtype=np.int64)
+    heat = {}  # cell: [starts, reached, epochs]
+    for t, p, k, c in zip(ett, plateau, bins, cells):
+        if k != OUTSIDE:
+            z0[:, k] += [1, t != NEVER, t if t != NEVER else 0, p > 0, p if p > 0 else 0,
+                         p == NEVER, t == 0]
+        if c != OUTSIDE:
+            cell = heat.setdefault(c, [0, 0, 0])
+            cell[0] += 1
+            cell[1] += t != NEVER
+            cell[2] += t if t != NEVER else 0
+    assert np.array_equal(tally.z0, z0)
+    assert tally.heat_cells.tolist() == sorted(heat)
+    assert np.array_equal(np.stack([tally.heat_count, tally.heat_reached, tally.heat_epochs]),
+                          np.array([heat[c] for c in sorted(heat)]).T)
+    assert np.array_equal(tally.epochs_to_target,
+                          histogram([None if t == NEVER else t for t in ett], budget))
+    assert np.array_equal(tally.plateau_epochs,
+                          histogram([None if p == NEVER else p for p in plateau], budget))
+    assert tally.diverged == outcome["diverged"].sum()
+
+    none = tally_chunk(b"", outcome, None, budget, [], np.empty((0, 0)), None, n_bins)
+    assert none.heat_cells.size == none.heat_count.size == 0
+    assert none.z0.shape == (len(Z0_FIELDS), n_bins) and not none.z0.any()
+
+
 # --- percentiles and the sentence -----------------------------------------------------------
 
 def histogram(epochs_to_target, budget):

@@ -305,8 +305,14 @@ def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
     from lossexp.sweep.store import ChunkStore as Store
     from lossexp.sweep.tally import ChunkTally, SeriesTally
 
-    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    # Several samples: the heatmap is drawn, not the plot against z0 (test_sweep_z0.py).
+    several = {"kind": "regression", "samples": 8, "noise": 0.0}
+    identity = {"kind": "neuron", "activation": "identity", "init": {"w": 0.0, "b": 0.0}}
+    spec = {**GRID, "losses": ["quadratic", "mae"]}
+    cfg = load_sweep_config(write_config(tmp_path, spec, task=several, model=identity,
+                                         train={"lr": 0.15, "epochs": 20}))
     plan = Plan(cfg, 4)
+    assert not plan.one_sample
     with pytest.raises(KeyboardInterrupt), pytest.MonkeyPatch.context() as patch:
         Interrupt(patch, plan.total_chunks)
         run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=4)
@@ -316,9 +322,22 @@ def test_heatmap_cells_hold_the_rows_epochs(tmp_path):
         tally.add(ChunkTally.from_bytes(store.load(index)))
     rows = read_rows(run_sweep(cfg, tmp_path / "out", resume=True).run_dir / "sweep.csv")[:35]
     ett = np.array([int(r["epochs_to_target"]) if r["epochs_to_target"] else -1 for r in rows])
+    assert 0 < (ett >= 0).sum() < ett.size  # some reach the target, some do not
     assert np.array_equal(tally.heat_count.ravel(), np.ones(35))
     assert np.array_equal(tally.heat_reached.ravel(), (ett >= 0).astype(int))
     assert np.array_equal(tally.heat_epochs.ravel(), np.where(ett >= 0, ett, 0))
+    assert not tally.z0.any()  # no plot against z0 to draw: nothing summed for one
+
+
+def test_a_one_sample_sweep_keeps_no_heatmap_counts(tmp_path):
+    from lossexp.sweep.chunk import train_chunk
+    from lossexp.sweep.plan import Plan
+
+    plan = Plan(load_sweep_config(write_config(tmp_path, GRID)), 16)
+    assert plan.one_sample
+    tally = train_chunk(plan, plan.chunk(0))
+    assert tally.heat_cells.size == tally.heat_count.size == 0
+    assert tally.z0[0].sum() == 16  # the plot against z0 is drawn instead
 
 
 def png_size(path):

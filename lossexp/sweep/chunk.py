@@ -140,7 +140,9 @@ def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
     rows = ""
     if plan.config["sweep"]["rows"]:
         rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
-    return tally_chunk(rows.encode("utf-8"), done.outcome,
-                       plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0), plan.epochs,
-                       done.curve_starts, done.curve_losses,
-                       z0_bins(done.z0, plan.z0_edges), plan.z0_edges.size - 1)
+    # The heatmap and the plot against z0 are drawn one or the other (sweep/figures.py).
+    one_sample = plan.one_sample
+    cells = None if one_sample else plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0)
+    bins = z0_bins(done.z0, plan.z0_edges) if one_sample else None
+    return tally_chunk(rows.encode("utf-8"), done.outcome, cells, plan.epochs,
+                       done.curve_starts, done.curve_losses, bins, plan.z0_edges.size - 1)

@@ -69,41 +69,54 @@ Z0_FIELDS = ("starts", "reached", "target_epochs", "plateaued", "plateau_epochs"
 
 def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
     """(Z0_FIELDS, n_bins) integer sums of the starts' outcomes by bin of z0."""
-    inside = bins != OUTSIDE
-    bins = bins[inside]
-    target, plateau = outcome["epochs_to_target"][inside], outcome["plateau_epochs"][inside]
+    target, plateau = outcome["epochs_to_target"], outcome["plateau_epochs"]
     reached, plateaued = target != NEVER, plateau > 0
+    # Bin n_bins collects the starts OUTSIDE every bin, and is dropped. Each sum weighs every
+    # start (by 0 or 1 to count): NumPy branches on each element of a boolean index, and
+    # these conditions are unpredictable. bincount adds the weights in float64, exact here:
+    # every sum is an integer far below 2**53.
+    bins = np.where(bins == OUTSIDE, n_bins, bins)
 
-    def count(where=None):
-        return np.bincount(bins if where is None else bins[where], minlength=n_bins)
+    def total(weights=None):
+        return np.bincount(bins, weights, minlength=n_bins + 1)[:n_bins]
 
-    def total(values, where):
-        # bincount adds in float64, exact here: every sum is an integer far below 2**53.
-        return np.bincount(bins[where], values[where].astype(float), minlength=n_bins)
-
-    return np.stack([count(), count(reached), total(target, reached), count(plateaued),
-                     total(plateau, plateaued), count(plateau == NEVER), count(target == 0)]
+    return np.stack([total(), total(reached), total(target * reached), total(plateaued),
+                     total(plateau * plateaued), total(plateau == NEVER), total(target == 0)]
                     ).astype(np.int64)
 
 
 def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
     """(E + 2,) counts of each epoch 0 .. E, and last, of NEVER."""
-    return np.bincount(np.where(first_epochs == NEVER, epochs + 1, first_epochs),
-                       minlength=epochs + 2)
+    # NEVER (-1) moves to E + 1 by arithmetic: a where() would branch on every start.
+    return np.bincount(first_epochs + (first_epochs == NEVER) * (epochs + 2), minlength=epochs + 2)
 
 
-def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
-                curve_starts, curve_losses, z0_bins: np.ndarray, n_z0_bins: int) -> ChunkTally:
-    """Reduce the outcome arrays of a chunk's starts (as OutcomeTracker.as_dict gives them)."""
+def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray | None, epochs: int,
+                curve_starts, curve_losses, z0_bins: np.ndarray | None,
+                n_z0_bins: int) -> ChunkTally:
+    """Reduce the outcome arrays of a chunk's starts (as OutcomeTracker.as_dict gives them).
+    ``cells`` None: no heatmap is drawn, and its counts stay empty; ``z0_bins`` None: no
+    plot against z0 is, and its sums stay zero."""
     ett = outcome["epochs_to_target"]
-    never = ett == NEVER
-    ett_hist = histogram(ett, epochs)
-    plateau_hist = histogram(outcome["plateau_epochs"], epochs)
+    return ChunkTally(
+        rows=rows, epochs_to_target=histogram(ett, epochs).astype(np.int64),
+        plateau_epochs=histogram(outcome["plateau_epochs"], epochs).astype(np.int64),
+        diverged=int(outcome["diverged"].sum()),
+        **heat_counts(cells if cells is not None else np.empty(0, np.int64), ett),
+        z0=(z0_sums(z0_bins, n_z0_bins, outcome) if z0_bins is not None
+            else np.zeros((len(Z0_FIELDS), n_z0_bins), dtype=np.int64)),
+        curve_starts=np.asarray(curve_starts, dtype=np.int64),
+        curve_losses=np.asarray(curve_losses, dtype=np.float64))
+
+
+def heat_counts(cells: np.ndarray, ett: np.ndarray) -> dict[str, np.ndarray]:
+    """ChunkTally's heat_* fields: the cells the starts fell in (OUTSIDE: none), how many
+    fell in each, how many of those reached the target, and the sum of their epochs to it."""
     inside = cells >= 0
     cells = cells[inside]  # (a heatmap has at most 200 x 200 cells: counted, not sorted)
     count = np.bincount(cells)
     used = np.flatnonzero(count)
-    reached = ~never[inside]
+    reached = ett[inside] != NEVER
 
     def per_cell(weights=None):
         if weights is None:
@@ -111,14 +124,8 @@ def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray, epochs: int,
         # bincount adds in float64, exact here: every sum is an integer far below 2**53.
         return np.bincount(cells, weights, minlength=count.size)[used].astype(np.int64)
 
-    return ChunkTally(
-        rows=rows, epochs_to_target=ett_hist.astype(np.int64),
-        plateau_epochs=plateau_hist.astype(np.int64), diverged=int(outcome["diverged"].sum()),
-        heat_cells=used.astype(np.int64), heat_count=per_cell(), heat_reached=per_cell(reached),
-        heat_epochs=per_cell(np.where(reached, ett[inside], 0)),
-        z0=z0_sums(z0_bins, n_z0_bins, outcome),
-        curve_starts=np.asarray(curve_starts, dtype=np.int64),
-        curve_losses=np.asarray(curve_losses, dtype=np.float64))
+    return {"heat_cells": used.astype(np.int64), "heat_count": per_cell(),
+            "heat_reached": per_cell(reached), "heat_epochs": per_cell(ett[inside] * reached)}
 
 
 class SeriesTally:
