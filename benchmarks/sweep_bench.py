@@ -179,6 +179,7 @@ def measure_targets(starts: int, workers: int) -> None:
     cfg = sweep_config(starts)
     print(f"issue 13 targets, {starts} starts x {EPOCHS} epochs, {t.CORES} cores:")
     t.whole_process(starts, EPOCHS)
+    t.rows_formats(starts, EPOCHS)
     t.executor_choice(cfg, workers)
     t.rows_per_second(Plan(cfg))
     t.dask_against_processes(cfg, workers)

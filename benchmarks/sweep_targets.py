@@ -2,7 +2,8 @@
 runs them; every ratio is against a baseline timed in the same run, nothing is asserted).
 
   - the default executor against the best of threads and processes, rows and no rows;
-  - the whole `lossexp sweep --no-rows` process, 1e6 starts x 300 epochs;
+  - the whole `lossexp sweep --no-rows` process, 1e6 starts x 300 epochs, and with its rows
+    as sweep.csv and as sweep.parquet;
   - rows of sweep.csv formatted per second, on one core;
   - a Dask LocalCluster against local processes, same workers;
   - scaling from 1 worker to all the cores; where there are fewer than 16, that the main
@@ -73,14 +74,18 @@ def executor_choice(cfg: dict, workers: int, repeats: int = 3) -> None:
               f"{med['local'] / best:.2f}x  (target <= 1.25: {verdict(med['local'] <= 1.25 * best)})")
 
 
+def whole_config(starts: int, epochs: int) -> str:
+    return (f"name: whole\ntask: {{kind: one_to_zero}}\nmodel: {{kind: neuron, activation: "
+            f"sigmoid, init: {{w: 0.0, b: 0.0}}}}\nloss: quadratic\ntrain: {{lr: 0.15, epochs: "
+            f"{epochs}}}\ntarget: {{tolerance: 0.1, plateau_fraction: 0.1}}\nsweep:\n  random: "
+            f"{{count: {starts}, seed: 0}}\n")
+
+
 def whole_process(starts: int, epochs: int, repeats: int = 3) -> None:
     """`lossexp sweep <config> --no-rows` as a user runs it: interpreter, imports, pool,
     training, summary (and figures, in the first line)."""
     compile_bytecode()
-    text = (f"name: whole\ntask: {{kind: one_to_zero}}\nmodel: {{kind: neuron, activation: "
-            f"sigmoid, init: {{w: 0.0, b: 0.0}}}}\nloss: quadratic\ntrain: {{lr: 0.15, epochs: "
-            f"{epochs}}}\ntarget: {{tolerance: 0.1, plateau_fraction: 0.1}}\nsweep:\n  random: "
-            f"{{count: {starts}, seed: 0}}\n")
+    text = whole_config(starts, epochs)
     lossexp = [sys.executable, "-m", "lossexp"]
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "whole.yaml"
@@ -103,6 +108,31 @@ def whole_process(starts: int, epochs: int, repeats: int = 3) -> None:
                   f"{np.median(seconds):.2f} s (min {min(seconds):.2f}) = {rate:.0f} M "
                   f"neuron-epochs/s; {np.median(cpu):.2f} CPU s, so at most {alone:.0f} M/s "
                   f"on {CORES} idle cores  (target >= 800: {verdict(rate >= 800)})")
+
+
+def rows_formats(starts: int, epochs: int, repeats: int = 3) -> None:
+    """The whole `lossexp sweep --no-plots` with its rows as sweep.csv and as sweep.parquet
+    (where pyarrow is installed)."""
+    import importlib.util
+
+    compile_bytecode()
+    formats = ["csv"] + (["parquet"] if importlib.util.find_spec("pyarrow") else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "whole.yaml"
+        config.write_text(whole_config(starts, epochs))
+        seconds = {f: [] for f in formats}
+        for _ in range(repeats):
+            for f in formats:  # interleaved: both see the same load
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "lossexp", "sweep", str(config), "-q",
+                                "--no-plots", "--outputs", str(Path(tmp) / f), "--set",
+                                f"sweep.rows_format={f}"], check=True)
+                seconds[f].append(time.perf_counter() - t0)
+        shown = ", ".join(f"sweep.{f} {np.median(v):.2f} s "
+                          f"({(Path(tmp) / f / 'whole' / f'sweep.{f}').stat().st_size / 1e6:.0f} MB)"
+                          for f, v in seconds.items())
+    print(f"  whole `lossexp sweep --no-plots` with rows, {starts} x {epochs}: {shown}"
+          + ("" if "parquet" in formats else " (no pyarrow: no Parquet)"))
 
 
 def rows_per_second(plan, chunks: int = 8) -> None:

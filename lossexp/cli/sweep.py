@@ -164,9 +164,10 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
           plots: PlotsOpt = None,
           rows: Annotated[Optional[bool], typer.Option(
               "--rows/--no-rows", show_default=False,
-              help="Write sweep.csv, a row per start, or not (only summary.json and the "
-                   "figures; much faster for millions of starts) [default: as the config's "
-                   "sweep.rows says, true unless set].")] = None,
+              help="Write sweep.csv (or sweep.parquet, as sweep.rows_format says), a row "
+                   "per start, or not (only summary.json and the figures; much faster for "
+                   "millions of starts) [default: as the config's sweep.rows says, true "
+                   "unless set].")] = None,
           report_: ReportOpt = False,
           quiet: QuietOpt = False, debug: DebugOpt = False,
           data_dir: DataDirOpt = None) -> None:

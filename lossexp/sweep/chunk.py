@@ -13,7 +13,7 @@ import numpy as np
 
 from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.plan import Chunk, Plan
-from lossexp.sweep.rows import rows_text
+from lossexp.sweep.rows import chunk_rows
 from lossexp.sweep.starts import z0_bins
 from lossexp.sweep.tally import ChunkTally, tally_chunk
 from lossexp.tasks import make_data
@@ -92,10 +92,12 @@ def trains_on_the_kernel(cfg: dict) -> bool:
 def free_of_the_interpreter_lock(plan: Plan) -> bool:
     """Whether chunks spend most of their time in code that releases Python's interpreter
     lock: every series trains in the compiled kernel (one call a chunk, all its epochs),
-    and no rows of sweep.csv are formatted. (1e6 starts x 300 epochs, no rows, 2 cores,
-    whole command: threads 0.48 s to processes' 0.68 s in chunks of 16384 starts, 0.62 s
-    to 0.85 s in chunks of 4096, 1.44 s to 1.50 s in chunks of 1024.)"""
-    return (plan.kernel and not plan.config["sweep"]["rows"]
+    and no rows of sweep.csv are formatted (none are kept, or they go to sweep.parquet,
+    packed as columns). (1e6 starts x 300 epochs, no rows, 2 cores, whole command: threads
+    0.48 s to processes' 0.68 s in chunks of 16384 starts, 0.62 s to 0.85 s in chunks of
+    4096, 1.44 s to 1.50 s in chunks of 1024.)"""
+    sweep = plan.config["sweep"]
+    return (plan.kernel and (not sweep["rows"] or sweep["rows_format"] == "parquet")
             and all(trains_on_the_kernel(s.config) for s in plan.series))
 
 
@@ -137,12 +139,13 @@ def train_starts(plan: Plan, chunk: Chunk) -> TrainedChunk:
 def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
     """Train the chunk's starts and reduce their outcomes; runs in any worker."""
     done = train_starts(plan, chunk)
-    rows = ""
-    if plan.config["sweep"]["rows"]:
-        rows = rows_text(plan.series[chunk.series].label, done.w0, done.b0, done.z0, done.outcome)
+    sweep, rows = plan.config["sweep"], b""
+    if sweep["rows"]:
+        rows = chunk_rows(plan.series[chunk.series].label, done.w0, done.b0, done.z0,
+                          done.outcome, sweep["rows_format"])
     # The heatmap and the plot against z0 are drawn one or the other (sweep/figures.py).
     one_sample = plan.one_sample
     cells = None if one_sample else plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0)
     bins = z0_bins(done.z0, plan.z0_edges) if one_sample else None
-    return tally_chunk(rows.encode("utf-8"), done.outcome, cells, plan.epochs,
+    return tally_chunk(rows, done.outcome, cells, plan.epochs,
                        done.curve_starts, done.curve_losses, bins, plan.z0_edges.size - 1)

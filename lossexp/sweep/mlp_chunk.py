@@ -24,6 +24,7 @@ from lossexp.sweep.mlp_plan import MlpPlan
 from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.mlp_tally import MlpChunkTally, tally_mlp_chunk
 from lossexp.sweep.plan import Chunk
+from lossexp.sweep.row_files import pack_columns
 from lossexp.tasks import make_data
 from lossexp.train.batches import minibatches
 from lossexp.train.engine import Params, Step, train
@@ -38,6 +39,10 @@ COLUMNS = ("series", "seed", "initial_loss", "initial_accuracy", "epochs_to_95pc
            "epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs",
            "final_loss", "final_accuracy", "final_saturated", "stuck", "diverged")
 HEADER = ",".join(COLUMNS) + "\n"
+# Empty cells in sweep.csv, null in sweep.parquet: a milestone never reached (NEVER), and
+# accuracy where the task is no classification (NaN).
+MAY_BE_MISSING = ("initial_accuracy", "epochs_to_95pct_accuracy", "epochs_to_target", "plateau_epochs",
+           "half_way_epochs", "approach_epochs", "final_accuracy")
 
 
 class AccuracyTracker:
@@ -110,6 +115,12 @@ def milestone_name(classification: bool) -> str:
     return "epochs_to_95pct_accuracy" if classification else "epochs_to_target"
 
 
+def row_columns(out: dict) -> dict[str, np.ndarray]:
+    """The columns of a chunk's rows after "series", typed, in the order of COLUMNS (without
+    a classification, accuracy is NaN and its milestone NEVER: null in Parquet)."""
+    return {name: np.asarray(out[name]) for name in COLUMNS[1:]}
+
+
 def rows_text(label: str, out: dict, classification: bool) -> str:
     """The CSV rows (no header) of a chunk's networks; an empty cell for a milestone never
     reached, and for accuracy where the task is no classification."""
@@ -135,8 +146,10 @@ def train_mlp_chunk(plan: MlpPlan, chunk: Chunk) -> MlpChunkTally:
     """Train the chunk's networks and reduce their outcomes; runs in any worker."""
     out = train_seeds(plan, chunk)
     classification = plan.classification
-    rows = ""
-    if plan.config["sweep"]["rows"]:
-        rows = rows_text(plan.series[chunk.series].label, out, classification)
-    return tally_mlp_chunk(rows.encode("utf-8"), out, milestone_name(classification),
+    sweep, rows = plan.config["sweep"], b""
+    if sweep["rows"] and sweep["rows_format"] == "parquet":
+        rows = pack_columns(row_columns(out))
+    elif sweep["rows"]:
+        rows = rows_text(plan.series[chunk.series].label, out, classification).encode("utf-8")
+    return tally_mlp_chunk(rows, out, milestone_name(classification),
                            plan.epochs, plan.longer_than)

@@ -9,6 +9,7 @@ An MLP config (``model.kind: mlp``) becomes a sweep over initialisations with::
       lrs: [0.5]                    # ... and per learning rate
       longer_than: 100              # the sentence's plateau length (default: epochs // 10)
       rows: true                    # sweep.csv, a row per network
+      rows_format: csv              # or parquet: sweep.parquet (needs pyarrow)
 
 Network i of a series is the config's network with ``model.init.seed`` = seed i: its
 weights are drawn exactly as ``lossexp run --set model.init.seed=<seed>`` draws them. The

@@ -1,19 +1,37 @@
 """The rows of sweep.csv, one chunk at a time, formatted as every lossexp CSV is
-(``lossexp.output.serialize``)."""
+(``lossexp.output.serialize``), or packed as typed columns for sweep.parquet
+(``lossexp.sweep.row_files``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from lossexp.output.serialize import csv_rows, format_column
+from lossexp.sweep.row_files import pack_columns
 from lossexp.train.outcome import NEVER
 
 COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_output",
            "plateau_epochs", "half_way_epochs", "approach_epochs", "diverged")
 HEADER = ",".join(COLUMNS) + "\n"
+# Epoch counts: a milestone never reached (NEVER) is an empty cell, or null in Parquet.
+COUNTS = ("epochs_to_target", "plateau_epochs", "half_way_epochs", "approach_epochs")
 
 
 ROWS_AT_ONCE = 4096  # a slice's cells as strings take ~2 MB, not a whole chunk's ~8 MB
+
+
+def row_columns(w0, b0, z0, outcome: dict) -> dict[str, np.ndarray]:
+    """The columns of a chunk's rows after "series", typed, in the order of COLUMNS."""
+    given = {"w0": w0, "b0": b0, "z0": z0}
+    return {name: np.asarray(given[name] if name in given else outcome[name])
+            for name in COLUMNS[1:]}
+
+
+def chunk_rows(label: str, w0, b0, z0, outcome: dict, rows_format: str) -> bytes:
+    """A chunk's rows as its file keeps them: CSV text, or packed columns for Parquet."""
+    if rows_format == "parquet":
+        return pack_columns(row_columns(w0, b0, z0, outcome))
+    return rows_text(label, w0, b0, z0, outcome).encode("utf-8")
 
 
 def rows_text(label: str, w0, b0, z0, outcome: dict) -> str:

@@ -14,6 +14,7 @@ A sweep config is a run config plus::
       lrs: [0.15]                          # ... and per learning rate
       curves: 0                            # loss curves kept per series, for curves.png
       rows: true                           # sweep.csv, a row per start (false: none)
+      rows_format: csv                     # or parquet: sweep.parquet (needs pyarrow)
 
 The run config's ``model.init`` is the start ``lossexp run`` would train; the sweep replaces
 it by each of its starts. An MLP sweep gives ``seeds:`` instead (``lossexp.sweep.mlp_spec``).
@@ -95,6 +96,12 @@ def _check_sweep(sweep: dict, path, loc) -> None:
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
                              "(count, distribution, seed), or for an MLP seeds:")
     _check_size(sweep, path, loc)
+    if sweep["rows"] and sweep["rows_format"] == "parquet":
+        from lossexp.sweep.row_files import pyarrow_installed
+
+        if not pyarrow_installed():
+            raise loc.fail(path + ("rows_format",), "parquet needs pyarrow, an optional "
+                           "extra: pip install 'lossexp[parquet]' (or rows_format: csv)")
     for key in ("losses", "lrs"):
         seen = {}
         for i, item in enumerate(sweep[key] or ()):
@@ -126,6 +133,10 @@ def sweep_section() -> s.Section:
         "rows": s.Boolean(default=True,
                           doc="write sweep.csv, a row per start (false: only the summary and "
                               "figures, much faster for millions of starts)"),
+        "rows_format": s.Text(default="csv", choices=("csv", "parquet"),
+                              doc="the rows as sweep.csv, or as sweep.parquet: typed columns, "
+                                  "about three times faster to write for a big sweep, and "
+                                  "smaller (needs pyarrow: pip install 'lossexp[parquet]')"),
         **mlp_fields(),
     }, validate=_check_sweep)
 
