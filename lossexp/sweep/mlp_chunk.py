@@ -41,8 +41,8 @@ COLUMNS = ("series", "seed", "initial_loss", "initial_accuracy", "epochs_to_95pc
 HEADER = ",".join(COLUMNS) + "\n"
 # Empty cells in sweep.csv, null in sweep.parquet: a milestone never reached (NEVER), and
 # accuracy where the task is no classification (NaN).
-MAY_BE_MISSING = ("initial_accuracy", "epochs_to_95pct_accuracy", "epochs_to_target", "plateau_epochs",
-           "half_way_epochs", "approach_epochs", "final_accuracy")
+MAY_BE_MISSING = ("initial_accuracy", "epochs_to_95pct_accuracy", "epochs_to_target",
+                  "plateau_epochs", "half_way_epochs", "approach_epochs", "final_accuracy")
 
 
 class AccuracyTracker:

@@ -1,11 +1,11 @@
 """A sweep's rows, a row per start or network: sweep.csv, or sweep.parquet for big sweeps.
 
 Workers format a chunk's rows of sweep.csv as text. ``sweep.rows_format: parquet`` writes
-sweep.parquet instead: the same columns,
-typed (float64, int64, bool; the series as a dictionary of its labels), a milestone never
-reached as null where the CSV leaves its cell empty. Workers pack each chunk's columns as
-.npy records (``pack_columns``), not as text; the main process writes them with pyarrow,
-an optional dependency (``pip install 'lossexp[parquet]'``), imported only here.
+sweep.parquet instead: the same columns, typed (float64, int64, bool; the series as a
+dictionary of its labels), a milestone never reached as null where the CSV leaves its cell
+empty. Workers pack each chunk's columns as .npy records (``pack_columns``), not as text;
+the main process writes them with pyarrow, an optional dependency (``pip install
+'lossexp[parquet]'``), imported only here.
 
 The file is cut into row groups of ``ROW_GROUP`` rows whatever the chunks were, so its
 bytes do not depend on the executor, the worker count or the chunk size (for one pyarrow
@@ -58,7 +58,7 @@ class CsvRows:
     """sweep.csv: the header, then each chunk's rows as its worker formatted them."""
 
     def __init__(self, path: Path, columns):
-        self._file = open(path, "wb")
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by __exit__
         self._file.write((",".join(columns) + "\n").encode("utf-8"))
 
     def add(self, series: int, data: bytes) -> None:
