@@ -130,8 +130,9 @@ def test_without_pyarrow_a_parquet_sweep_is_a_config_error_naming_the_line(tmp_p
         load_sweep_config(path)
     assert f"{path}:" in str(err.value) and "sweep.rows_format" in str(err.value)
     assert "pip install 'lossexp[parquet]'" in str(err.value)
-    # No rows, no file to write: pyarrow is not needed.
-    assert load_sweep_config(path, ["sweep.rows=false"])["sweep"]["rows_format"] == "parquet"
+    # Even with rows: false, which --rows would override after the config is read.
+    with pytest.raises(ConfigError):
+        load_sweep_config(path, ["sweep.rows=false"])
 
 
 def test_without_pyarrow_the_command_exits_2_with_one_line_and_writes_nothing(tmp_path):

@@ -1,10 +1,10 @@
 """The finished sweep's files, assembled from the chunk files in order.
 
 sweep.csv (or sweep.parquet) is streamed chunk by chunk and the summaries are integer
-totals, so memory does not grow with the number of starts. The run directory is built beside its destination and
-swapped in whole (``lossexp.output.atomic``): readers see the previous results or the new ones,
-and the chunks folder beside it is deleted (by the driver) only once the new files are all
-in place.
+totals, so memory does not grow with the number of starts. The run directory is built
+beside its destination and swapped in whole (``lossexp.output.atomic``): readers see the
+previous results or the new ones, and the chunks folder beside it is deleted (by the
+driver) only once the new files are all in place.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def _check_sweep(sweep: dict, path, loc) -> None:
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
                              "(count, distribution, seed), or for an MLP seeds:")
     _check_size(sweep, path, loc)
-    if sweep["rows"] and sweep["rows_format"] == "parquet":
+    if sweep["rows_format"] == "parquet":  # (even with rows: false, which --rows overrides)
         from lossexp.sweep.row_files import pyarrow_installed
 
         if not pyarrow_installed():
