@@ -13,7 +13,8 @@ import numpy as np
 
 from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.plan import Chunk, Plan
-from lossexp.sweep.rows import chunk_rows
+from lossexp.sweep.row_files import chunk_rows
+from lossexp.sweep.rows import row_columns, rows_text
 from lossexp.sweep.starts import z0_bins
 from lossexp.sweep.tally import ChunkTally, tally_chunk
 from lossexp.tasks import make_data
@@ -141,8 +142,10 @@ def train_chunk(plan: Plan, chunk: Chunk) -> ChunkTally:
     done = train_starts(plan, chunk)
     sweep, rows = plan.config["sweep"], b""
     if sweep["rows"]:
-        rows = chunk_rows(plan.series[chunk.series].label, done.w0, done.b0, done.z0,
-                          done.outcome, sweep["rows_format"])
+        rows = chunk_rows(sweep["rows_format"],
+                          lambda: row_columns(done.w0, done.b0, done.z0, done.outcome),
+                          lambda: rows_text(plan.series[chunk.series].label, done.w0, done.b0,
+                                            done.z0, done.outcome))
     # The heatmap and the plot against z0 are drawn one or the other (sweep/figures.py).
     one_sample = plan.one_sample
     cells = None if one_sample else plan.starts.cells(chunk.lo, chunk.hi, done.w0, done.b0)

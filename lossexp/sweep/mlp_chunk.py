@@ -24,7 +24,7 @@ from lossexp.sweep.mlp_plan import MlpPlan
 from lossexp.sweep.memory import keep_freed_memory
 from lossexp.sweep.mlp_tally import MlpChunkTally, tally_mlp_chunk
 from lossexp.sweep.plan import Chunk
-from lossexp.sweep.row_files import pack_columns
+from lossexp.sweep.row_files import chunk_rows
 from lossexp.tasks import make_data
 from lossexp.train.batches import minibatches
 from lossexp.train.engine import Params, Step, train
@@ -147,9 +147,8 @@ def train_mlp_chunk(plan: MlpPlan, chunk: Chunk) -> MlpChunkTally:
     out = train_seeds(plan, chunk)
     classification = plan.classification
     sweep, rows = plan.config["sweep"], b""
-    if sweep["rows"] and sweep["rows_format"] == "parquet":
-        rows = pack_columns(row_columns(out))
-    elif sweep["rows"]:
-        rows = rows_text(plan.series[chunk.series].label, out, classification).encode("utf-8")
+    if sweep["rows"]:
+        rows = chunk_rows(sweep["rows_format"], lambda: row_columns(out),
+                          lambda: rows_text(plan.series[chunk.series].label, out, classification))
     return tally_mlp_chunk(rows, out, milestone_name(classification),
                            plan.epochs, plan.longer_than)

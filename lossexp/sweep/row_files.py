@@ -3,7 +3,7 @@
 Workers format a chunk's rows of sweep.csv as text. ``sweep.rows_format: parquet`` writes
 sweep.parquet instead: the same columns, typed (float64, int64, bool; the series as a
 dictionary of its labels), a milestone never reached as null where the CSV leaves its cell
-empty. Workers pack each chunk's columns as .npy records (``pack_columns``), not as text;
+empty. Workers pack each chunk's columns as .npy records (``npy_records``), not as text;
 the main process writes them with pyarrow, an optional dependency (``pip install
 'lossexp[parquet]'``), imported only here.
 
@@ -14,11 +14,11 @@ version, which the file names).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
+from lossexp.sweep import npy_records
 from lossexp.train.outcome import NEVER
 
 ROW_GROUP = 65536
@@ -31,17 +31,12 @@ def pyarrow_installed() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
-def pack_columns(columns: dict[str, np.ndarray]) -> bytes:
-    """A chunk's row columns, in order, as .npy records (as its tally is kept)."""
-    buf = io.BytesIO()
-    for values in columns.values():
-        np.lib.format.write_array(buf, np.ascontiguousarray(values), allow_pickle=False)
-    return buf.getvalue()
-
-
-def unpack_columns(data: bytes, names) -> dict[str, np.ndarray]:
-    buf = io.BytesIO(data)
-    return {name: np.lib.format.read_array(buf, allow_pickle=False) for name in names}
+def chunk_rows(rows_format: str, columns, text) -> bytes:
+    """A chunk's rows as its chunk file keeps them: the typed columns ``columns()`` packed
+    for Parquet, else its CSV rows ``text()`` encoded (only the one asked for is made)."""
+    if rows_format == "parquet":
+        return npy_records.pack(columns().values())
+    return text().encode("utf-8")
 
 
 def open_rows(directory: Path, rows_format: str, columns, labels, missing):
@@ -93,7 +88,7 @@ class ParquetRows:
     def add(self, series: int, data: bytes) -> None:
         """The packed rows of one chunk of series number ``series``."""
         pa = self._pa
-        columns = unpack_columns(data, self.columns)
+        columns = npy_records.unpack(data, self.columns)
         n = len(next(iter(columns.values()))) if columns else 0
         arrays = {"series": pa.DictionaryArray.from_arrays(
             pa.array(np.full(n, series, dtype=np.int32)), self.labels)}

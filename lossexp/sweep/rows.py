@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from lossexp.output.serialize import csv_rows, format_column
-from lossexp.sweep.row_files import pack_columns
 from lossexp.train.outcome import NEVER
 
 COLUMNS = ("series", "w0", "b0", "z0", "epochs_to_target", "final_loss", "final_output",
@@ -25,13 +24,6 @@ def row_columns(w0, b0, z0, outcome: dict) -> dict[str, np.ndarray]:
     given = {"w0": w0, "b0": b0, "z0": z0}
     return {name: np.asarray(given[name] if name in given else outcome[name])
             for name in COLUMNS[1:]}
-
-
-def chunk_rows(label: str, w0, b0, z0, outcome: dict, rows_format: str) -> bytes:
-    """A chunk's rows as its file keeps them: CSV text, or packed columns for Parquet."""
-    if rows_format == "parquet":
-        return pack_columns(row_columns(w0, b0, z0, outcome))
-    return rows_text(label, w0, b0, z0, outcome).encode("utf-8")
 
 
 def rows_text(label: str, w0, b0, z0, outcome: dict) -> str:
