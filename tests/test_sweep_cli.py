@@ -17,7 +17,7 @@ import typer.main
 import yaml
 from conftest import FakeClock
 from rich.console import Console
-from test_sweep_support import GRID, run_files, write_config
+from test_sweep_support import GRID, Interrupt, fail_chunk, run_files, write_config
 from typer.testing import CliRunner
 
 from lossexp.cli import app
@@ -101,15 +101,8 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
     path = write_config(tmp_path, GRID)
     whole = lossexp("sweep", path, "--outputs", tmp_path / "whole", "--workers", 1, "--quiet")
     assert whole.exit_code == 0
-    original = ChunkStore.save
-
-    def save_then_interrupt(store, index, data):
-        original(store, index, data)
-        if len(store.finished()) == 2:
-            raise KeyboardInterrupt
-
     with monkeypatch.context() as patch:
-        patch.setattr(ChunkStore, "save", save_then_interrupt)
+        Interrupt(patch, 2)
         result = lossexp("sweep", path, "--outputs", tmp_path / "out", "--workers", 1,
                          "--chunk-size", 8, "--set", "train.epochs=300", "--no-plots", "-q")
     assert result.exit_code == 130
@@ -246,18 +239,6 @@ def test_the_resume_command_repeats_every_option_given(tmp_path, monkeypatch):
     assert args[:2] == ["lossexp", "sweep"]
     _, resumed = parameters(args[2:])
     assert resumed == {**given, "resume": True}
-
-
-def fail_chunk(monkeypatch, index):
-    """Make chunk ``index`` raise MemoryError, as a worker short of memory would."""
-    real = driver.train_chunk
-
-    def flaky(plan, chunk):
-        if chunk.index == index:
-            raise MemoryError("simulated")
-        return real(plan, chunk)
-
-    monkeypatch.setattr(driver, "train_chunk", flaky)
 
 
 def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monkeypatch):

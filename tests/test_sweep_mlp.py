@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 import yaml
-from test_sweep_support import run_files
+from test_sweep_support import fail_chunk, run_files
 
 from lossexp.config import load_config
 from lossexp.errors import ConfigError, LossexpError
 from lossexp.run.experiment import run_experiment
-from lossexp.sweep import SweepIncomplete, driver, load_sweep_config, run_sweep
+from lossexp.sweep import SweepIncomplete, load_sweep_config, run_sweep
 from lossexp.sweep.kinds import plan_of
 from lossexp.sweep.mlp_chunk import majority_share, seed_params
 from lossexp.sweep.mlp_summary import sentences
@@ -101,15 +101,8 @@ def test_a_failed_chunk_is_reported_by_seeds_and_resume_finishes_the_same_files(
         tmp_path, monkeypatch):
     cfg = load_sweep_config(write(tmp_path))
     whole = run_files(run_sweep(cfg, tmp_path / "whole", chunk_size=4, workers=1).run_dir)
-    real = driver.train_chunk
-
-    def flaky(plan, chunk):
-        if chunk.index == 3:
-            raise MemoryError("simulated")
-        return real(plan, chunk)
-
     with monkeypatch.context() as patch:
-        patch.setattr(driver, "train_chunk", flaky)
+        fail_chunk(patch, 3)
         with pytest.raises(SweepIncomplete) as info:
             run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=4)
     (failure,) = info.value.failures

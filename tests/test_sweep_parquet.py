@@ -10,11 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from test_sweep_mlp import MLP
-from test_sweep_support import GRID, write_config
+from test_sweep_support import GRID, interrupted_sweep, write_config
 
 from lossexp.errors import ConfigError
 from lossexp.sweep import load_sweep_config, row_files, run_sweep
-from lossexp.sweep.store import ChunkStore
 
 SERIES = {**GRID, "lrs": [0.15, 40.0]}
 # An identity neuron at lr 5 diverges (the quadratic's curvature is 2: lr > 1 overshoots
@@ -105,19 +104,8 @@ def test_the_parquet_bytes_do_not_depend_on_executor_workers_or_chunk_size(tmp_p
 def test_an_interrupted_parquet_sweep_resumes_to_the_same_file(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, SERIES), ["sweep.rows_format=parquet"])
     whole = (run_sweep(cfg, tmp_path / "whole").run_dir / "sweep.parquet").read_bytes()
-    saved = ChunkStore.save
-    calls = []
-
-    def save(store, index, data):
-        saved(store, index, data)
-        calls.append(index)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-    with monkeypatch.context() as patch:
-        patch.setattr(ChunkStore, "save", save)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=5)
-    assert not (tmp_path / "out" / "sw" / "sweep.parquet").exists()
+    run_dir = interrupted_sweep(tmp_path, monkeypatch, cfg, after=3)
+    assert not (run_dir / "sweep.parquet").exists()
     resumed = run_sweep(cfg, tmp_path / "out", resume=True)
     assert resumed.reused == 3
     assert (resumed.run_dir / "sweep.parquet").read_bytes() == whole

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_sweep_support import GRID, run_files, write_config
+from test_sweep_support import (
+    GRID,
+    Interrupt,
+    fail_chunk,
+    interrupted_sweep,
+    run_files,
+    write_config,
+)
 
 from lossexp.config import validate
 from lossexp.errors import LossexpError
@@ -127,29 +134,6 @@ def test_a_sweep_on_a_dask_local_cluster_gives_the_same_files(tmp_path, referenc
 
 
 # --- resume -----------------------------------------------------------------------------------
-
-class Interrupt:
-    """Raises KeyboardInterrupt once ``after`` chunks have been saved, like a Ctrl-C."""
-
-    def __init__(self, monkeypatch, after):
-        self.saved, self.after = 0, after
-        original = ChunkStore.save
-
-        def save(store, index, data):
-            original(store, index, data)
-            self.saved += 1
-            if self.saved == self.after:
-                raise KeyboardInterrupt
-        monkeypatch.setattr(ChunkStore, "save", save)
-
-
-def interrupted_sweep(tmp_path, monkeypatch, cfg, after=3, **kwargs):
-    with monkeypatch.context() as patch:
-        Interrupt(patch, after)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=5, **kwargs)
-    return tmp_path / "out" / cfg["name"]
-
 
 def test_resume_after_an_interruption_gives_identical_files(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
@@ -279,15 +263,8 @@ def test_a_second_sweep_into_a_directory_being_written_is_refused(tmp_path):
 def test_a_failing_chunk_is_reported_with_its_starts_and_the_others_finish(tmp_path, monkeypatch):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
     whole = run_files(run_sweep(cfg, tmp_path / "whole", chunk_size=5).run_dir)
-    real = driver.train_chunk
-
-    def flaky(plan, chunk):
-        if chunk.index == 4:
-            raise FloatingPointError("simulated")
-        return real(plan, chunk)
-
     with monkeypatch.context() as patch:
-        patch.setattr(driver, "train_chunk", flaky)
+        fail_chunk(patch, 4, FloatingPointError("simulated"))
         with pytest.raises(SweepIncomplete) as info:
             run_sweep(cfg, tmp_path / "out", executor="threads", workers=2, chunk_size=5)
     (failure,) = info.value.failures
