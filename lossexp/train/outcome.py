@@ -131,22 +131,18 @@ class OutcomeTracker:
     def epochs_to_target(self) -> np.ndarray:
         return self.milestone("epochs_to_target")
 
-    def plateau(self) -> np.ndarray:
-        """plateau_epochs per run (see the module doc): t_f, 0 or NEVER."""
-        return plateau_from(self.milestone("fraction_epochs"), self.milestone("half_way_epochs"),
-                            self.initial_loss, self.final_loss, self.band, self.epochs,
-                            self.plateau_fraction)
-
     def as_dict(self) -> dict[str, np.ndarray]:
-        target, half = self.milestone("epochs_to_target"), self.milestone("half_way_epochs")
+        target, t_f, half = (self.milestone(name) for name in MILESTONES)
         approach = np.where((target == NEVER) | (half == NEVER), NEVER, target - half)
+        plateau = plateau_from(t_f, half, self.initial_loss, self.final_loss, self.band,
+                               self.epochs, self.plateau_fraction)
         return {
             "initial_output": self.initial_output,
             "final_output": self.final_output,
             "initial_loss": self.initial_loss,
             "final_loss": self.final_loss,
             "epochs_to_target": target,
-            "plateau_epochs": self.plateau(),
+            "plateau_epochs": plateau,
             "half_way_epochs": half,
             "approach_epochs": approach,
             "diverged": self.diverged,
