@@ -4,11 +4,10 @@
 # That machine has Python 3.12 with NumPy, PyYAML, rich, matplotlib, pyarrow and psutil, but
 # no network, no Dask, and a typer and setuptools of its own versions. So, here, first:
 #
-#     echo /.whl/ >> .git/info/exclude
 #     bash benchmarks/device_scaling.sh --download
 #
 # which puts Python 3.12 wheels of what is missing, and this machine's build of lossexp's C
-# parts (a fallback: they are abi3), in .whl/. Then, with the device tool:
+# parts (a fallback: they are abi3), in .whl/ (git ignores it). Then, with the device tool:
 #
 #     run(command="bash benchmarks/device_scaling.sh", carry=[".whl"], timeout_s=540)
 #
