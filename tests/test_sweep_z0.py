@@ -91,3 +91,33 @@ def test_the_z0_tallies_hold_the_rows(tmp_path):
     np.testing.assert_array_equal(totals[0], np.bincount(bins, minlength=totals.shape[1]))
     reached = np.array([r["epochs_to_target"] != "" for r in rows if r["series"].startswith("quadratic")])
     np.testing.assert_array_equal(totals[1], np.bincount(bins, reached, minlength=totals.shape[1]))
+
+
+def test_the_z0_figure_shades_exactly_the_bins_on_target_from_the_start(tmp_path, monkeypatch):
+    from lossexp.sweep import figures
+
+    drawn = {}
+
+    def keep(plan, tallies):
+        drawn.update(plan=plan, tallies=tallies, fig=real(plan, tallies))
+        return drawn["fig"]
+
+    real = figures.z0_figure
+    monkeypatch.setattr(figures, "z0_figure", keep)
+    random = {"random": {"count": 5000, "seed": 3}, "losses": ["quadratic", "cross_entropy"]}
+    for name, spec in (("lattice", LATTICE), ("random", random)):
+        run_sweep(load_sweep_config(write_config(tmp_path, spec, name=name, plots=True)),
+                  tmp_path / name)
+        plan, tallies = drawn["plan"], drawn["tallies"]
+        starts = sum(t.by_z0("starts") for t in tallies)
+        on_target = (sum(t.by_z0("on_target_at_start") for t in tallies) == starts) & (starts > 0)
+        assert on_target.any() and not on_target.all()
+        centres = 0.5 * (plan.z0_edges[:-1] + plan.z0_edges[1:])
+        for ax in drawn["fig"].axes[:2]:
+            spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches)
+            shaded = np.zeros(centres.size, dtype=bool)
+            for lo, hi in spans:
+                shaded |= (centres > lo) & (centres < hi)
+            assert np.array_equal(shaded, on_target), name
+            # One span for each run of neighbouring bins: none begins where another ends.
+            assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), name

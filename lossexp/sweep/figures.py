@@ -184,6 +184,13 @@ def _theory(series, z0s: np.ndarray, x: float):
     return np.array(target), np.array(plateau)
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) of each run of consecutive True in ``mask``, end exclusive: one shaded
+    span a run, not one a bin (a hundred patches took longer to build than the rest)."""
+    change = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
+    return list(zip(change[::2].tolist(), change[1::2].tolist()))
+
+
 def z0_figure(plan, tallies):
     """Epochs to target and plateau epochs against z0, measured (solid) and predicted (dashed)."""
     from lossexp.output.plotting import figure, log_y
@@ -215,8 +222,8 @@ def z0_figure(plan, tallies):
         ax_plateau.plot(z_theory, t_plateau, color=color, lw=1.2, ls="--")
     on_target = (sum(t.by_z0("on_target_at_start") for t in tallies) == starts) & (starts > 0)
     for ax in (ax_target, ax_plateau):
-        for k in np.flatnonzero(on_target):
-            ax.axvspan(edges[k], edges[k + 1], color="#d8f3dc", lw=0)
+        for first, end in _runs(on_target):
+            ax.axvspan(edges[first], edges[end], color="#d8f3dc", lw=0)
         ax.grid(alpha=0.3, which="both")
     if np.any(np.isfinite(np.concatenate([line.get_ydata() for line in ax_target.lines]))):
         log_y(ax_target)
