@@ -96,13 +96,12 @@ def test_the_z0_tallies_hold_the_rows(tmp_path):
 def test_the_z0_figure_shades_exactly_the_bins_on_target_from_the_start(tmp_path, monkeypatch):
     from lossexp.sweep import figures
 
-    drawn = {}
+    drawn, real = {}, figures.z0_figure
 
     def keep(plan, tallies):
         drawn.update(plan=plan, tallies=tallies, fig=real(plan, tallies))
         return drawn["fig"]
 
-    real = figures.z0_figure
     monkeypatch.setattr(figures, "z0_figure", keep)
     random = {"random": {"count": 5000, "seed": 3}, "losses": ["quadratic", "cross_entropy"]}
     for name, spec in (("lattice", LATTICE), ("random", random)):
