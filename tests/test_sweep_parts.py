@@ -154,6 +154,24 @@ def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
     assert none.z0.shape == (len(Z0_FIELDS), n_bins) and not none.z0.any()
 
 
+
+def test_a_series_keeps_its_sampled_curves_not_the_chunk_files_they_came_in():
+    from lossexp.sweep.tally import ChunkTally, SeriesTally, tally_chunk
+
+    budget, n = 10, 4
+    outcome = {"epochs_to_target": np.arange(n), "plateau_epochs": np.zeros(n, np.int64),
+               "diverged": np.zeros(n, bool)}
+    rows = b"w0,b0\n" * 100_000  # a chunk file is mostly its rows
+    data = tally_chunk(rows, outcome, None, budget, [7, 9], np.ones((2, 5)), None, 3).to_bytes()
+    read = ChunkTally.from_bytes(data)
+    series = SeriesTally(budget, (2, 2), 3)
+    series.add(read)
+    assert sorted(series.curves) == [7, 9]
+    for losses in series.curves.values():
+        assert np.array_equal(losses, np.ones(5))
+        assert losses.flags.owndata  # a view would keep the whole file, rows and all, alive
+
+
 # --- percentiles and the sentence -----------------------------------------------------------
 
 def histogram(epochs_to_target, budget):

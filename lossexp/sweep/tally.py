@@ -143,8 +143,9 @@ class SeriesTally:
                             (self.heat_reached, chunk.heat_reached),
                             (self.heat_epochs, chunk.heat_epochs)):
             total.reshape(-1)[chunk.heat_cells] += part
+        # Copies: a chunk read back from its file holds views of all of it, rows included.
         for start, losses in zip(chunk.curve_starts.tolist(), chunk.curve_losses):
-            self.curves[start] = losses
+            self.curves[start] = losses.copy()
 
     @property
     def starts(self) -> int:
