@@ -65,8 +65,6 @@ app = typer.Typer(
 
 def shipped_config(given: Path) -> Path:
     """A CONFIG argument that is no file but a shipped config's name stands for that config."""
-    if given.exists():  # as shipped.resolve has it, without importing importlib.resources
-        return given
     from lossexp.config import shipped
 
     found = shipped.resolve(given)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from lossexp.errors import LossexpError
@@ -23,11 +22,15 @@ _PURPOSE_WIDTH = 120
 
 def directory() -> Path:
     """The directory of the shipped configs (a real directory: the package is never zipped)."""
+    from importlib import resources  # only here: importing it takes 2 ms of every command
+
     return Path(str(resources.files("lossexp.configs")))
 
 
 def baselines_directory() -> Path:
     """The directory of the shipped configs' curve baselines."""
+    from importlib import resources
+
     return Path(str(resources.files("lossexp.configs.baselines")))
 
 
