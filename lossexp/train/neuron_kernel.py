@@ -115,7 +115,7 @@ def train(network: Network, params: Params, x, y, *, lr: float, epochs: int,
         if epochs == 0:
             return params
         apply_update(params, step, lr)
-        del step  # its arrays' memory serves the kernel's epochs and the last evaluation
+        del step  # not held through the kernel: its arrays are free for the last evaluation
         settings = (float(x[0, 0]), float(y[0, 0]), lr, tracker.tolerance, how.g1, how.g2,
                     EXP_CLIP)
         watched = None
