@@ -1,6 +1,7 @@
 """Sweeps read by z0: with one sample the outcome depends on (w0, b0) only through
 z0 = w0 x + b0; starts already on target are counted apart."""
 
+import itertools
 import json
 
 import numpy as np
@@ -119,4 +120,4 @@ def test_the_z0_figure_shades_exactly_the_bins_on_target_from_the_start(tmp_path
                 shaded |= (centres > lo) & (centres < hi)
             assert np.array_equal(shaded, on_target), name
             # One span for each run of neighbouring bins: none begins where another ends.
-            assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), name
+            assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), name
