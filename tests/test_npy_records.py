@@ -30,6 +30,7 @@ def test_records_read_back_as_numpys_own_reader_reads_them():
     assert list(got) == list(ARRAYS)
     for (name, mine), reference in zip(got.items(), numpy_reads(data, len(ARRAYS))):
         assert mine.dtype == reference.dtype and mine.shape == reference.shape, name
+        assert mine.shape == np.shape(ARRAYS[name]), name  # a 0-d record stays 0-d
         assert mine.tobytes() == reference.tobytes(), name
     # Twice: the second reading takes the cached headers.
     again = npy_records.unpack(data, list(ARRAYS))

@@ -91,6 +91,37 @@ def test_summary_counts_match_the_rows(tmp_path):
             assert series["epochs_to_target"]["median"] == learned[(len(learned) - 1) // 2]
 
 
+
+def test_the_summary_counts_the_diverged_starts_as_a_number(tmp_path):
+    # An identity neuron at lr 5 diverges (the quadratic's curvature is 2), at lr 0.1 not.
+    identity = {"kind": "neuron", "activation": "identity", "init": {"w": 0.0, "b": 0.0}}
+    spec = {"grid": GRID["grid"], "lrs": [0.1, 5.0]}
+    cfg = load_sweep_config(write_config(tmp_path, spec, model=identity))
+    run_dir = run_sweep(cfg, tmp_path / "out", chunk_size=8).run_dir
+    rows = read_rows(run_dir / "sweep.csv")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    counts = [s["diverged"] for s in summary["series"]]
+    assert counts == [sum(r["diverged"] == "true" for r in rows if r["series"] == s["series"])
+                      for s in summary["series"]]
+    assert all(type(n) is int for n in counts) and counts[0] == 0 < counts[1]
+
+
+def test_a_chunk_file_of_an_earlier_version_reads_its_count_back_as_a_number():
+    from lossexp.sweep import npy_records
+    from lossexp.sweep.tally import ChunkTally, tally_chunk
+
+    outcome = {"epochs_to_target": np.array([3, -1]), "plateau_epochs": np.array([0, 2]),
+               "diverged": np.array([True, True])}
+    tally = tally_chunk(b"", outcome, None, 5, [], np.empty((0, 0)), None, 3)
+    fields = [np.frombuffer(tally.rows, np.uint8), tally.epochs_to_target, tally.plateau_epochs,
+              np.array([tally.diverged]), tally.heat_cells, tally.heat_count, tally.heat_reached,
+              tally.heat_epochs, tally.z0, tally.curve_starts, tally.curve_losses]
+    # Older chunk files hold the count as an array of one.
+    for data in (tally.to_bytes(), npy_records.pack(fields)):
+        diverged = ChunkTally.from_bytes(data).diverged
+        assert type(diverged) is int and diverged == 2
+
+
 # --- invariance -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

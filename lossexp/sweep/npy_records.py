@@ -20,7 +20,12 @@ _PREAMBLE = len(_VERSION_1_0) + 2
 def pack(arrays: Iterable) -> bytes:
     buf = io.BytesIO()
     for array in arrays:
-        np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+        array = np.asarray(array)
+        # In C order whatever the layout in memory, so the bytes follow from the values; but
+        # a 0-d array stays 0-d (np.ascontiguousarray would make it an array of one).
+        if array.ndim:
+            array = np.ascontiguousarray(array)
+        np.lib.format.write_array(buf, array, allow_pickle=False)
     return buf.getvalue()
 
 

@@ -29,8 +29,10 @@ class Packed:
     @classmethod
     def from_bytes(cls, data: bytes):
         values = npy_records.unpack(data, [f.name for f in fields(cls)])
-        # A field saved from a Python int comes back as a 0-d array: give the int back.
-        values = {k: v.item() if v.ndim == 0 else v for k, v in values.items()}
+        # An int field comes back as an int: saved from a Python int it is a 0-d record
+        # (older chunk files hold an array of one, and are read too).
+        ints = {f.name for f in fields(cls) if f.type in (int, "int")}
+        values = {k: int(v.reshape(())) if k in ints else v for k, v in values.items()}
         values["rows"] = values["rows"].tobytes()
         return cls(**values)
 
