@@ -55,6 +55,12 @@ def test_damaged_records_are_refused(damage, message):
         npy_records.unpack(damage(data), list(ARRAYS))
 
 
+def test_a_record_of_negative_length_is_refused():
+    data = npy_records.pack([np.arange(3)]).replace(b"(3,)", b"(-1,)", 1)
+    with pytest.raises(ValueError, match="negative length"):
+        npy_records.unpack(data, ["counts"])
+
+
 def test_a_record_of_python_objects_is_refused_not_unpickled():
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)

@@ -154,7 +154,6 @@ def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
     assert none.z0.shape == (len(Z0_FIELDS), n_bins) and not none.z0.any()
 
 
-
 def test_a_series_keeps_its_sampled_curves_not_the_chunk_files_they_came_in():
     from lossexp.sweep.tally import ChunkTally, SeriesTally, tally_chunk
 

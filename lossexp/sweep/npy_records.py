@@ -30,8 +30,8 @@ def pack(arrays: Iterable) -> bytes:
 
 
 def unpack(data: bytes, names) -> dict[str, np.ndarray]:
-    """The records of ``data`` by ``names``, in the order they were packed: read-only views
-    of ``data``, not copies."""
+    """The records of ``data`` (bytes) by ``names``, in the order they were packed:
+    read-only views of ``data``, not copies."""
     arrays, offset = {}, 0
     for name in names:
         if data[offset:offset + len(_VERSION_1_0)] != _VERSION_1_0:
@@ -59,4 +59,6 @@ def _header(record_start: bytes) -> tuple[tuple[int, ...], bool, np.dtype]:
     shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(fp)
     if dtype.hasobject:
         raise ValueError("a record holds Python objects: nothing is unpickled")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"a record's shape {shape} has a negative length")
     return shape, fortran_order, dtype

@@ -132,7 +132,8 @@ class OutcomeTracker:
         return self.milestone("epochs_to_target")
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        target, t_f, half = (self.milestone(name) for name in MILESTONES)
+        target, t_f, half = (self.milestone(name) for name in
+                             ("epochs_to_target", "fraction_epochs", "half_way_epochs"))
         approach = np.where((target == NEVER) | (half == NEVER), NEVER, target - half)
         plateau = plateau_from(t_f, half, self.initial_loss, self.final_loss, self.band,
                                self.epochs, self.plateau_fraction)
