@@ -16,7 +16,7 @@ second, Dask against local processes, scaling with the cores and the main proces
 and the peak memory of every process of run_sweep over 1e7 starts with rows. run_sweep and
 the memory runs use the default executor (lossexp.sweep.executors.DEFAULT_EXECUTOR).
 
-Run:  python benchmarks/sweep_bench.py [--starts 1000000] [--scaling-starts 100000000]
+Run:  python benchmarks/sweep_bench.py [--starts 1000000] [--scaling-starts N]
           [--memory-starts 10000000] [--memory-workers 2,16] [--targets-only]
 On a lent 16-core machine: benchmarks/device_scaling.sh (one call of the device tool).
 Targets (issue 5): >= 800 M neuron-epochs/s and >= 5x the straightforward version;
