@@ -6,7 +6,7 @@ import pytest
 from lossexp.library.activations import Identity, Sigmoid, Tanh
 from lossexp.library.losses import CrossEntropy, Huber, Quadratic
 from lossexp.train.engine import Network
-from lossexp.train.loss_levels import levels, z_crossings
+from lossexp.train.loss_levels import has_z_crossings, levels, z_crossings
 
 
 def cost(network, z, y):
@@ -15,10 +15,9 @@ def cost(network, z, y):
 
 
 @pytest.mark.parametrize("loss, act, y", [
-    (Quadratic(), Sigmoid(), 0.0), (Quadratic(convention="plain", weights=[3.0]), Sigmoid(), 0.3),
+    (Quadratic(), Sigmoid(), 0.0), (Quadratic(convention="plain", weights=[3.0]), Sigmoid(), 1.0),
     (CrossEntropy(), Sigmoid(), 0.0), (CrossEntropy(), Sigmoid(), 1.0),
-    (CrossEntropy(), Sigmoid(), 0.35),
-    (Quadratic(), Tanh(), -0.5), (Quadratic(), Identity(), 0.0),
+    (Quadratic(), Tanh(), -1.0), (Quadratic(), Tanh(), 1.0),
 ])
 def test_the_closed_form_crossing_is_where_the_cost_meets_the_level(loss, act, y):
     network = Network([act], loss)
@@ -37,6 +36,37 @@ def test_the_closed_form_crossing_is_where_the_cost_meets_the_level(loss, act, y
     # Half way from z0 to z*, the cost is still above the level; a little past z*, below.
     assert np.all(cost(network, (z0 + z_star) / 2, y) > level)
     assert np.all(cost(network, z_star - sign * 1e-3 * np.maximum(1, abs(z_star)), y) < level)
+
+
+@pytest.mark.parametrize("loss, act, y", [
+    (Quadratic(), Sigmoid(), 0.3), (CrossEntropy(), Sigmoid(), 0.35), (Quadratic(), Tanh(), -0.5),
+    (Quadratic(), Identity(), 0.0),
+])
+def test_a_target_inside_the_outputs_range_is_tested_on_the_loss(loss, act, y):
+    # Its loss levels are intervals in z around the target, not half-lines: a run can
+    # overshoot across one without its loss ever meeting the level.
+    network = Network([act], loss)
+    assert not has_z_crossings(network, np.full((1, 1), y))
+    assert z_crossings(network, np.array([2.0]), np.full((1, 1), y), np.array([0.01])) is None
+
+
+def test_an_overshooting_run_reaches_no_level_its_loss_never_meets():
+    from lossexp.config import load_config
+    from lossexp.run.experiment import run_experiment
+
+    # An identity neuron at lr 3 jumps across its target further every epoch: the loss
+    # never falls, so it reaches no milestone and sits on no plateau.
+    m = run_experiment(load_config("configs/mse_unlucky.yaml", [
+        "model.activation=identity", "train.lr=3", "train.epochs=60"]))
+    assert np.all(np.diff(m.metrics["loss"][np.isfinite(m.metrics["loss"])]) > 0)
+    assert m.summary["half_way_epochs"] is None and m.summary["plateau_epochs"] is None
+    # At lr 0.7 it overshoots too, but less each epoch: its milestones are where the loss
+    # itself first falls below each level.
+    m = run_experiment(load_config("configs/mse_unlucky.yaml", [
+        "model.activation=identity", "train.lr=0.7", "train.epochs=60"]))
+    loss, band = m.metrics["loss"], 0.5 * 0.1 ** 2
+    half = int(np.flatnonzero(loss < loss[0] - 0.5 * (loss[0] - band))[0])
+    assert m.summary["half_way_epochs"] == half
 
 
 def test_without_a_closed_form_there_is_no_crossing_and_the_loss_is_tested():

@@ -8,12 +8,15 @@ level depends on the loss only through differences and ratios of its values, so 
 constant to the loss, or scaling it (and the learning rate inversely), leaves it where it was.
 
 With one output on one sample (the notes' neuron) the loss is a function of the output's
-pre-activation z alone, and its sublevel sets are intervals: crossing the level is crossing
-one value z* on the way from z(0) towards the target. ``z_crossings`` finds z* from the
-loss's and the activation's closed forms where they have them (the quadratic cost and
-cross-entropy on a sigmoid, tanh or identity output: the compiled kernel's cases among
-them), so the kernel, which never evaluates the loss, and the engine test the same thing:
-sign * z < sign * z*. Elsewhere the tracker tests the loss itself, every epoch.
+pre-activation z alone. When the target lies at an edge of the output's range (y = 0 or 1
+for the sigmoid) its sublevel sets are half-lines in z: crossing the level is crossing one
+value z* on the way from z(0) towards the target. ``z_crossings`` finds z* from the loss's
+and the activation's closed forms where they have them (the quadratic cost and
+cross-entropy on a sigmoid or tanh output: the compiled kernel's cases among them), so the
+kernel, which never evaluates the loss, and the engine test the same thing:
+sign * z < sign * z*. Elsewhere, a target inside the output's range included (its sublevel
+sets are intervals, which an overshooting run can jump across), the tracker tests the loss
+itself, every epoch.
 """
 
 from __future__ import annotations
@@ -49,8 +52,18 @@ def one_output_one_sample(network: Network, step: Step) -> bool:
 def has_z_crossings(network: Network, y) -> bool:
     """Whether ``z_crossings`` finds the levels of this network's loss for target y."""
     y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
-    return (network.loss.residual_at(np.ones(1), y, np.ones(1)) is not None
+    return (_target_at_an_edge(network, y)
+            and network.loss.residual_at(np.ones(1), y, np.ones(1)) is not None
             and network.output_activation.inverse(np.full(1, 0.5)) is not None)
+
+
+def _target_at_an_edge(network: Network, y: float) -> bool:
+    """Whether the output can reach y from one side only (y = 0 or 1 for the sigmoid). Then
+    a loss level's sublevel set in z is a half-line, and crossing its one end is reaching
+    it. For a target inside the output's range it is an interval around the target, which
+    a run that overshoots (an identity output at a large learning rate) can jump across:
+    there the loss itself is tested."""
+    return y in network.output_activation.output_bounds
 
 
 def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray, output=None):
@@ -63,6 +76,8 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray, output=N
     """
     act = network.output_activation
     y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
+    if not _target_at_an_edge(network, y):
+        return None
     with np.errstate(all="ignore"):
         side = np.where((act.value(z0) if output is None else output) < y, -1.0, 1.0)
         residual = network.loss.residual_at(level, y, side)

@@ -26,8 +26,9 @@ target reaches all of them at epoch 0.
 
 Only O(R) memory is used, however many epochs run, so sweeps can stream through it. With
 one output on one sample, for the losses and activations whose levels have a closed form
-in z (``lossexp.train.loss_levels``), the levels are tested on z, exactly as the compiled
-sweep kernel tests them, and the loss is read only at the first and the last epoch.
+in z and a target at an edge of the output's range (``lossexp.train.loss_levels``), the
+levels are tested on z, exactly as the compiled sweep kernel tests them, and the loss is
+read only at the first and the last epoch.
 """
 
 from __future__ import annotations
