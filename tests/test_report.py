@@ -139,6 +139,20 @@ def test_compare_report_and_animate_step_three_runs_together(cli, runs, tmp_path
     assert page_of(out / "report.html") == before
 
 
+def test_a_new_comparison_takes_away_the_page_and_animation_of_the_old(cli, runs, tmp_path):
+    out, three = tmp_path / "cmp", list(runs.values())
+    assert cli("compare", *three, "--out", out, "--report", "--animate").exit_code == 0
+    done = cli("compare", *three[:2], "--out", out)
+    assert done.exit_code == 0, done.output
+    assert not (out / "report.html").exists() and not (out / "animation.gif").exists()
+    listed = json.loads((out / ".lossexp.json").read_text())["files"]
+    assert "report.html" not in listed and "animation.gif" not in listed
+    # A page lossexp did not write stays where it is.
+    (out / "report.html").write_text("my page")
+    assert cli("compare", *three, "--out", out).exit_code == 0
+    assert (out / "report.html").read_text() == "my page"
+
+
 def test_several_runs_need_out(cli, runs):
     done = cli("report", runs["mse_lucky"], runs["mse_unlucky"])
     assert done.exit_code == 2 and "--out" in done.stderr
@@ -195,7 +209,25 @@ def test_only_a_one_sample_neuron_animates(cli, tmp_path):
     done = cli("run", CONFIGS / "mlp_xor.yaml", "--outputs", tmp_path, "--animate",
                "--no-plots", "--quiet")
     assert done.exit_code == 2 and "only a single neuron" in done.stderr
-    assert not (tmp_path / "mlp_xor" / "animation.gif").exists()
+    assert list(tmp_path.iterdir()) == []  # refused before training: nothing written
+
+
+def test_a_run_with_its_report_and_animation_can_be_run_again(cli, tmp_path):
+    for flags in (["--report", "--animate"], ["--report", "--animate"], []):
+        done = cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path, "--quiet", *flags)
+        assert done.exit_code == 0, done.output
+    listed = json.loads((tmp_path / "mse_unlucky" / ".lossexp.json").read_text())
+    assert listed["kind"] == "run" and "report.html" not in listed["files"]
+    assert not (tmp_path / "mse_unlucky" / "report.html").exists()
+
+
+def test_a_report_never_replaces_a_file_lossexp_did_not_write(cli, tmp_path):
+    assert cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path, "-q").exit_code == 0
+    mine = tmp_path / "mse_unlucky" / "report.html"
+    mine.write_text("my notes")
+    done = cli("report", tmp_path / "mse_unlucky")
+    assert done.exit_code == 2 and "lossexp did not write" in done.stderr
+    assert mine.read_text() == "my notes"
 
 
 def test_table_cells_and_inline_svg():

@@ -27,15 +27,28 @@ def share(directories: list[Path], *, report: bool, animate: bool = False,
     embeds it). ``out`` is where both go for several runs (a comparison)."""
     if not (report or animate):
         return
+    from lossexp.output.rundir import (
+        ANIMATION,
+        REPORT_PAGE,
+        check_files_replaceable,
+        mark_files,
+    )
+
+    # Both go beside the results (or into ``out``), and are listed as lossexp's there, so
+    # that a rerun may replace them; a file of those names lossexp did not write is kept.
+    where = Path(out or directories[0])
+    check_files_replaceable(where, [name for name, wanted in ((ANIMATION, animate),
+                                                               (REPORT_PAGE, report)) if wanted])
     written = []
     if animate:
         from lossexp.report.animation import write_animation
 
-        written.append(write_animation(directories, out or directories[0]))
+        written.append(write_animation(directories, where))
     if report:
         from lossexp.report.page import write_report
 
         written.append(write_report(directories, out=out))
+    mark_files(where, [p.name for p in written])
     if not quiet:
         from lossexp.cli import console
 

@@ -26,6 +26,10 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
         with data_dirs(data_dir):
             cfg = load_config(config, set_ or ())
         cfg["plots"] = chosen(plots, cfg["plots"])  # config.yaml records what was drawn
+        if animate:
+            from lossexp.report.animation import check_animatable
+
+            check_animatable(cfg)
         check_outputs_root(outputs)
         # Before training: a path lossexp may not replace is refused at once.
         replaced = earlier_result(run_directory(outputs, cfg["name"]))

@@ -16,7 +16,13 @@ from lossexp.config import read_resolved_config
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
 from lossexp.output.reading import read_json, read_metrics
-from lossexp.output.rundir import check_files_replaceable, mark_files
+from lossexp.output.rundir import (
+    ANIMATION,
+    REPORT_PAGE,
+    check_files_replaceable,
+    discard_listed,
+    mark_files,
+)
 from lossexp.output.text import cell, markdown_table
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
@@ -124,4 +130,6 @@ def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     paths = save_all([(compare_figure(runs, column_labels(runs)), "compare")], out)
     atomic.write_text(out / "compare.md", markdown_document(runs))
     mark_files(out, COMPARE_FILES, "compare")
+    # An earlier comparison's page and animation (--report, --animate) no longer match.
+    discard_listed(out, (REPORT_PAGE, ANIMATION))
     return comparison_table(runs), [*paths, out / "compare.md"]

@@ -52,6 +52,9 @@ def run_directory(outputs: Path, name: str) -> Path:
 # a user added files to: the files are theirs, and replacing the directory would delete them.
 
 MARKER = ".lossexp.json"
+# What --report and --animate add beside the results of a run, sweep, demo or comparison.
+REPORT_PAGE, ANIMATION = "report.html", "animation.gif"
+
 # What lossexp wrote before it wrote markers: a directory holding only these (and figures)
 # is taken for an earlier run of its own.
 _LEGACY_FILES = {"config.yaml", "metrics.csv", "summary.json", "output_preactivations.csv",
@@ -159,12 +162,40 @@ def check_files_replaceable(directory: Path, names) -> None:
                            "refusing to replace it (choose another --out)")
 
 
-def mark_files(directory: Path, names, kind: str) -> None:
-    """Add ``names`` to the marker of ``directory``, a folder that may hold other files."""
+def discard_listed(directory: Path, names) -> None:
+    """Delete those of ``names`` in ``directory`` that its marker lists (lossexp's own,
+    now stale), and unlist them; any other file of those names stays."""
     import json
 
     from lossexp.output import atomic
 
-    listed = sorted((_listed(Path(directory)) or set()) | set(names))
+    directory = Path(directory)
+    listed = _listed(directory)
+    gone = [n for n in names if listed and n in listed]
+    if not gone:
+        return
+    for name in gone:
+        with contextlib.suppress(FileNotFoundError):
+            (directory / name).unlink()
+    body = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+    body["files"] = sorted(listed - set(gone))
+    atomic.write_text(directory / MARKER, json.dumps(body, indent=1) + "\n")
+
+
+def mark_files(directory: Path, names, kind: str | None = None) -> None:
+    """Add ``names`` to the marker of ``directory``, a folder that may hold other files.
+    ``kind`` None: files added to a result of lossexp's (a report beside a run), which
+    keeps its kind; a directory without a marker, from before markers, stays without."""
+    import json
+
+    from lossexp.output import atomic
+
+    directory = Path(directory)
+    if kind is None:
+        try:
+            kind = json.loads((directory / MARKER).read_text(encoding="utf-8"))["kind"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return
+    listed = sorted((_listed(directory) or set()) | set(names))
     body = {"written_by": "lossexp", "kind": kind, "files": listed}
-    atomic.write_text(Path(directory) / MARKER, json.dumps(body, indent=1) + "\n")
+    atomic.write_text(directory / MARKER, json.dumps(body, indent=1) + "\n")

@@ -20,8 +20,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lossexp.output import atomic
 from lossexp.errors import LossexpError
+from lossexp.output import atomic
+from lossexp.output.rundir import ANIMATION
 from lossexp.report import sources
 
 MAX_FRAMES = 100   # thinned to at most this many epochs ...
@@ -43,6 +44,19 @@ class Track:
     z: list
     output: list
     loss: list
+
+
+def check_animatable(cfg: dict) -> None:
+    """Before a run trains: LossexpError unless ``cfg`` is what ``track`` animates, a single
+    neuron on one sample."""
+    from lossexp.tasks import make_data
+    from lossexp.train.model import model_layers
+    from lossexp.train.trace import is_single_neuron
+
+    samples = make_data(cfg["task"], cfg["train"]["seed"]).samples
+    if not is_single_neuron(model_layers(cfg["model"], cfg["task"]), samples):
+        raise LossexpError(f"{cfg['name']}: only a single neuron on one sample has one z to "
+                           "animate; leave out --animate")
 
 
 def track(results: sources.Results) -> Track:
@@ -249,6 +263,6 @@ def write_animation(result_dirs, out: Path) -> Path:
     tracks = [track(sources.read_results(d)) for d in result_dirs]
     if not tracks:
         raise LossexpError("give at least one run directory to animate")
-    path = Path(out) / "animation.gif"
+    path = Path(out) / ANIMATION
     atomic.write_bytes(path, gif_bytes(tracks))
     return path

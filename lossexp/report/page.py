@@ -12,12 +12,13 @@ import re
 from html import escape
 from pathlib import Path
 
-from lossexp.output import atomic
 from lossexp.errors import LossexpError
+from lossexp.output import atomic
+from lossexp.output.rundir import REPORT_PAGE
 from lossexp.report import sections as s
 from lossexp.report import sources
 
-REPORT = "report.html"
+REPORT = REPORT_PAGE
 
 STYLE = """
 :root{color-scheme:light;--ink:#1d2433;--muted:#5b6475;--rule:#d8dce3;--band:#f4f6f9}

@@ -12,6 +12,7 @@ import re
 from html import escape
 from pathlib import Path
 
+from lossexp.output.rundir import ANIMATION
 from lossexp.report import sources
 
 # What to look for in each figure, one sentence, by file stem (and model kind where the
@@ -153,7 +154,7 @@ def figures(directory: Path, stems, *, kind: str = "", prefix: str = "") -> str:
 
 
 def animation(directory: Path) -> str:
-    path = directory / "animation.gif"
+    path = directory / ANIMATION
     if not path.is_file():
         return ""
     return (heading(2, "The neuron learning, epoch by epoch", "animation")
