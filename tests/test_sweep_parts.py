@@ -207,6 +207,16 @@ def test_percentiles_and_sentence_numbers_match_a_sorted_list(seed):
     assert sentence_numbers(hist) == reference_numbers(values, budget)
 
 
+def test_no_starts_have_no_percentiles():
+    # Every start on target at epoch 0 leaves no learners: nothing to take a percentile of.
+    from lossexp.sweep.summary import _distribution
+
+    empty = np.zeros(12, dtype=np.int64)
+    assert all(percentile(empty, p) is None for p in (50, 90, 99))
+    assert sentence_numbers(empty) == (None, None)
+    assert _distribution(empty) == {"median": None, "p90": None, "p99": None, "max": None}
+
+
 def test_the_sentence_reads_the_numbers():
     values = [3] * 80 + [10] * 15 + [40] * 5
     hist = histogram(values, 50)

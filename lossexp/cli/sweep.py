@@ -128,8 +128,9 @@ def report(summary: dict, run_dir: Path) -> None:
     for row in summary["series"]:
         ett = row["epochs_to_target"]
         cells = [ett[k] for k in ("median", "p90", "p99", "max")]
+        none = "never" if row["had_to_learn"] else "-"  # no starts had to learn: no percentiles
         table.add_row(row["series"], str(row["on_target_at_start"]),
-                      *(cell(v, none="never") for v in cells),
+                      *(cell(v, none=none) for v in cells),
                       str(row["never_reached"]), str(row["diverged"]))
     out.print(table)
     for row in summary["series"]:

@@ -33,7 +33,7 @@ def percentile(hist: np.ndarray, percent: int) -> int | None:
     """
     reached_by = np.cumsum(hist[:-1])
     hits = np.flatnonzero(reached_by * 100 >= percent * hist.sum())
-    return int(hits[0]) if hits.size else None
+    return int(hits[0]) if hits.size and hist.sum() else None  # none of no starts
 
 
 def sentence_numbers(hist: np.ndarray) -> tuple[int | None, int | None]:
@@ -41,6 +41,8 @@ def sentence_numbers(hist: np.ndarray) -> tuple[int | None, int | None]:
     None when more than 99% are on target at epoch 0."""
     n_usual = percentile(hist, USUALLY_PERCENT)
     total = hist.sum()
+    if total == 0:
+        return None, None
     slower_than = total - np.cumsum(hist[:-1])  # starts taking more than t epochs
     m_some = int(np.count_nonzero(slower_than * 100 >= SOME_PERCENT * total)) - 1
     return (None if n_usual is None else n_usual + 1), (None if m_some < 0 else m_some)
