@@ -183,12 +183,16 @@ def test_sweep_and_demo_reports(cli, tmp_path, write_config):
     config = write_config(NEURON.format(name="tiny", loss="quadratic", epochs=30)
                           + "sweep:\n  grid:\n    w: {from: -3, to: 3, steps: 5}\n"
                             "    b: {from: -3, to: 3, steps: 5}\n"
-                            "  losses: [quadratic, cross_entropy]\n")
+                            "  losses: [quadratic, cross_entropy]\n  lrs: [0.15, 1.5]\n")
     done = cli("sweep", config, "--outputs", tmp_path, "--report", "--quiet")
     assert done.exit_code == 0, done.output
     html = page_of(tmp_path / "tiny" / "report.html")
     assert html.count('src="data:image/png;base64,') == 2  # z0 and cdf
     assert "quadratic + sigmoid" in html and "cross_entropy + sigmoid" in html
+    # Each loss and each learning rate of the four series named once; the table, like the
+    # terminal's, counts the starts on target at epoch 0 apart.
+    assert "loss quadratic, cross_entropy, one sigmoid neuron, learning rate 0.15, 1.5" in html
+    assert "on target at start" in html
     done = cli("demo", "outlier_factor", "--outputs", tmp_path, "--report", "--quiet")
     assert done.exit_code == 0, done.output
     html = page_of(tmp_path / "demo_outlier_factor" / "report.html")

@@ -101,6 +101,16 @@ def describe(config: dict, *, start: bool = True) -> str:
     return ", ".join(parts)
 
 
+def every_series(results: sources.Results) -> dict:
+    """The config with the loss and the learning rate of every series of a sweep, each
+    named once, for ``describe``."""
+    rows = results.summary.get("series", [])
+    losses = dict.fromkeys(row.get("loss", {}).get("name", "?") for row in rows)
+    rates = dict.fromkeys(s.number(row.get("lr")) for row in rows)
+    train = {**results.config.get("train", {}), "lr": ", ".join(rates) or None}
+    return {**results.config, "loss": {"name": ", ".join(losses) or "?"}, "train": train}
+
+
 def run_page(results: sources.Results) -> str:
     kind = results.config.get("model", {}).get("kind", "")
     body = [s.heading(2, "Summary", "summary"),
@@ -125,14 +135,15 @@ def sweep_page(results: sources.Results) -> str:
     for series in summary.get("series", []):
         ett = series.get("epochs_to_target", {})
         rows.append([series.get("series"), series.get("starts"),
+                     series.get("on_target_at_start"),
                      *(_or_never(ett.get(k)) for k in ("median", "p90", "p99", "max")),
                      series.get("never_reached"), series.get("diverged")])
         sentences.append(f"<li><strong>{escape(str(series.get('series')))}</strong>: "
                          f"{escape(str(series.get('sentence', '')))}</li>")
     body = [s.heading(2, "Summary", "summary"),
             f"<ul>{''.join(sentences)}</ul>" if sentences else "",
-            s.table(["series", "starts", "median", "p90", "p99", "max", "never reached",
-                     "diverged"], rows,
+            s.table(["series", "starts", "on target at start", "median", "p90", "p99", "max",
+                     "never reached", "diverged"], rows,
                     caption=f"Epochs to target per series ({summary.get('percentiles', '')})."),
             s.theory(summary),
             _titled("Figures", "figures", s.figures(results.directory, s.SWEEP_FIGURES)),
@@ -143,9 +154,7 @@ def sweep_page(results: sources.Results) -> str:
             s.reproduce([f"lossexp sweep {results.name}.yaml --report"],
                         f"Save the config above as {results.name}.yaml, then run:")]
     starts = summary.get("series", [{}])[0].get("starts", "?")
-    losses = [row.get("loss", {}).get("name", "?") for row in summary.get("series", [])]
-    every_loss = {**results.config, "loss": {"name": ", ".join(losses) or "?"}}
-    lede = (f"{starts} starts per series; {describe(every_loss, start=False)}; target "
+    lede = (f"{starts} starts per series; {describe(every_series(results), start=False)}; target "
             f"|a - y| < {s.number(summary.get('tolerance'))}")
     return document(f"{results.name}: a sweep over starts", lede, body, str(results.directory))
 
@@ -177,7 +186,7 @@ def mlp_sweep_page(results: sources.Results) -> str:
                         f"Save the config above as {results.name}.yaml, then run:")]
     seeds = summary.get("seeds") or {}
     lede = (f"{seeds.get('count', '?')} seeds per series from {seeds.get('from', '?')}; "
-            f"{describe(results.config, start=False)}")
+            f"{describe(every_series(results), start=False)}")
     return document(f"{results.name}: a sweep over seeds", lede, body, str(results.directory))
 
 
