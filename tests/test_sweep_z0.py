@@ -121,3 +121,30 @@ def test_the_z0_figure_shades_exactly_the_bins_on_target_from_the_start(tmp_path
             assert np.array_equal(shaded, on_target), name
             # One span for each run of neighbouring bins: none begins where another ends.
             assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), name
+
+
+def test_diverging_starts_draw_their_figures_without_a_warning(tmp_path):
+    # The identity neuron's losses overflow at lr 100: matplotlib's log axis overflows on
+    # them too, which must not escape as a warning (pytest turns warnings into errors).
+    several = {"kind": "regression", "samples": 8, "noise": 0.1}
+    identity = {"kind": "neuron", "activation": "identity", "init": {"w": 0.0, "b": 0.0}}
+    spec = {"grid": LATTICE["grid"], "lrs": [0.1, 100.0], "curves": 3}
+    cfg = load_sweep_config(write_config(tmp_path, spec, name="wild", plots=True,
+                                         task=several, model=identity))
+    run_dir = run_sweep(cfg, tmp_path / "out").run_dir
+    assert {"heatmap.png", "cdf.png", "curves.png"} <= {p.name for p in run_dir.iterdir()}
+
+
+def test_the_z0_legend_names_only_what_the_figure_draws(tmp_path, monkeypatch):
+    from lossexp.sweep import figures
+
+    drawn, real = [], figures.z0_figure
+    monkeypatch.setattr(figures, "z0_figure", lambda *a: drawn.append(real(*a)) or drawn[-1])
+    none_on_target = {"grid": {"w": {"from": 0, "to": 0, "steps": 1},
+                               "b": {"from": 0, "to": 6, "steps": 13}}}
+    for name, spec in (("lattice", LATTICE), ("upper", none_on_target)):
+        run_sweep(load_sweep_config(write_config(tmp_path, spec, name=name, plots=True)),
+                  tmp_path / name)
+    labels = [[t.get_text() for t in fig.axes[0].get_legend().get_texts()] for fig in drawn]
+    on_target = "on target from epoch 0: nothing to learn"
+    assert on_target in labels[0] and on_target not in labels[1]

@@ -72,18 +72,20 @@ def heatmap_figure(plan, tallies):
     bb, ww = np.meshgrid(b_fine, w_fine)
     saturated = saturated_at_start(plan.config, ww, bb).astype(float)
     top = max(1, max(int(np.flatnonzero(t.epochs_to_target[:-1]).max(initial=0)) for t in tallies))
-    mesh = None
+    mesh, outlined = None, saturated.any() and not saturated.all()
+    any_never = False
     for ax, series, tally in zip(axes, plan.series, tallies):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = tally.heat_epochs / tally.heat_reached
         mostly_never = 2 * tally.heat_reached < tally.heat_count
+        any_never |= bool(mostly_never.any())
         ax.pcolormesh(b_edges, w_edges, np.ma.masked_where(~mostly_never, np.ones_like(mean)),
                       cmap=_single(NEVER_COLOR), vmin=0, vmax=1)
         # A square-root colour scale: the fast starts' differences (20 epochs against 70)
         # show beside the slow ones' (100 against 300) on one shared scale.
         mesh = ax.pcolormesh(b_edges, w_edges, np.ma.masked_where(mostly_never | ~np.isfinite(mean), mean),
                              cmap="viridis", norm=PowerNorm(0.5, vmin=0, vmax=top))
-        if saturated.any() and not saturated.all():
+        if outlined:
             ax.contour(b_fine, w_fine, saturated, levels=[0.5], colors=OUTLINE_COLOR,
                        linewidths=1.5, linestyles="--")
         ax.set_title(series.label, fontsize="medium")
@@ -93,11 +95,14 @@ def heatmap_figure(plan, tallies):
     from matplotlib.patches import Patch
 
     act = plan.config["model"]["activation"]["name"]
-    fig.legend(handles=[
-        Line2D([], [], color=OUTLINE_COLOR, ls="--",
-               label=f"outline of the saturated starts ({act}'(z0) < 10% of its peak)"),
-        Patch(color=NEVER_COLOR, label="most starts never reach the target")],
-        loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    handles = [Line2D([], [], color=OUTLINE_COLOR, ls="--",
+                      label=f"outline of the saturated starts ({act}'(z0) < 10% of its peak)")
+               ] if outlined else []  # a legend names only what is drawn
+    handles += [Patch(color=NEVER_COLOR, label="most starts never reach the target")
+                ] if any_never else []
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize="small",
+                   frameon=False)
     fig.colorbar(mesh, ax=list(axes), label="epochs to target (cell mean, square-root colour scale)")
     fig.suptitle(f"{plan.config['name']}: epochs to reach |a - y| < "
                  f"{plan.config['target']['tolerance']:g} from each start")
@@ -204,6 +209,7 @@ def z0_figure(plan, tallies):
     lo, hi = (centres[used[0]], centres[used[-1]]) if used.size else (edges[0], edges[-1])
     z_theory = np.linspace(lo, hi, THEORY_POINTS)
     x = float(plan.task_x[0, 0])
+    any_stuck = False
     for i, (series, tally) in enumerate(zip(plan.series, tallies)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
         # A line through the bins that hold starts (a coarse grid leaves bins between empty).
@@ -215,6 +221,7 @@ def z0_figure(plan, tallies):
         plateau[tally.by_z0("stuck") * 2 > tally.by_z0("starts")] = np.nan
         ax_plateau.plot(centres[held], plateau[held], color=color, lw=2)
         stuck = tally.by_z0("stuck") * 2 > tally.by_z0("starts")
+        any_stuck |= bool(stuck.any())
         ax_plateau.plot(centres[stuck], np.full(stuck.sum(), plan.epochs), ls="none",
                         marker="^", ms=4, color=color)
         t_target, t_plateau = _theory(series, z_theory, x)
@@ -235,10 +242,12 @@ def z0_figure(plan, tallies):
     from matplotlib.patches import Patch
 
     handles = ax_target.get_legend_handles_labels()[0] + [
-        Line2D([], [], color="#555555", ls="--", label="theory: the flow of z"),
-        Line2D([], [], color="#555555", ls="none", marker="^",
-               label=f"most starts still on the plateau after {plan.epochs} epochs"),
-        Patch(color="#d8f3dc", label="on target from epoch 0: nothing to learn")]
+        Line2D([], [], color="#555555", ls="--", label="theory: the flow of z")]
+    if any_stuck:  # a legend names only what is drawn
+        handles.append(Line2D([], [], color="#555555", ls="none", marker="^",
+                              label=f"most starts still on the plateau after {plan.epochs} epochs"))
+    if on_target.any():
+        handles.append(Patch(color="#d8f3dc", label="on target from epoch 0: nothing to learn"))
     ax_target.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                      fontsize="small", borderaxespad=0)
     ax_target.set_title(f"{plan.config['name']}: how long from each start, measured and predicted",
@@ -249,9 +258,12 @@ def z0_figure(plan, tallies):
 def plot_sweep(plan, tallies, directory: Path) -> list[Path]:
     """Draw and save the sweep's figures as PNG in ``directory``: the outcome against z0
     for a one-sample task, over the (w0, b0) plane otherwise, then the share on target."""
-    figures = [(z0_figure(plan, tallies), "z0") if plan.one_sample
-               else (heatmap_figure(plan, tallies), "heatmap"),
-               (cdf_figure(plan, tallies), "cdf")]
-    if plan.config["sweep"]["curves"]:
-        figures.append((curves_figure(plan, tallies), "curves"))
-    return save_all(figures, directory, formats=("png",))
+    # A diverged start's losses reach 1e308, where matplotlib's log axis overflows on its
+    # way to the ticks (as for a run's figures, lossexp.run.figures): not an error here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        figures = [(z0_figure(plan, tallies), "z0") if plan.one_sample
+                   else (heatmap_figure(plan, tallies), "heatmap"),
+                   (cdf_figure(plan, tallies), "cdf")]
+        if plan.config["sweep"]["curves"]:
+            figures.append((curves_figure(plan, tallies), "curves"))
+        return save_all(figures, directory, formats=("png",))
