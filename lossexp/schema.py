@@ -186,8 +186,7 @@ class File(Text):
 
     The file must lie in that directory or below it (links followed), or in a directory of
     ``DATA_DIRS`` (``--data-dir``): a config handed to you cannot read ../../etc/passwd or
-    /dev/zero.
-    """
+    /dev/zero."""
 
     def check(self, value, path, loc):
         value = super().check(value, path, loc)
@@ -232,7 +231,8 @@ class ListOf(Spec):
         if not isinstance(value, list):
             raise loc.fail(path, f"must be a list, got {describe(value)}")
         if len(value) < self.min_len:
-            raise loc.fail(path, f"must have at least {self.min_len} items, got {len(value)}")
+            items = "1 item" if self.min_len == 1 else f"{self.min_len} items"
+            raise loc.fail(path, f"must have at least {items}, got {len(value)}")
         if self.max_len is not None and len(value) > self.max_len:
             raise loc.fail(path, f"must have at most {self.max_len} items, got {len(value)}")
         return [self.item.check(v, path + (i,), loc) for i, v in enumerate(value)]

@@ -410,7 +410,7 @@ BAD_PARAMETERS = [
     ("quadratic", {"convention": "halfs"}, "convention: must be one of half, plain, got 'halfs'"
                                            " (did you mean 'half'?)"),
     ("quadratic", {"weights": [1.0, -2.0]}, "weights.1: must be > 0, got -2.0"),
-    ("quadratic", {"weights": []}, "weights: must have at least 1 items, got 0"),
+    ("quadratic", {"weights": []}, "weights: must have at least 1 item, got 0"),
     ("gaussian_nll", {"variance": 0.0}, "variance: must be > 0, got 0.0"),
     ("gaussian_nll", {"heteroscedastic": "yes"}, "heteroscedastic: must be true or false"),
     ("gaussian_nll", {"heteroscedastic": True, "variance": 2.0},

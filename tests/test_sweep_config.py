@@ -154,12 +154,15 @@ def test_every_loss_of_the_series_must_fit_the_neuron(tmp_path):
 
 @pytest.mark.parametrize("sweep, overrides, problem", [
     ({"random": {"count": 5}}, ["sweep.random.count=1e12"],
-     "1e+12 starts is more than the 1e+09 starts a sweep may train; sweep fewer"),
+     "1,000,000,000,000 starts is more than the 1,000,000,000 starts a sweep may train; "
+     "sweep fewer"),
     ({"grid": {"w": {"from": -1, "to": 1, "steps": 40000},
                "b": {"from": -1, "to": 1, "steps": 40000}}}, [],
-     "a grid of 40000 x 40000 is more than the 1e+09 starts a sweep may train; sweep fewer"),
+     "a grid of 40000 x 40000 is more than the 1,000,000,000 starts a sweep may train; "
+     "sweep fewer"),
     ({"random": {"count": 600_000_000}, "lrs": [0.1, 0.2]}, [],
-     "6e+08 starts in each of 2 series is more than the 1e+09 starts a sweep may train; "
+     "600,000,000 starts in each of 2 series is more than the 1,000,000,000 starts a sweep "
+     "may train; "
      "sweep fewer"),
 ])
 def test_a_sweep_too_big_to_train_is_refused_at_validation_with_the_limit(tmp_path, sweep,

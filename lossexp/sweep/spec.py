@@ -80,13 +80,13 @@ def _check_size(sweep: dict, path, loc) -> None:
         return  # an MLP sweep's seeds are bounded by their own spec
     if sweep["grid"] is not None:
         starts, where = sweep["grid"]["w"]["steps"] * sweep["grid"]["b"]["steps"], ("grid",)
-        what = f"a grid of {sweep['grid']['w']['steps']:g} x {sweep['grid']['b']['steps']:g}"
+        what = f"a grid of {sweep['grid']['w']['steps']} x {sweep['grid']['b']['steps']}"
     else:
         starts, where = sweep["random"]["count"], ("random", "count")
-        what = f"{starts:.3g} starts"
+        what = f"{starts:,} starts"
     if starts * series > MAX_STARTS:
         each = f" in each of {series} series" if series > 1 else ""
-        raise loc.fail(path + where, f"{what}{each} is more than the {MAX_STARTS:.0e} starts "
+        raise loc.fail(path + where, f"{what}{each} is more than the {MAX_STARTS:,} starts "
                                      "a sweep may train; sweep fewer")
 
 
@@ -94,7 +94,7 @@ def _check_sweep(sweep: dict, path, loc) -> None:
     check_mlp_keys(sweep, path, loc)
     if sweep["seeds"] is None and (sweep["grid"] is None) == (sweep["random"] is None):
         raise loc.fail(path, "give exactly one of grid: (w and b ranges) or random: "
-                             "(count, distribution, seed), or for an MLP seeds:")
+                             "(count, distribution, seed), or seeds: for an MLP")
     _check_size(sweep, path, loc)
     if sweep["rows_format"] == "parquet":  # (even with rows: false, which --rows overrides)
         from lossexp.sweep.row_files import pyarrow_installed
