@@ -79,6 +79,10 @@ def test_a_config_error_exits_2_and_writes_nothing(tmp_path):
 def test_scheduler_needs_the_dask_executor(tmp_path):
     result = lossexp("sweep", write_config(tmp_path, GRID), "--scheduler", "tcp://127.0.0.1:1")
     assert result.exit_code == 2 and "--scheduler needs --executor dask" in result.stderr
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--connect-timeout", "5",
+                     "--outputs", tmp_path / "out")
+    assert result.exit_code == 2 and "--connect-timeout needs --executor dask" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_no_plots_draws_none_and_config_yaml_says_so(tmp_path):

@@ -131,6 +131,9 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
     if (scheduler or client) and executor != "dask":
         raise LossexpError("--scheduler needs --executor dask (a scheduler or a client is "
                            f"only used by the dask executor, not {executor!r})")
+    if connect_timeout is not None and executor != "dask":
+        raise LossexpError("--connect-timeout needs --executor dask (it is how long to wait "
+                           "for a Dask scheduler)")
     if chunk_size is not None and chunk_size < 1:
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
     run_dir = run_directory(outputs, cfg["name"])
