@@ -72,6 +72,9 @@ def test_configs_lists_every_shipped_config_with_its_purpose(cli):
     kinds = {e["name"]: e["kind"] for e in listed}
     assert kinds["sweep_grid"] == "sweep" and kinds["mse_unlucky"] == "run"
     assert all(e["purpose"] and "yaml-language-server" not in e["purpose"] for e in listed)
+    # The JSON keeps each purpose whole, as a sentence; the listing cuts the long ones.
+    assert all(e["purpose"].endswith((".", "!", "?")) for e in listed)
+    assert any(len(e["purpose"]) > 120 for e in listed)
 
 
 def test_init_copies_the_configs_and_the_schema_and_refuses_to_overwrite(cli, tmp_path):

@@ -25,7 +25,8 @@ def list_configs(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
         width = max(len(e.name) for e in entries)
         for e in entries:
             tag = " (sweep)" if e.kind == "sweep" else ""
-            out.print(f"{e.name:{width}}  {e.purpose}{tag}", markup=False, soft_wrap=True)
+            out.print(f"{e.name:{width}}  {shipped.shortened(e.purpose)}{tag}", markup=False,
+                      soft_wrap=True)
         out.print(f"\nRun one with `lossexp run NAME` (a sweep: `lossexp sweep NAME`); copy them "
                   f"all for editing with `lossexp init DIR`. They live in {shipped.directory()}",
                   markup=False, soft_wrap=True)

@@ -91,8 +91,12 @@ def purpose(text: str) -> str:
         words.append(stripped.lstrip("#").strip())
     prose = " ".join(w for w in words if w)
     match = re.match(r"(.+?[.!?])(\s|$)", prose)
-    sentence = match.group(1) if match else prose
-    return sentence if len(sentence) <= _PURPOSE_WIDTH else sentence[:_PURPOSE_WIDTH - 3] + "..."
+    return match.group(1) if match else prose
+
+
+def shortened(purpose: str) -> str:
+    """A purpose cut to one line of the listing (the JSON listing keeps it whole)."""
+    return purpose if len(purpose) <= _PURPOSE_WIDTH else purpose[:_PURPOSE_WIDTH - 3] + "..."
 
 
 def catalogue() -> list[Shipped]:
