@@ -35,6 +35,7 @@ if [ "${1:-}" = "--download" ]; then
         --python-version "${PYTHON_VERSION:-3.12}" "${platforms[@]}" -d .whl "${WHEELS[@]}"
     # This tree's C parts, built now (not stale builds) with the setuptools just fetched.
     build=$(mktemp -d)
+    trap 'rm -rf "$build"' EXIT
     "$PYTHON" -m pip install --quiet --no-index --no-deps --target "$build" .whl/setuptools-*.whl
     PYTHONPATH="$build" "$PYTHON" setup.py --quiet build_ext --inplace
     "$PYTHON" -c "$COMPILED"

@@ -72,27 +72,36 @@ def _entries(directory: Path) -> list[str]:
 
 def mark(directory: Path, kind: str) -> None:
     """Write the marker into a freshly built result ``directory`` (see ``earlier_result``)."""
+    _write_marker(directory, kind, [p for p in _entries(directory) if p != MARKER])
+
+
+def _write_marker(directory: Path, kind: str, files) -> None:
     import json
 
     from lossexp.output import atomic
 
-    listed = [p for p in _entries(directory) if p != MARKER]
-    body = {"written_by": "lossexp", "kind": kind, "files": listed}
+    body = {"written_by": "lossexp", "kind": kind, "files": sorted(files)}
     atomic.write_text(Path(directory) / MARKER, json.dumps(body, indent=1) + "\n")
 
 
-def _listed(directory: Path) -> set[str] | None:
-    """The files the marker in ``directory`` lists, or None if it has no readable marker."""
+def _marker(directory: Path) -> tuple[str, set[str]] | None:
+    """(kind, listed files) of the marker in ``directory``, or None if it has no readable one."""
     import json
 
     try:
-        body = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        body = json.loads((Path(directory) / MARKER).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(body, dict) or body.get("written_by") != "lossexp":
         return None
     files = body.get("files")
-    return {str(f) for f in files} if isinstance(files, list) else None
+    return (str(body.get("kind")), {str(f) for f in files}) if isinstance(files, list) else None
+
+
+def _listed(directory: Path) -> set[str] | None:
+    """The files the marker in ``directory`` lists, or None if it has no readable marker."""
+    marker = _marker(directory)
+    return None if marker is None else marker[1]
 
 
 def _legacy(directory: Path, entries: list[str]) -> bool:
@@ -165,37 +174,21 @@ def check_files_replaceable(directory: Path, names) -> None:
 def discard_listed(directory: Path, names) -> None:
     """Delete those of ``names`` in ``directory`` that its marker lists (lossexp's own,
     now stale), and unlist them; any other file of those names stays."""
-    import json
-
-    from lossexp.output import atomic
-
-    directory = Path(directory)
-    listed = _listed(directory)
-    gone = [n for n in names if listed and n in listed]
+    marker = _marker(directory)
+    gone = [n for n in names if marker and n in marker[1]]
     if not gone:
         return
     for name in gone:
         with contextlib.suppress(FileNotFoundError):
-            (directory / name).unlink()
-    body = json.loads((directory / MARKER).read_text(encoding="utf-8"))
-    body["files"] = sorted(listed - set(gone))
-    atomic.write_text(directory / MARKER, json.dumps(body, indent=1) + "\n")
+            (Path(directory) / name).unlink()
+    _write_marker(directory, marker[0], marker[1] - set(gone))
 
 
 def mark_files(directory: Path, names, kind: str | None = None) -> None:
     """Add ``names`` to the marker of ``directory``, a folder that may hold other files.
     ``kind`` None: files added to a result of lossexp's (a report beside a run), which
     keeps its kind; a directory without a marker, from before markers, stays without."""
-    import json
-
-    from lossexp.output import atomic
-
-    directory = Path(directory)
-    if kind is None:
-        try:
-            kind = json.loads((directory / MARKER).read_text(encoding="utf-8"))["kind"]
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-            return
-    listed = sorted((_listed(directory) or set()) | set(names))
-    body = {"written_by": "lossexp", "kind": kind, "files": listed}
-    atomic.write_text(directory / MARKER, json.dumps(body, indent=1) + "\n")
+    marker = _marker(directory)
+    if kind is None and marker is None:
+        return
+    _write_marker(directory, kind or marker[0], (marker[1] if marker else set()) | set(names))

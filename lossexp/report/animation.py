@@ -54,7 +54,8 @@ def check_animatable(cfg: dict) -> None:
     from lossexp.train.trace import is_single_neuron
 
     samples = make_data(cfg["task"], cfg["train"]["seed"]).samples
-    if not is_single_neuron(model_layers(cfg["model"], cfg["task"]), samples):
+    if not is_single_neuron(model_layers(cfg["model"], cfg["task"]), samples) \
+            or "y" not in cfg["task"]:
         raise LossexpError(f"{cfg['name']}: only a single neuron on one sample has one z to "
                            "animate; leave out --animate")
 

@@ -18,8 +18,6 @@ from lossexp.output.rundir import REPORT_PAGE
 from lossexp.report import sections as s
 from lossexp.report import sources
 
-REPORT = REPORT_PAGE
-
 STYLE = """
 :root{color-scheme:light;--ink:#1d2433;--muted:#5b6475;--rule:#d8dce3;--band:#f4f6f9}
 *{box-sizing:border-box}
@@ -154,8 +152,8 @@ def sweep_page(results: sources.Results) -> str:
             s.reproduce([f"lossexp sweep {results.name}.yaml --report"],
                         f"Save the config above as {results.name}.yaml, then run:")]
     starts = summary.get("series", [{}])[0].get("starts", "?")
-    lede = (f"{starts} starts per series; {describe(every_series(results), start=False)}; target "
-            f"|a - y| < {s.number(summary.get('tolerance'))}")
+    lede = (f"{starts} starts per series; {describe(every_series(results), start=False)}; "
+            f"target |a - y| < {s.number(summary.get('tolerance'))}")
     return document(f"{results.name}: a sweep over starts", lede, body, str(results.directory))
 
 
@@ -296,7 +294,7 @@ def write_report(directories, *, out: Path | None = None) -> Path:
         runs, where = _compared(found, out)
         page = compare_page(runs, where)
     where.mkdir(parents=True, exist_ok=True)
-    path = where / REPORT
+    path = where / REPORT_PAGE
     atomic.write_text(path, page)
     return path
 

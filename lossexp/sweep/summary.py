@@ -31,9 +31,11 @@ def percentile(hist: np.ndarray, percent: int) -> int | None:
 
     ``hist[t]`` counts the starts first on target at epoch t; its last entry, those never.
     """
-    reached_by = np.cumsum(hist[:-1])
-    hits = np.flatnonzero(reached_by * 100 >= percent * hist.sum())
-    return int(hits[0]) if hits.size and hist.sum() else None  # none of no starts
+    total = hist.sum()
+    if total == 0:
+        return None  # no starts, no percentile
+    hits = np.flatnonzero(np.cumsum(hist[:-1]) * 100 >= percent * total)
+    return int(hits[0]) if hits.size else None
 
 
 def sentence_numbers(hist: np.ndarray) -> tuple[int | None, int | None]:
