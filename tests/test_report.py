@@ -225,6 +225,22 @@ def test_a_run_with_its_report_and_animation_can_be_run_again(cli, tmp_path):
     assert not (tmp_path / "mse_unlucky" / "report.html").exists()
 
 
+def test_a_stop_between_the_animation_and_the_page_leaves_a_run_that_can_be_rerun(
+        cli, tmp_path, monkeypatch):
+    from lossexp.report import page
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(page, "write_report", stopped)
+    done = cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path, "-q", "--report",
+               "--animate")
+    assert done.exit_code != 0 and (tmp_path / "mse_unlucky" / "animation.gif").exists()
+    monkeypatch.undo()
+    again = cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path, "-q")
+    assert again.exit_code == 0, again.output
+
+
 def test_a_report_never_replaces_a_file_lossexp_did_not_write(cli, tmp_path):
     assert cli("run", CONFIGS / "mse_unlucky.yaml", "--outputs", tmp_path, "-q").exit_code == 0
     mine = tmp_path / "mse_unlucky" / "report.html"

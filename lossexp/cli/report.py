@@ -36,9 +36,11 @@ def share(directories: list[Path], *, report: bool, animate: bool = False,
 
     # Both go beside the results (or into ``out``), and are listed as lossexp's there, so
     # that a rerun may replace them; a file of those names lossexp did not write is kept.
+    # Listed before they are written: a stop in between leaves no file the marker omits.
     where = Path(out or directories[0])
-    check_files_replaceable(where, [name for name, wanted in ((ANIMATION, animate),
-                                                               (REPORT_PAGE, report)) if wanted])
+    names = [name for name, wanted in ((ANIMATION, animate), (REPORT_PAGE, report)) if wanted]
+    check_files_replaceable(where, names)
+    mark_files(where, names)
     written = []
     if animate:
         from lossexp.report.animation import write_animation
@@ -48,7 +50,6 @@ def share(directories: list[Path], *, report: bool, animate: bool = False,
         from lossexp.report.page import write_report
 
         written.append(write_report(directories, out=out))
-    mark_files(where, [p.name for p in written])
     if not quiet:
         from lossexp.cli import console
 
