@@ -18,8 +18,10 @@ from lossexp.sweep import chunk, load_sweep_config
 from lossexp.sweep.plan import Plan
 if sys.argv[1] == "off":
     chunk.keep_freed_memory = lambda: None
+# No rows: CSV rows are formatted in Python objects, whose 1 MiB arenas the interpreter
+# maps and unmaps itself (about 8 a chunk), out of reach of any malloc setting.
 grid = {{**GRID, "grid": {{"w": {{"from": -6.0, "to": 6.0, "steps": 256}},
-                          "b": {{"from": -6.0, "to": 6.0, "steps": 256}}}}}}
+                          "b": {{"from": -6.0, "to": 6.0, "steps": 256}}}}, "rows": False}}
 plan = Plan(load_sweep_config(write_config(Path(sys.argv[2]), grid)), chunk_size=32768)
 chunk.train_chunk(plan, plan.chunk(0))  # the first allocations fault in any case
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -41,4 +43,4 @@ def test_chunks_reuse_their_memory_where_dask_would_have_it_handed_back(tmp_path
         faults[mode] = json.loads(done.stdout)
     # 32768 starts: each array is 256 KiB, 64 pages; four chunks of a few dozen arrays.
     assert faults["off"] > 2000
-    assert faults["on"] < faults["off"] / 4
+    assert faults["on"] < faults["off"] / 20
