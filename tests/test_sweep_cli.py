@@ -258,6 +258,19 @@ def test_a_failing_chunk_exits_1_naming_it_and_the_resume_command(tmp_path, monk
     assert "If the cause was transient" in advice and "rerun without --resume" in advice
 
 
+def test_when_every_chunk_fails_the_advice_is_to_run_again_not_to_resume(tmp_path,
+                                                                         monkeypatch):
+    for index in range(4):
+        fail_chunk(monkeypatch, index)
+    result = lossexp("sweep", write_config(tmp_path, GRID), "--outputs", tmp_path / "out",
+                     "--workers", 1, "--chunk-size", 20)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == ("error: 4 of 4 chunks failed; nothing was kept. "
+                                              "Once the cause is mended, run the same command "
+                                              "again")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_the_advice_after_a_failed_chunk_holds_both_ways(tmp_path, monkeypatch):
     path, out = write_config(tmp_path, GRID), tmp_path / "out"
     whole = lossexp("sweep", path, "--outputs", tmp_path / "whole", "--workers", 1, "-q")

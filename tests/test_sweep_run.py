@@ -261,19 +261,16 @@ def test_chunks_of_an_older_format_are_refused_and_kept(tmp_path, resume):
     assert not (tmp_path / "out" / cfg["name"]).exists()
 
 
-def test_a_sweep_stopped_before_its_first_chunk_leaves_nothing_to_resume(tmp_path, monkeypatch):
-    def ctrl_c(store, index, data):
-        raise KeyboardInterrupt
-
+def test_a_manifest_left_by_a_sweep_killed_before_its_first_chunk_is_not_work_to_resume(
+        tmp_path):
     cfg = load_sweep_config(write_config(tmp_path, GRID))
-    with monkeypatch.context() as patch:
-        patch.setattr(ChunkStore, "save", ctrl_c)
-        with pytest.raises(KeyboardInterrupt):
-            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1)
     run_dir = tmp_path / "out" / cfg["name"]
-    assert ChunkStore(run_dir).recorded_manifest() and not ChunkStore(run_dir).finished()
+    killed = ChunkStore(run_dir)
+    killed.record(driver.manifest_of(driver.Plan(cfg)))
+    killed.release()  # kill -9 here: the manifest stays, the lock goes with the process
     whole = run_files(run_sweep(cfg, tmp_path / "whole").run_dir)
     assert run_files(run_sweep(cfg, tmp_path / "out").run_dir) == whole  # no --resume needed
+    assert not killed.dir.exists()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
@@ -306,6 +303,42 @@ def test_a_failing_chunk_is_reported_with_its_starts_and_the_others_finish(tmp_p
     result = run_sweep(cfg, tmp_path / "out", resume=True)
     assert (result.reused, result.computed) == (13, 1)
     assert run_files(run_dir) == whole
+
+
+def test_a_sweep_that_kept_no_chunk_leaves_no_chunks_folder_but_a_users_file(tmp_path,
+                                                                           monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    chunks = tmp_path / "out" / ".sw.chunks"
+
+    def stopped(plan, chunk):
+        raise KeyboardInterrupt  # Ctrl-C while the first chunks train
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "train_chunk", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=2, chunk_size=5)
+    assert not chunks.exists()  # nothing to resume, so no lock or manifest left behind
+
+    chunks.mkdir()
+    (chunks / "notes.txt").write_text("mine\n")
+    with monkeypatch.context() as patch:
+        for index in range(14):
+            fail_chunk(patch, index)
+        with pytest.raises(SweepIncomplete, match="14 of 14 chunks failed; nothing was kept$"):
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=2, chunk_size=5)
+    assert [p.name for p in chunks.iterdir()] == ["notes.txt"]  # lossexp's own files only
+
+
+def test_chunks_finished_before_a_resume_stay_when_every_new_one_fails(tmp_path, monkeypatch):
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    run_dir = interrupted_sweep(tmp_path, monkeypatch, cfg, after=3)
+    with monkeypatch.context() as patch:
+        for index in range(3, 14):
+            fail_chunk(patch, index)
+        with pytest.raises(SweepIncomplete, match="11 of 14 chunks failed; the other chunks "
+                                                  "are kept in "):
+            run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=5,
+                      resume=True)
+    assert ChunkStore(run_dir).finished() == {0, 1, 2}
 
 
 def test_heatmap_cells_hold_the_rows_epochs(tmp_path):

@@ -210,10 +210,13 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
             progress.stop()
             for failure in exc.failures:
                 print_error(str(failure))
-            print_error(f"{exc}. If the cause was transient (memory, a lost worker), finish "
-                        f"with: {command}. If the config must change, the finished chunks "
-                        f"cannot be reused: delete {exc.chunks_dir} and rerun "
-                        f"without --resume")
+            if exc.kept:
+                print_error(f"{exc}. If the cause was transient (memory, a lost worker), "
+                            f"finish with: {command}. If the config must change, the "
+                            f"finished chunks cannot be reused: delete {exc.chunks_dir} and "
+                            f"rerun without --resume")
+            else:
+                print_error(f"{exc}. Once the cause is mended, run the same command again")
             raise typer.Exit(1) from None
         progress.stop()
         if not quiet:

@@ -42,8 +42,10 @@ class SweepIncomplete(Exception):
                  chunks_dir: Path | None = None):
         self.run_dir, self.failures, self.total = run_dir, failures, total
         self.chunks_dir = chunks_dir or ChunkStore(run_dir).dir
-        super().__init__(f"{len(failures)} of {total} chunks failed; the other chunks are "
-                         f"kept in {self.chunks_dir}")
+        self.kept = len(failures) < total  # else every chunk failed and none is kept
+        where = (f"the other chunks are kept in {self.chunks_dir}" if self.kept
+                 else "nothing was kept")
+        super().__init__(f"{len(failures)} of {total} chunks failed; {where}")
 
 
 @dataclass
@@ -165,6 +167,9 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         store.release_before_moving()
         summary = write_any_outputs(plan, store, run_dir, plots=cfg["plots"])
         store.discard()
+    except BaseException:
+        store.discard_if_nothing_kept()
+        raise
     finally:
         store.release()
     return SweepResult(run_dir, summary, len(todo), plan.total_chunks - len(todo), replaced)

@@ -162,6 +162,12 @@ class ChunkStore:
         except OSError:
             pass
 
+    def discard_if_nothing_kept(self) -> None:
+        """After a stop or a failure: delete the folder this sweep began if it holds no
+        finished chunk, since there is nothing to resume. Another sweep's is left alone."""
+        if self._lock is not None and not self.finished():
+            self.discard()
+
     def save(self, index: int, data: bytes) -> None:
         atomic.write_bytes(self._path(index), data)
 
