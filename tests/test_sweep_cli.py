@@ -120,6 +120,23 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
     assert run_files(tmp_path / "out" / "sw") == run_files(tmp_path / "whole" / "sw")
 
 
+def test_resume_says_what_it_found_to_reuse(tmp_path, monkeypatch):
+    path, out = write_config(tmp_path, GRID), tmp_path / "out"
+    fresh = lossexp("sweep", path, "--outputs", out, "--workers", 1, "--resume")
+    assert fresh.exit_code == 0, fresh.output
+    assert fresh.stderr.splitlines()[0] == ("nothing to resume (no finished chunk was kept): "
+                                            "the whole sweep runs")
+    with monkeypatch.context() as patch:
+        Interrupt(patch, 2)
+        lossexp("sweep", path, "--outputs", out, "--workers", 1, "--chunk-size", 8)
+    resumed = lossexp("sweep", path, "--outputs", out, "--workers", 1, "--chunk-size", 8,
+                      "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.stderr.splitlines()[0] == "resuming: 2 of 10 chunks were finished earlier"
+    quiet = lossexp("sweep", path, "--outputs", tmp_path / "q", "--resume", "-q")
+    assert quiet.stderr == ""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, as on Linux")
 def test_two_quick_ctrl_cs_still_exit_130_with_worker_processes(tmp_path):
     # Ctrl-C reaches the whole process group, and an impatient user presses it twice: the

@@ -75,6 +75,18 @@ def interrupted_sweep(exc: KeyboardInterrupt, cfg: dict, outputs: Path, command:
     return f"{interrupted(exc)}; finished chunks are kept. Resume with: {command}"
 
 
+def saying_what_resumes(start):
+    """``start`` (run_sweep's on_start), after a note of what --resume found to reuse."""
+    def on_start(plan, done: frozenset[int]) -> None:
+        from lossexp.cli.console import note
+
+        note(f"resuming: {len(done)} of {plan.total_chunks} chunks were finished earlier"
+             if done else "nothing to resume (no finished chunk was kept): the whole sweep "
+                          "runs")
+        start(plan, done)
+    return on_start
+
+
 def report_mlp(summary: dict, run_dir: Path) -> None:
     """An MLP sweep: per series, plateaus, the milestone's percentiles, stuck; the sentences."""
     from rich.table import Table
@@ -200,7 +212,9 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
             result = run_sweep(cfg, outputs, **where, workers=workers, scheduler=scheduler,
                                chunk_size=chunk_size, resume=resume,
                                connect_timeout=connect_timeout,
-                               on_start=progress.start, on_chunk=progress.advance)
+                               on_start=saying_what_resumes(progress.start)
+                               if resume and not quiet else progress.start,
+                               on_chunk=progress.advance)
         except KeyboardInterrupt as exc:
             ignore_ctrl_c()
             progress.stop()
