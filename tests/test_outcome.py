@@ -47,8 +47,20 @@ def test_a_loss_that_starts_below_zero_still_has_its_plateau_measured():
         nll = summary_of("loss.name=gaussian_nll", f"loss.variance={variance}",
                          f"train.lr={0.15 * variance!r}")
         assert nll["plateau_epochs"] == 152
-    shifted = summary_of("loss=signed_error")  # C = y - a, negative from the start
-    assert shifted["initial_loss"] < 0 and shifted["plateau_epochs"] is not None
+
+
+def test_the_naive_rule_is_measured_on_the_cost_its_steps_descend():
+    """signed_error's steps are mae's subgradient steps, so from the unlucky start its run
+    is mae's, bit for bit, and so must be every measure. Its own value y - a (negative,
+    and rising as the output learns) would put the plateau and half way at epoch 0,
+    where its loss.png shows |a - y| flat for over a hundred epochs."""
+    naive, mae = summary_of("loss=signed_error"), summary_of("loss=mae")
+    assert naive["final_output"] == mae["final_output"]
+    assert naive["initial_loss"] == -mae["initial_loss"] < 0
+    assert {k: naive[k] for k in MEASURES} == {k: mae[k] for k in MEASURES}
+    assert naive["plateau_epochs"] > 100
+    for name in ("plateau_epochs", "half_way_epochs"):
+        assert naive[f"predicted_{name}"] == pytest.approx(naive[name], rel=0.03)
 
 
 def summary_of(*sets):

@@ -37,6 +37,12 @@ class Loss(parameters.Parameterised):
         elementwise) equals ``level``, where the loss knows how to find it; else None."""
         return None
 
+    def descended(self) -> Loss:
+        """The cost whose fall training makes: this loss, unless its ``grad`` is not its
+        value's derivative (signed_error's steps descend |a - y|). The plateau measures
+        follow the fall of this cost."""
+        return self
+
     def residual_gains(self) -> tuple[float, float] | None:
         """(g1, g2) when, for a single output, dC/da = (g1 (a - y)) g2 computed in that
         order: the form the compiled sweep kernel takes (lossexp.train.neuron_kernel).

@@ -258,6 +258,9 @@ class SignedError(Loss):
             "sign(y - a) d(y - a)/da, not d value/da; the same steps as mae")
     grad_is_derivative = False
 
+    def descended(self) -> Loss:
+        return MAE()
+
     def value(self, pred, target):
         return -_residual(pred, target)
 

@@ -33,7 +33,20 @@ def band_loss(network: Network, step: Step, y, tolerance: float) -> np.ndarray:
     pred = a[..., : y.shape[-1]]
     side = np.where(pred < y, -1.0, 1.0)
     edge = np.concatenate([y + side * tolerance, a[..., y.shape[-1]:]], axis=2)
-    per_element = network.loss.value(network.loss_input(edge, step.params.loss_params), y)
+    return _descended_cost(network, edge, y, step.params.loss_params)
+
+
+def descended_cost(network: Network, step: Step, y) -> np.ndarray:
+    """The cost whose fall the milestones follow, per run: the loss (``step.loss``), or the
+    cost a rule descends where that differs (the naive rule's |a - y|; Loss.descended)."""
+    if network.loss.descended() is network.loss:
+        return step.loss
+    return _descended_cost(network, step.activations[-1], np.asarray(y, dtype=np.float64),
+                           step.params.loss_params)
+
+
+def _descended_cost(network: Network, a, y, loss_params) -> np.ndarray:
+    per_element = network.loss.descended().value(network.loss_input(a, loss_params), y)
     per_sample = per_element.sum(axis=2)
     return per_sample.mean(axis=1) if network.reduction == "mean" else per_sample.sum(axis=1)
 
@@ -53,7 +66,7 @@ def has_z_crossings(network: Network, y) -> bool:
     """Whether ``z_crossings`` finds the levels of this network's loss for target y."""
     y = float(np.asarray(y, dtype=np.float64).reshape(-1)[0])
     return (_target_at_an_edge(network, y)
-            and network.loss.residual_at(np.ones(1), y, np.ones(1)) is not None
+            and network.loss.descended().residual_at(np.ones(1), y, np.ones(1)) is not None
             and network.output_activation.inverse(np.full(1, 0.5)) is not None)
 
 
@@ -80,7 +93,7 @@ def z_crossings(network: Network, z0: np.ndarray, y, level: np.ndarray, output=N
         return None
     with np.errstate(all="ignore"):
         side = np.where((act.value(z0) if output is None else output) < y, -1.0, 1.0)
-        residual = network.loss.residual_at(level, y, side)
+        residual = network.loss.descended().residual_at(level, y, side)
         if residual is None:
             return None
         z_star = act.inverse(y + side * residual)

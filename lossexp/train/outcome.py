@@ -36,7 +36,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossexp.train.engine import Network, Step
-from lossexp.train.loss_levels import band_loss, levels, one_output_one_sample, z_crossings
+from lossexp.train.loss_levels import (band_loss, descended_cost, levels, one_output_one_sample,
+                                       z_crossings)
 
 NEVER = -1
 # Tracked per run, in this order (the compiled kernel's rows): the target, t_f, t_half.
@@ -88,12 +89,13 @@ class OutcomeTracker:
         self.sign = np.ones(runs)
         self.diverged = np.zeros(runs, dtype=bool)
         self.initial_loss = step.loss.copy()
+        self.initial_cost = descended_cost(self.network, step, self.y).copy()
         self.initial_output = step.activations[-1][:, 0, 0].copy()
         self.band = band = band_loss(self.network, step, self.y, self.tolerance)
         z0 = step.zs[-1][:, 0, 0]
         self.on_z = one_output_one_sample(self.network, step)
         for k, fraction in ((1, self.plateau_fraction), (2, HALF_WAY)):
-            level = levels(self.initial_loss, band, fraction)
+            level = levels(self.initial_cost, band, fraction)
             crossing = (z_crossings(self.network, z0, self.y, level, self.initial_output)
                         if self.on_z else None)
             self.on_z = crossing is not None
@@ -110,11 +112,12 @@ class OutcomeTracker:
         if self.on_z:
             along = self.sign * step.zs[-1][:, 0, 0]
         else:
-            along = step.loss
+            along = descended_cost(self.network, step, self.y)
         for k in (1, 2):
             self._advance(k, along < self.bounds[k], step.epoch)
         if step.epoch == step.epochs:
             self.final_loss = step.loss.copy()
+            self.final_cost = descended_cost(self.network, step, self.y).copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
             self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
 
@@ -136,7 +139,7 @@ class OutcomeTracker:
         target, t_f, half = (self.milestone(name) for name in
                              ("epochs_to_target", "fraction_epochs", "half_way_epochs"))
         approach = np.where((target == NEVER) | (half == NEVER), NEVER, target - half)
-        plateau = plateau_from(t_f, half, self.initial_loss, self.final_loss, self.band,
+        plateau = plateau_from(t_f, half, self.initial_cost, self.final_cost, self.band,
                                self.epochs, self.plateau_fraction)
         return {
             "initial_output": self.initial_output,

@@ -72,9 +72,11 @@ def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epoch
         z3 = z.reshape(-1, 1, 1)
         a = network.output_activation.value(z3)
         yy = np.full((1, 1), y)
-        cost = network.cost(z3, a, yy)
+        descended = network.loss.descended()  # the cost whose fall is measured
+        cost = (network.cost(z3, a, yy) if descended is network.loss
+                else descended.value(a, yy).reshape(-1))
         edge = y + (-1.0 if a[0, 0, 0] < y else 1.0) * tolerance
-        band = network.loss.value(np.full((1, 1, 1), edge), yy).reshape(-1)[0]
+        band = descended.value(np.full((1, 1, 1), edge), yy).reshape(-1)[0]
         residual = np.abs(a.reshape(-1) - y)
 
     def when(values: np.ndarray, level: float) -> float | None:
