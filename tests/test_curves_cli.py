@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from lossexp.cli import app
 from lossexp.config import load_config
 from lossexp.curves import baselines
+from lossexp.output.text import cell
 from lossexp.run.experiment import run_experiment
 from lossexp.run.save import save_run
 from lossexp.testing import assert_curve_matches
@@ -358,7 +359,8 @@ def markdown_rows(path: Path) -> dict[str, list[str]]:
     rows = {}
     for line in path.read_text().splitlines():
         if line.startswith("| "):
-            cells = [c.strip() for c in line.strip("|").split("|")]
+            cells = [c.strip().replace("\\|", "|")
+                     for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
             rows[cells[0]] = cells[1:]
     return rows
 
@@ -380,7 +382,36 @@ def test_compare_two_runs_is_the_notes_lucky_vs_unlucky_table(runs, tmp_path):
     assert rows["loss"] == ["quadratic", "quadratic"]
     summaries = [json.loads((runs[n] / "summary.json").read_text()) for n in ("mse_lucky", "mse_unlucky")]
     assert rows["plateau (epochs)"] == [str(s["plateau_epochs"]) for s in summaries]
-    assert rows["epochs to target"] == [str(summaries[0]["epochs_to_target"]), "never (in 300)"]
+    assert rows["epochs to target (|a - y| < 0.1)"] == [str(summaries[0]["epochs_to_target"]),
+                                                       "never (in 300)"]
+    assert rows["half way (epochs)"] == [str(s["half_way_epochs"]) for s in summaries]
+
+
+def test_compare_lines_up_what_run_prints_for_each_model_a_classifier_by_its_accuracy(
+        runs, tmp_path):
+    mlp = save_run(run_experiment(load_config(config("mlp_sigmoid_ce"), ["train.epochs=40"])),
+                   tmp_path / "mlp", plots=False)
+    out = tmp_path / "cmp"
+    result = lossexp("compare", runs["mse_unlucky"], mlp, "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = markdown_rows(out / "compare.md")
+    summary = json.loads((mlp / "summary.json").read_text())
+    assert rows["epochs to 95% accuracy"] == ["", str(summary["epochs_to_95pct_accuracy"])]
+    assert rows["final accuracy"] == ["", cell(summary["final_accuracy"])]
+    # The neuron's own rows stay; the network has no |a - y| target row, no x, w or b.
+    assert rows["epochs to target (|a - y| < 0.1)"] == ["never (in 300)", ""]
+    assert rows["initial w"] == ["2", "—"]
+    assert all(len(cells) == 2 for cells in rows.values())
+    assert "initial z = w x + b" in rows
+
+
+def test_compare_of_networks_alone_leaves_out_the_neurons_start(tmp_path):
+    mlp = save_run(run_experiment(load_config(config("mlp_sigmoid_ce"), ["train.epochs=40"])),
+                   tmp_path / "mlp", plots=False)
+    assert lossexp("compare", mlp, "--out", tmp_path / "cmp").exit_code == 0
+    rows = markdown_rows(tmp_path / "cmp" / "compare.md")
+    assert not {"input x", "desired output y", "initial w", "initial b"} & set(rows)
+    assert "final output" not in rows and "final accuracy" in rows
 
 
 def test_compare_five_runs(runs, tmp_path):

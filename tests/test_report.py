@@ -164,6 +164,27 @@ def test_report_of_several_runs_makes_one_comparison_page(cli, runs, tmp_path):
     assert "<h1>2 runs compared</h1>" in page_of(tmp_path / "page" / "report.html")
 
 
+def test_a_comparison_page_holds_compare_md_rows_a_network_judged_by_its_accuracy(
+        cli, runs, tmp_path):
+    done = cli("run", CONFIGS / "mlp_sigmoid_ce.yaml", "--outputs", tmp_path, "--set",
+               "train.epochs=40", "--no-plots", "-q")
+    assert done.exit_code == 0, done.output
+    html = page_of(write_report([runs["mse_unlucky"], tmp_path / "mlp_sigmoid_ce"],
+                                out=tmp_path / "page"))
+    table = html.split('id="summary"')[1].split("</table>")[0]
+
+    def row(label):
+        found = re.search(rf'<tr><th scope="row">{re.escape(label)}</th>(.*?)</tr>', table)
+        return re.findall(r"<td[^>]*>(.*?)</td>", found.group(1))
+
+    mlp = json.loads((tmp_path / "mlp_sigmoid_ce" / "summary.json").read_text())
+    assert row("epochs to 95% accuracy") == ["", str(mlp["epochs_to_95pct_accuracy"])]
+    assert row("epochs to target (|a - y| &lt; 0.1)") == ["never (in 300)", ""]
+    # The theory is the neuron's alone: no measure of the network stands beside it.
+    assert row("epochs_to_target: measured") == ["–", "–"]
+    assert row("output activation") == ["sigmoid", "sigmoid"]
+
+
 def test_theory_beside_measurement_when_the_summary_has_a_prediction(runs, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(runs["mse_unlucky"], run_dir)

@@ -1,6 +1,6 @@
 """The run table leads with what the model is judged by, and flags a learned sigma that ran away."""
 
-from lossexp.cli.console import _run_rows
+from lossexp.run.outcome_rows import outcome_rows
 
 CFG = {"target": {"tolerance": 0.1}}
 COMMON = {"initial_loss": 1.0, "final_loss": 0.1, "epochs_to_target": None,
@@ -8,7 +8,7 @@ COMMON = {"initial_loss": 1.0, "final_loss": 0.1, "epochs_to_target": None,
 
 
 def labels(summary):
-    return [label for label, _, _ in _run_rows(CFG, {**COMMON, **summary})]
+    return [label for label, _, _ in outcome_rows(CFG, {**COMMON, **summary})]
 
 
 def test_a_classifier_leads_with_accuracy_and_its_milestone_not_the_first_samples_output():
@@ -21,7 +21,7 @@ def test_a_classifier_leads_with_accuracy_and_its_milestone_not_the_first_sample
 
 
 def test_a_regression_leads_with_its_rmse_per_output_and_flags_a_runaway_sigma():
-    rows = _run_rows(CFG, {**COMMON, "final_rmse": [0.5, 683.6, 0.006], "learned_ran_away": [2]})
+    rows = outcome_rows(CFG, {**COMMON, "final_rmse": [0.5, 683.6, 0.006], "learned_ran_away": [2]})
     assert [r[0] for r in rows[:3]] == ["RMSE, output 1", "RMSE, output 2", "RMSE, output 3"]
     assert ("learned sigma ran away", None, "output 2 switched off") in rows
     assert "final output" not in [r[0] for r in rows]

@@ -58,39 +58,6 @@ def note_missing_kernel() -> None:
         sys.stderr.flush()
 
 
-def _run_rows(cfg: dict, summary: dict) -> list[tuple[str, str | None, object]]:
-    """(label, summary key, value) of the rows that mean something for this model, the most
-    telling first: accuracy for a classifier, the error of each output for a regression,
-    the output itself for the single neuron (one sample, so its output is the whole story)."""
-    def row(label: str, key: str):
-        return label, key, summary.get(key)
-
-    tol = cfg["target"]["tolerance"]
-    reached = [row(f"epochs to target (every |a - y| < {tol:g})", "epochs_to_target")]
-    approach = [row("approach: half way -> target", "approach_epochs")]
-    losses = [row("initial loss", "initial_loss"), row("final loss", "final_loss")]
-    if "final_accuracy" in summary:
-        lead = [row("initial accuracy", "initial_accuracy"),
-                row("final accuracy", "final_accuracy")]
-        # a classifier is judged by its accuracy, not by |a - y| < tol, where the approach
-        # ends (summary.json keeps it)
-        reached = [row("epochs to 95% accuracy", "epochs_to_95pct_accuracy")]
-        approach = []
-    elif "final_rmse" in summary:
-        rmse = summary["final_rmse"]
-        lead = [(f"RMSE, output {k + 1}" if len(rmse) > 1 else "RMSE", None, v)
-                for k, v in enumerate(rmse)]
-    else:
-        lead = [row("initial output", "initial_output"), row("final output", "final_output")]
-        reached = [row(f"epochs to target (|a - y| < {tol:g})", "epochs_to_target")]
-    rows = (lead + losses + reached + [row("plateau (epochs)", "plateau_epochs"),
-                                       row("half way (epochs)", "half_way_epochs")]
-            + approach + [row("diverged", "diverged")])
-    away = summary.get("learned_ran_away")
-    if away:  # a learned weight that ran off is a failure, however calm the loss looks
-        rows.append(("learned sigma ran away", None, "output " + ", ".join(map(str, away))
-                     + " switched off"))
-    return rows
 def note(message: str) -> None:
     """A one-line note on stderr, plain, at once (what the command is waiting for)."""
     sys.stderr.write(f"{one_line(message)}\n")
@@ -106,6 +73,8 @@ def replaced_note(run_dir) -> None:
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 
+    from lossexp.run.outcome_rows import counts_epochs, outcome_rows
+
     title = (f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
              f"{cfg['train']['epochs']} epochs)")
     table = Table(title=title, title_justify="left", min_width=len(title))
@@ -114,9 +83,8 @@ def run_table(cfg: dict, summary: dict) -> Table:
     table.add_column("value", justify="right")
     if theory:
         table.add_column("theory", justify="right")
-    for label, key, value in _run_rows(cfg, summary):
-        # null means "never" for an epoch count, and "not a finite number" everywhere else
-        never = "never" if label.startswith(("epochs to", "plateau", "half way", "approach")) else "—"
+    for label, key, value in outcome_rows(cfg, summary):
+        never = "never" if counts_epochs(label) else "—"
         cells = [cell(value, none=never)]
         if theory:
             predicted = f"predicted_{key}"

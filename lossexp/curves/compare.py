@@ -24,6 +24,8 @@ from lossexp.output.rundir import (
     mark_files,
 )
 from lossexp.output.text import cell, markdown_table
+from lossexp.run.outcome_rows import counts_epochs, outcome_rows
+from lossexp.train.model import output_activation_key
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
 COMPARE_FILES = ("compare.png", "compare.svg", "compare.md")
@@ -75,30 +77,46 @@ def _first(run: Run, column: str):
     return None if values is None else float(values[0])
 
 
-def _reached(run: Run) -> str:
-    epoch = run.summary.get("epochs_to_target")
-    if epoch is None:
-        return f"never (in {run.config.get('train', {}).get('epochs', '?')})"
-    return str(epoch)
+# The start and the settings; a start row no run has (an MLP's) is left out.
+_START = (("input x", lambda r: r.config.get("task", {}).get("x")),
+          ("desired output y", lambda r: r.config.get("task", {}).get("y")),
+          ("initial w", lambda r: _first(r, "w")),
+          ("initial b", lambda r: _first(r, "b")),
+          ("initial z = w x + b", lambda r: _first(r, "z")))
+_SETTINGS = (("learning rate", lambda r: r.config.get("train", {}).get("lr")),
+             ("loss", lambda r: r.config.get("loss", {}).get("name")),
+             ("output activation",
+              lambda r: r.config["model"][output_activation_key(r.config["model"])]["name"]))
+
+
+def side_by_side(runs: list[Run]) -> list[tuple[str, list]]:
+    """(quantity, a value per run): the start, the settings, then the outcome rows
+    ``lossexp run`` prints for each run's model, lined up by label. A value is None where
+    a run has no number (a start row that is not its model's, or not finite); an epoch
+    count never reached reads "never (in N)", and a row that is not its model's "" ."""
+    rows = [(label, [get(run) for run in runs]) for label, get in _START
+            if any(get(run) is not None for run in runs)]
+    rows += [(label, [get(run) for run in runs]) for label, get in _SETTINGS]
+    outcomes = [{label: value for label, _, value in outcome_rows(run.config, run.summary)}
+                for run in runs]
+    for label in dict.fromkeys(label for outcome in outcomes for label in outcome):
+        rows.append((label, [_outcome(run, outcome, label)
+                             for run, outcome in zip(runs, outcomes)]))
+    return rows
+
+
+def _outcome(run: Run, outcome: dict, label: str):
+    if label not in outcome:
+        return ""
+    value = outcome[label]
+    if value is None and counts_epochs(label):
+        return f"never (in {run.config['train']['epochs']})"
+    return value
 
 
 def table_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
-    """(quantity, one cell per run): the start, the settings and the outcome of each run."""
-    quantities = [
-        ("input x", lambda r: r.config.get("task", {}).get("x")),
-        ("desired output y", lambda r: r.config.get("task", {}).get("y")),
-        ("initial w", lambda r: _first(r, "w")),
-        ("initial b", lambda r: _first(r, "b")),
-        ("initial z = w x + b", lambda r: _first(r, "z")),
-        ("initial output", lambda r: r.summary.get("initial_output")),
-        ("final output", lambda r: r.summary.get("final_output")),
-        ("learning rate", lambda r: r.config.get("train", {}).get("lr")),
-        ("loss", lambda r: r.config.get("loss", {}).get("name")),
-        ("final loss", lambda r: r.summary.get("final_loss")),
-        ("plateau (epochs)", lambda r: r.summary.get("plateau_epochs")),
-        ("epochs to target", _reached),
-    ]
-    return [(label, [cell(get(run)) for run in runs]) for label, get in quantities]
+    """``side_by_side`` as markdown cells."""
+    return [(label, [cell(v) for v in values]) for label, values in side_by_side(runs)]
 
 
 def column_labels(runs: list[Run]) -> list[str]:

@@ -12,6 +12,7 @@ import re
 from html import escape
 from pathlib import Path
 
+from lossexp.curves.compare import Run, side_by_side
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
 from lossexp.output.rundir import REPORT_PAGE
@@ -213,35 +214,17 @@ def demo_page(results: sources.Results) -> str:
                     str(results.directory))
 
 
-def _first(results: sources.Results, column: str):
-    values = results.metrics().get(column)
-    return None if values is None or not len(values) else float(values[0])
-
-
 def compare_rows(runs: list[sources.Results]) -> list[list]:
-    """(quantity, a value per run): the start, the settings and the outcome side by side."""
-    def reached(r):
-        epoch = r.summary.get("epochs_to_target")
-        return epoch if epoch is not None else f"never (in {r.config.get('train', {}).get('epochs', '?')})"
-
-    quantities = [
-        ("loss", lambda r: r.config.get("loss", {}).get("name")),
-        ("activation", lambda r: sources.output_activation(r.config).get("name")),
-        ("initial w", lambda r: _first(r, "w")),
-        ("initial b", lambda r: _first(r, "b")),
-        ("learning rate", lambda r: r.config.get("train", {}).get("lr")),
-        ("initial output", lambda r: r.summary.get("initial_output")),
-        ("final output", lambda r: r.summary.get("final_output")),
-        ("final loss", lambda r: r.summary.get("final_loss")),
-        ("plateau (epochs)", lambda r: r.summary.get("plateau_epochs")),
-        ("epochs to target", reached),
-    ]
-    rows = [[label, *(get(r) for r in runs)] for label, get in quantities]
+    """(quantity, a value per run): compare.md's rows (the start, the settings and the
+    outcome side by side), then each prediction of the theory beside its measure."""
+    rows = [[label, *values] for label, values in
+            side_by_side([Run(r.directory, r.config, r.metrics(), r.summary) for r in runs])]
     predicted = sorted({k for r in runs for k in r.summary if k.startswith(s.PREDICTED)})
     for key in predicted:
         measured = key[len(s.PREDICTED):]
         rows.append([f"{measured}: predicted", *(r.summary.get(key) for r in runs)])
-        rows.append([f"{measured}: measured", *(r.summary.get(measured) for r in runs)])
+        rows.append([f"{measured}: measured", *(r.summary.get(measured) if key in r.summary
+                                                  else None for r in runs)])
     return rows
 
 
