@@ -401,6 +401,19 @@ def test_help_imports_neither_numpy_nor_matplotlib(args):
     assert "Usage" in done.stdout or "lossexp" in done.stdout
 
 
+@pytest.mark.parametrize("command, usage", [
+    ("run", "lossexp run [OPTIONS] CONFIG"),
+    ("compare", "lossexp compare [OPTIONS] RUN_DIR..."),
+    ("check", "lossexp check [OPTIONS] CONFIG..."),
+    ("demo", "lossexp demo [OPTIONS] [NAME]"),
+    ("explain", "lossexp explain [OPTIONS] LOSS ACTIVATION"),
+])
+def test_usage_lines_say_which_arguments_repeat_and_which_are_optional(cli, command, usage):
+    done = cli(command, "--help")
+    assert done.exit_code == 0
+    assert done.stdout.splitlines()[0] == f"Usage: {usage}"
+
+
 def test_a_finished_run_leaves_early_with_its_output_flushed(tmp_path, write_config):
     """main() skips the interpreter's teardown after success: nothing printed may be lost."""
     done = subprocess.run([sys.executable, "-m", "lossexp", "run", str(write_config(BASE)),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors click as typer._click; older releases use click itself
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -52,7 +52,27 @@ class _OneLineErrors(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
+class _PlainUsage(TyperCommand):
+    """A command whose usage line reads as click's and most tools' do: ``CONFIG...`` for
+    one or more, ``[NAME]`` for an optional argument (typer writes ``{CONFIG}`` for a
+    required one, and drops the ``...``)."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                continue
+            piece = (param.metavar or param.name.upper()) + ("..." if param.nargs != 1 else "")
+            pieces.append(piece if param.required else f"[{piece}]")
+        return pieces
+
+
+class _Typer(typer.Typer):
+    def command(self, *args, cls=None, **kwargs):
+        return super().command(*args, cls=cls or _PlainUsage, **kwargs)
+
+
+app = _Typer(
     name="lossexp",
     cls=_OneLineErrors,
     help="See how a loss function shapes learning: train a sigmoid neuron or a small MLP "
@@ -62,6 +82,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
 
 def shipped_config(given: Path) -> Path:
     """A CONFIG argument that is no file but a shipped config's name stands for that config."""
