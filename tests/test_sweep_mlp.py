@@ -106,7 +106,7 @@ def test_a_failed_chunk_is_reported_by_seeds_and_resume_finishes_the_same_files(
         with pytest.raises(SweepIncomplete) as info:
             run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, chunk_size=4)
     (failure,) = info.value.failures
-    assert "seeds 4..5" in str(failure) and "scale=3.0" in str(failure)
+    assert "seeds 4..5" in str(failure) and "scale=3 " in str(failure)
     resumed = run_sweep(cfg, tmp_path / "out", executor="threads", workers=1, resume=True)
     assert (resumed.computed, resumed.reused) == (1, 7)
     assert run_files(resumed.run_dir) == whole
@@ -153,8 +153,8 @@ def test_seeds_are_a_count_or_a_range_and_set_works(tmp_path):
     assert load_sweep_config(write(tmp_path), ["sweep.seeds=2"])["sweep"]["seeds"] == {
         "from": 0, "count": 2}
     assert [s.label for s in plan.series] == [
-        "quadratic scale=1.0 lr=0.5", "quadratic scale=3.0 lr=0.5",
-        "cross_entropy scale=1.0 lr=0.5", "cross_entropy scale=3.0 lr=0.5"]
+        "quadratic scale=1 lr=0.5", "quadratic scale=3 lr=0.5",
+        "cross_entropy scale=1 lr=0.5", "cross_entropy scale=3 lr=0.5"]
 
 
 @pytest.mark.parametrize("sweep, changes, key, words", [
@@ -195,7 +195,7 @@ def test_the_report_of_an_mlp_sweep_shows_its_sentences_table_and_figures(tmp_pa
     assert "a sweep over seeds" in page and page.count("<figure") == 3
     for text in result.summary["sentences"]:
         assert text in page
-    assert "cross_entropy scale=3.0 lr=0.5" in page
+    assert "cross_entropy scale=3 lr=0.5" in page
 
 
 def test_the_command_prints_the_table_and_the_sentences_and_takes_sets(tmp_path, cli):

@@ -20,6 +20,13 @@ def cell(value, *, none: str = "—", digits: int = 4) -> str:
     return str(value)
 
 
+def exact(value: float) -> str:
+    """The shortest text that reads back as ``value`` ("1" for 1.0, "0.15"), for labels
+    that must tell apart any two settings."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def markdown_table(header: list[str], rows: list[list[str]], *, numeric: bool = False) -> str:
     """A GitHub-flavoured markdown table of already formatted cells.
 

@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from lossexp.output.text import exact
 from lossexp.sweep.plan import Chunk
 from lossexp.sweep.series import Series, _loss_label
 
@@ -43,8 +44,9 @@ def mlp_series_of(cfg: dict) -> list[Series]:
                 run_cfg["loss"] = copy.deepcopy(loss)
                 run_cfg["model"]["init"]["scale"] = scale
                 run_cfg["train"]["lr"] = lr
-                words = [_loss_label(loss)] + ([] if scale is None else [f"scale={scale!r}"])
-                label = " ".join([*words, f"lr={lr!r}"]).replace(",", ";")
+                words = [_loss_label(loss)] + ([] if scale is None
+                                               else [f"scale={exact(scale)}"])
+                label = " ".join([*words, f"lr={exact(lr)}"]).replace(",", ";")
                 out.append(Series(label, run_cfg))
     return out
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from lossexp.output.text import exact
+
 
 @dataclass(frozen=True)
 class Series:
@@ -42,5 +44,5 @@ def series_of(cfg: dict) -> list[Series]:
             run_cfg = copy.deepcopy({k: v for k, v in cfg.items() if k != "sweep"})
             run_cfg["loss"] = copy.deepcopy(loss)
             run_cfg["train"]["lr"] = lr
-            out.append(Series(f"{_loss_label(loss)} lr={lr!r}".replace(",", ";"), run_cfg))
+            out.append(Series(f"{_loss_label(loss)} lr={exact(lr)}".replace(",", ";"), run_cfg))
     return out
