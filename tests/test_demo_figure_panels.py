@@ -1,6 +1,8 @@
 """The seed experiments' numbers, and what each demo figure and compare.png draw, read from
 the figure's artists (not its pixels)."""
 
+import math
+
 import pytest
 from conftest import CONFIGS
 
@@ -61,6 +63,12 @@ def test_smoothness_shows_gradient_and_curvature_and_says_why_no_newton_step():
     curv = {(row[0], row[1]): row[3] for row in report.rows}
     assert curv[("huber", 0.99)] == pytest.approx(1) and curv[("huber", 1.01)] == pytest.approx(0)
     assert curv[("log_cosh", 4.0)] > 0 and curv[("mae", 0.5)] == 0
+    # log_cosh's curvature is 1 / cosh^2 r: the finite differences agree with it.
+    for r in (0.0, 0.5, 0.99, 2.0, 4.0):
+        assert curv[("log_cosh", r)] == pytest.approx(1 / math.cosh(r) ** 2, rel=1e-6)
+    # mae's gradient jumps at 0: it has no curvature there (a number would be 1 / h).
+    assert curv[("mae", 0.0)] is None and "-" in report.cells()[0]
+    assert curv[("huber", 0.0)] == pytest.approx(1)
     assert any("No Newton step is drawn" in f for f in report.findings)
     grad, curve = FIGURES["smoothness"](report).axes
     assert grad.get_ylabel() == "gradient dL/dr" and curve.get_ylabel() == "curvature d2L/dr2"

@@ -96,9 +96,7 @@ def demo(name: Annotated[Optional[str], typer.Argument(
 
 def _report(report, console):
     """The demo's table, or one entry per variant where the table would not fit."""
-    from lossexp.output.text import cell
-
-    rows = [[cell(v, none="-") for v in row] for row in report.rows]
+    rows = report.cells()
     table = _table(report.title, report.columns, rows)
     # Each column: its cells, a space either side and a rule; and the rule at the end.
     if sum(c.min_width + 3 for c in table.columns) + 1 <= console.width:

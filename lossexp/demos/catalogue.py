@@ -37,7 +37,7 @@ from lossexp.demos.seed_reports import (
 from lossexp.errors import LossexpError, unknown_name
 from lossexp.output import atomic, serialize
 from lossexp.output.rundir import result_directory
-from lossexp.output.text import cell, markdown_table, shell_command
+from lossexp.output.text import markdown_table, shell_command
 
 # --- the demos ------------------------------------------------------------------------------
 
@@ -150,8 +150,7 @@ def run_demo(name: str, configs: Path | None = None) -> Report:
 
 
 def report_table(report: Report) -> str:
-    cells = [[cell(v, none="-") for v in values] for values in report.rows]
-    return markdown_table(report.columns, cells)
+    return markdown_table(report.columns, report.cells())
 
 
 def save_demo(report: Report, outputs: Path, *, plots: bool = True) -> Path:

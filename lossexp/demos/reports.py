@@ -16,6 +16,7 @@ import numpy as np
 from lossexp.demos.fit import Fit
 from lossexp.errors import LossexpError
 from lossexp.library import losses
+from lossexp.output.text import cell
 from lossexp.tasks.regression import line, noise_std
 
 
@@ -28,6 +29,11 @@ class Report:
     findings: list[str]
     fits: list[Fit] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)  # the lossexp run line of each variant
+
+    def cells(self) -> list[list[str]]:
+        """The rows as table cells: null reads "never" in a column of epochs, "-" elsewhere."""
+        nones = ["never" if column.startswith("epochs") else "-" for column in self.columns]
+        return [[cell(v, none=none) for v, none in zip(row, nones)] for row in self.rows]
 
     def as_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "findings": self.findings,
