@@ -43,14 +43,13 @@ def test_list_on_80_columns_gives_each_name_its_own_lines(cli, console_width):
 
 
 def test_a_demo_table_too_wide_for_the_console_becomes_one_entry_per_variant():
-    from types import SimpleNamespace
-
     from rich.console import Console
 
     from lossexp.cli.library import _report
+    from lossexp.demos.reports import Report
 
-    report = SimpleNamespace(title="t", columns=["run", "final loss per sample", "max |w - w'|"],
-                             rows=[["N=1000, sum, lr 0.0001", 0.0013094, 4.4409e-16]])
+    report = Report("r", "t", ["run", "final loss per sample", "max |w - w'|"],
+                    [["N=1000, sum, lr 0.0001", 0.0013094, 4.4409e-16]], findings=[])
 
     def shown(width):
         console = Console(width=width, record=True)
