@@ -217,6 +217,7 @@ def _flow_lines(e) -> list[str]:
     """One neuron on one sample as a flow of z, and what it predicts from the saturated
     start above (lossexp.train.theory); nothing where the pair or its example has no flow."""
     from lossexp.library import activations, losses
+    from lossexp.output.text import cell
     from lossexp.train.engine import Network
     from lossexp.train.theory import predict
 
@@ -228,8 +229,8 @@ def _flow_lines(e) -> list[str]:
     p = predict(Network([act], loss), z0=z0, x=FLOW_X, y=y, lr=FLOW_LR, epochs=FLOW_HORIZON,
                 tolerance=0.1, plateau_fraction=0.1)
 
-    def epochs(value):
-        return "never" if value is None else f"{value:.4g}"
+    def epochs(value):  # as `lossexp run` shows the theory: summary.json's 0.1 epoch
+        return cell(None if value is None else round(value, 1), none="never")
 
     return ["  one neuron on one sample moves z by -lr (1 + x^2) delta per epoch: "
             "dz/dt = -lr (1 + x^2) delta(z)",
