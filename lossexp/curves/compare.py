@@ -93,7 +93,7 @@ def side_by_side(runs: list[Run]) -> list[tuple[str, list]]:
     """(quantity, a value per run): the start, the settings, then the outcome rows
     ``lossexp run`` prints for each run's model, lined up by label. A value is None where
     a run has no number (a start row that is not its model's, or not finite); an epoch
-    count never reached reads "never (in N)", and a row that is not its model's "" ."""
+    count never reached reads "never (in N)"; a row that is not its model's is empty."""
     rows = [(label, [get(run) for run in runs]) for label, get in _START
             if any(get(run) is not None for run in runs)]
     rows += [(label, [get(run) for run in runs]) for label, get in _SETTINGS]
