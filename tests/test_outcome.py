@@ -105,6 +105,18 @@ def test_the_plateau_ends_where_the_loss_curve_bends():
     assert loss[end - 20] - loss[end] < loss[end] - loss[end + 20]  # faster after than before
 
 
+def test_a_loss_that_falls_fastest_at_first_has_no_plateau_at_any_rate():
+    """An identity neuron under the quadratic cost: z shrinks by (1 - 2 lr) each epoch, so
+    the loss falls geometrically, fastest at the start, with nothing a reader could call a
+    plateau. At rates where the first update already makes a tenth of the fall, whole
+    epochs once rounded this to t_f = 1, t_half = 2: a one-epoch "plateau"."""
+    x, y = np.array([[1.0]]), np.array([[0.0]])
+    network, lrs = Network([Identity()], Quadratic()), np.linspace(0.005, 0.45, 90)
+    plateaus = [int(track(network, neuron_params(3.0, 0.0), x, y, lr=lr, epochs=400,
+                          tolerance=0.01).as_dict()["plateau_epochs"][0]) for lr in lrs]
+    assert plateaus == [0] * lrs.size
+
+
 def test_the_two_slow_phases_of_a_saturated_start_are_told_apart():
     """From the lucky and the unlucky start the final approach (half way -> target) takes
     about as long; only the unlucky one has a long plateau before it."""
