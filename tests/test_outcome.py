@@ -117,6 +117,14 @@ def test_a_loss_that_falls_fastest_at_first_has_no_plateau_at_any_rate():
     assert plateaus == [0] * lrs.size
 
 
+def test_a_start_that_bends_only_at_the_last_epoch_sat_the_whole_budget_on_its_plateau():
+    """From z0 = 4.6 the quadratic cost makes the first tenth of its fall exactly at epoch
+    300, the last: it sat on the plateau all along (theory: 298.7), not "learnt at once"."""
+    s = summary_of("model.init.w=0", "model.init.b=4.6")
+    assert s["plateau_epochs"] == 300 and s["half_way_epochs"] is None
+    assert s["predicted_plateau_epochs"] == pytest.approx(300, abs=3)
+
+
 def test_the_two_slow_phases_of_a_saturated_start_are_told_apart():
     """From the lucky and the unlucky start the final approach (half way -> target) takes
     about as long; only the unlucky one has a long plateau before it."""

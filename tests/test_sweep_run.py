@@ -4,6 +4,7 @@ depend on executor, worker count or chunk size; resume, refusal and failure repo
 import contextlib
 import copy
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -74,7 +75,11 @@ def test_random_starts_equal_single_runs_too(tmp_path):
 
 
 def test_summary_counts_match_the_rows(tmp_path):
-    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    # b from -12 to 6: most starts are on target from epoch 0 (counted apart), most of the
+    # quadratic cost's others plateau.
+    spec = {**GRID, "grid": {"w": {"from": -0.5, "to": 0.5, "steps": 3},
+                             "b": {"from": -12, "to": 6, "steps": 7}}}
+    cfg = load_sweep_config(write_config(tmp_path, spec))
     run_dir = run_sweep(cfg, tmp_path / "out").run_dir
     rows = read_rows(run_dir / "sweep.csv")
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -89,6 +94,14 @@ def test_summary_counts_match_the_rows(tmp_path):
             learned = reached[at_start:]  # percentiles are over the starts that had to learn
             assert series["epochs_to_target"]["max"] == learned[-1]
             assert series["epochs_to_target"]["median"] == learned[(len(learned) - 1) // 2]
+        # The plateau's percentiles too: over the starts that had to learn.
+        plateaus = sorted(int(r["plateau_epochs"]) if r["plateau_epochs"] else math.inf
+                          for r in mine if r["epochs_to_target"] != "0")
+        for name, rank in (("median", (len(plateaus) - 1) // 2),
+                           ("p90", math.ceil(0.9 * len(plateaus)) - 1)):
+            expected = plateaus[rank]
+            assert series["plateau_epochs"][name] == (None if expected == math.inf else expected)
+    assert any(s["on_target_at_start"] for s in summary["series"])
 
 
 

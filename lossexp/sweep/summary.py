@@ -91,7 +91,9 @@ def series_summary(series: Series, tally: SeriesTally) -> dict:
     reached = tally.starts - on_target - tally.never
     n_usual, m_some = sentence_numbers(hist)
     mean = float(np.dot(np.arange(epochs + 1), hist[:-1]) / reached) if reached else None
-    plateau = _distribution(tally.plateau_epochs, (50, 90))
+    plateaus = tally.plateau_epochs.copy()
+    plateaus[0] -= on_target  # on target at epoch 0: every milestone met then, plateau 0
+    plateau = _distribution(plateaus, (50, 90))
     return {
         "series": series.label,
         "loss": series.config["loss"],

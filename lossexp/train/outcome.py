@@ -162,12 +162,14 @@ def plateau_from(t_f, t_half, initial, final, band, epochs: int, fraction: float
     One epoch is the rule's resolution: a run that makes the fraction in its first update
     (t_f = 1) did not start slowly, however the later epochs go. (Without this, a loss
     falling fastest at first, geometrically at a rate of 30 % an epoch or more, rounds to
-    t_f = 1, t_half = 2 and meets the pace test exactly: a one-epoch "plateau".)"""
+    t_f = 1, t_half = 2 and meets the pace test exactly: a one-epoch "plateau".) A run
+    that makes the fraction only at the last epoch, or half way in the same epoch as the
+    fraction, came the rest of the way as fast as can be: its plateau is t_f."""
     with np.errstate(divide="ignore", invalid="ignore"):
         made = (initial - final) / (initial - band)
         until = np.where(t_half == NEVER, epochs, t_half)
         covered = np.where(t_half == NEVER, made, HALF_WAY)
         # Pace after t_f >= PACE_RATIO times the pace before it, cross-multiplied.
         slow_start = (covered - fraction) * t_f >= PACE_RATIO * fraction * (until - t_f)
-    slow_start &= (t_f > 1) & (until > t_f)
+    slow_start &= t_f > 1
     return np.where(t_f == NEVER, NEVER, np.where(slow_start, t_f, 0))
