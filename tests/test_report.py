@@ -153,6 +153,24 @@ def test_a_new_comparison_takes_away_the_page_and_animation_of_the_old(cli, runs
     assert (out / "report.html").read_text() == "my page"
 
 
+def test_a_comparison_never_goes_into_a_runs_folder_nor_animates_a_network(cli, runs,
+                                                                          tmp_path):
+    run_dir = runs["mse_lucky"]
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    for args in (["compare", run_dir, runs["mse_unlucky"], "--out", run_dir],
+                 ["report", run_dir, runs["mse_unlucky"], "--out", run_dir]):
+        done = cli(*args)
+        assert done.exit_code == 2 and "holds the results of a lossexp run" in done.stderr
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
+    mlp = cli("run", CONFIGS / "mlp_xor.yaml", "--outputs", tmp_path, "--set",
+              "train.epochs=5", "--no-plots", "-q")
+    assert mlp.exit_code == 0, mlp.output
+    done = cli("compare", run_dir, tmp_path / "mlp_xor", "--out", tmp_path / "cmp", "--animate",
+               "--report")
+    assert done.exit_code == 2 and "only a single neuron" in done.stderr
+    assert not (tmp_path / "cmp").exists()  # refused before anything was written
+
+
 def test_several_runs_need_out(cli, runs):
     done = cli("report", runs["mse_lucky"], runs["mse_unlucky"])
     assert done.exit_code == 2 and "--out" in done.stderr

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import DebugOpt, QuietOpt, app, complete_config, guarded
-from lossexp.cli.report import AnimateOpt, ReportOpt, share
+from lossexp.cli.report import AnimateOpt, ReportOpt, check_share, share
 
 EXIT_FAILED = 1
 
@@ -198,6 +198,12 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
 
         check_outputs_root(out, "--out")
         runs = [read_run(d) for d in run_dirs]
+        if animate:  # refused before anything is written, as for `lossexp run --animate`
+            from lossexp.report.animation import check_animatable
+
+            for run in runs:
+                check_animatable(run.config)
+        check_share(out, report=report, animate=animate)
         table, paths = write_comparison(runs, out)
         _say(quiet, table)
         _say(quiet, "wrote " + ", ".join(str(p) for p in paths))

@@ -21,25 +21,36 @@ AnimateOpt = Annotated[bool, typer.Option(
                       "and cost, epoch by epoch (single-neuron runs).")]
 
 
+def _shared(report: bool, animate: bool) -> list[str]:
+    from lossexp.output.rundir import ANIMATION, REPORT_PAGE
+
+    return [name for name, wanted in ((ANIMATION, animate), (REPORT_PAGE, report)) if wanted]
+
+
+def check_share(where: Path, *, report: bool, animate: bool) -> None:
+    """What ``share`` would refuse, asked before a command writes anything: a report page
+    or an animation in ``where`` that lossexp did not write."""
+    from lossexp.output.rundir import check_files_replaceable
+
+    check_files_replaceable(Path(where), _shared(report, animate))
+
+
 def share(directories: list[Path], *, report: bool, animate: bool = False,
           out: Path | None = None, quiet: bool = False) -> None:
     """After a command has written its results: the animation, then the page (which
     embeds it). ``out`` is where both go for several runs (a comparison)."""
     if not (report or animate):
         return
-    from lossexp.output.rundir import (
-        ANIMATION,
-        REPORT_PAGE,
-        check_files_replaceable,
-        mark_files,
-    )
+    from lossexp.output.rundir import check_no_other_result, mark_files
 
     # Both go beside the results (or into ``out``), and are listed as lossexp's there, so
     # that a rerun may replace them; a file of those names lossexp did not write is kept.
     # Listed before they are written: a stop in between leaves no file the marker omits.
     where = Path(out or directories[0])
-    names = [name for name, wanted in ((ANIMATION, animate), (REPORT_PAGE, report)) if wanted]
-    check_files_replaceable(where, names)
+    if out is not None and len(directories) > 1:  # a comparison page: not into a run's folder
+        check_no_other_result(where, "compare")
+    check_share(where, report=report, animate=animate)
+    names = _shared(report, animate)
     mark_files(where, names)
     written = []
     if animate:

@@ -20,6 +20,7 @@ from lossexp.output.rundir import (
     ANIMATION,
     REPORT_PAGE,
     check_files_replaceable,
+    check_no_other_result,
     discard_listed,
     mark_files,
 )
@@ -143,6 +144,7 @@ def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     if not runs:
         raise LossexpError("give at least one run directory")
     out = Path(out)
+    check_no_other_result(out, "compare")
     check_files_replaceable(out, COMPARE_FILES)
     out.mkdir(parents=True, exist_ok=True)
     paths = save_all([(compare_figure(runs, column_labels(runs)), "compare")], out)

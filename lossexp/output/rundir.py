@@ -171,6 +171,19 @@ def check_files_replaceable(directory: Path, names) -> None:
                            "refusing to replace it (choose another --out)")
 
 
+def check_no_other_result(directory: Path, kind: str) -> None:
+    """Refuse (LossexpError) to add ``kind`` files to a directory that holds another kind
+    of lossexp result, a run's say: that result's next rerun would replace them."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return
+    marker = _marker(directory)
+    other = marker[0] if marker else ("run" if _legacy(directory, _entries(directory)) else None)
+    if other and other != kind:
+        raise LossexpError(f"{directory} holds the results of a lossexp {other}: refusing to "
+                           f"add the files of `lossexp {kind}` to them (choose another --out)")
+
+
 def discard_listed(directory: Path, names) -> None:
     """Delete those of ``names`` in ``directory`` that its marker lists (lossexp's own,
     now stale), and unlist them; any other file of those names stays."""
