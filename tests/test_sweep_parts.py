@@ -130,10 +130,11 @@ def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
 
     z0 = np.zeros((len(Z0_FIELDS), n_bins), dtype=np.int64)
     heat = {}  # cell: [starts, reached, epochs]
-    for t, p, k, c in zip(ett, plateau, bins, cells):
+    diverged = outcome["diverged"]
+    for t, p, k, c, d in zip(ett, plateau, bins, cells, diverged):
         if k != OUTSIDE:
             z0[:, k] += [1, t != NEVER, t if t != NEVER else 0, p > 0, p if p > 0 else 0,
-                         p == NEVER, t == 0]
+                         p == NEVER and not d, t == 0, d]
         if c != OUTSIDE:
             cell = heat.setdefault(c, [0, 0, 0])
             cell[0] += 1
@@ -145,8 +146,11 @@ def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
                           np.array([heat[c] for c in sorted(heat)]).T)
     assert np.array_equal(tally.epochs_to_target,
                           histogram([None if t == NEVER else t for t in ett], budget))
+    # The plateaus of the starts that had to learn and did not diverge.
     assert np.array_equal(tally.plateau_epochs,
-                          histogram([None if p == NEVER else p for p in plateau], budget))
+                          histogram([None if p == NEVER else p for p, t, d
+                                     in zip(plateau, ett, diverged) if t != 0 and not d],
+                                    budget))
     assert tally.diverged == outcome["diverged"].sum()
 
     none = tally_chunk(b"", outcome, None, budget, [], np.empty((0, 0)), None, n_bins)

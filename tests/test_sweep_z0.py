@@ -148,3 +148,28 @@ def test_the_z0_legend_names_only_what_the_figure_draws(tmp_path, monkeypatch):
     labels = [[t.get_text() for t in fig.axes[0].get_legend().get_texts()] for fig in drawn]
     on_target = "on target from epoch 0: nothing to learn"
     assert on_target in labels[0] and on_target not in labels[1]
+
+
+def test_starts_that_blow_up_are_counted_as_diverged_not_as_still_on_the_plateau(tmp_path,
+                                                                                 monkeypatch):
+    """An identity neuron at lr 1.5 flips z past the target and twice as far out each epoch:
+    its loss is finite but beyond 1e100 after 300 epochs. Those starts diverged (as their
+    loss.png says), and the figure marks them so, not as sitting on a plateau."""
+    from lossexp.sweep import figures
+
+    drawn, real = [], figures.z0_figure
+    monkeypatch.setattr(figures, "z0_figure", lambda *a: drawn.append(real(*a)) or drawn[-1])
+    identity = {"kind": "neuron", "activation": "identity", "init": {"w": 0.0, "b": 0.0}}
+    spec = {"grid": LATTICE["grid"], "lrs": [0.1, 1.5]}
+    cfg, run_dir = sweep(tmp_path, spec, model=identity, plots=True)
+    rows = read_rows(run_dir / "sweep.csv")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    calm, wild = summary["series"]
+    flipped = [r for r in rows if r["series"] == wild["series"]]
+    assert wild["diverged"] == sum(r["diverged"] == "true" for r in flipped) > 70
+    assert calm["diverged"] == 0 and "diverged" not in calm["sentence"]
+    assert wild["sentence"].endswith(f"({wild['diverged']} of {wild['starts']} starts diverged)")
+    assert all(float(r["final_loss"]) > 1e100 for r in flipped if r["diverged"] == "true")
+    labels = [t.get_text() for t in drawn[0].axes[0].get_legend().get_texts()]
+    assert "most starts diverged (loss beyond 1e+100)" in labels
+    assert not any(label.startswith("most starts still on the plateau") for label in labels)

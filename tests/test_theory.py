@@ -105,3 +105,18 @@ def test_explain_prints_the_flow_and_its_prediction(cli):
     assert (f"plateau 0 epochs, half way {summary['predicted_half_way_epochs']:g}, target "
             f"{summary['predicted_epochs_to_target']:g}") in ce
     assert "dz/dt" not in cli("explain", "categorical_cross_entropy", "softmax").stdout
+
+
+def test_no_prediction_where_the_steps_overshoot_and_the_run_blows_up():
+    """An identity output under the quadratic cost: z moves by -lr (1 + x^2) (z - y) an
+    epoch, so at lr (1 + x^2) > 2 each step lands further out on the other side. The flow
+    still glides in (to the target in about an epoch); the run diverges. No prediction."""
+    from lossexp.library.activations import Identity
+
+    network = Network([Identity()], Quadratic())
+    kwargs = dict(z0=3.0, x=1.0, y=0.0, epochs=300, tolerance=0.1, plateau_fraction=0.1)
+    assert predict(network, lr=0.1, **kwargs).epochs_to_target > 0
+    assert predict(network, lr=1.5, **kwargs) is None
+    sets = ["model.activation=identity", "train.lr=1.5"]
+    summary = run_experiment(load_config(CONFIGS / "mse_unlucky.yaml", sets)).summary
+    assert summary["diverged"] and not any(k.startswith("predicted_") for k in summary)

@@ -73,7 +73,7 @@ def replaced_note(run_dir) -> None:
 def run_table(cfg: dict, summary: dict) -> Table:
     from rich.table import Table
 
-    from lossexp.run.outcome_rows import counts_epochs, outcome_rows
+    from lossexp.run.outcome_rows import never_reached, outcome_rows
 
     title = (f"{cfg['name']}  ({cfg['loss']['name']}, lr {cfg['train']['lr']:g}, "
              f"{cfg['train']['epochs']} epochs)")
@@ -84,7 +84,7 @@ def run_table(cfg: dict, summary: dict) -> Table:
     if theory:
         table.add_column("theory", justify="right")
     for label, key, value in outcome_rows(cfg, summary):
-        never = "never" if counts_epochs(label) else "—"
+        never = "never" if never_reached(label, summary) else "—"
         cells = [cell(value, none=never)]
         if theory:
             predicted = f"predicted_{key}"

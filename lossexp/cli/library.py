@@ -232,8 +232,12 @@ def _flow_lines(e) -> list[str]:
     def epochs(value):  # as `lossexp run` shows the theory: summary.json's 0.1 epoch
         return cell(None if value is None else round(value, 1), none="never")
 
-    return ["  one neuron on one sample moves z by -lr (1 + x^2) delta per epoch: "
-            "dz/dt = -lr (1 + x^2) delta(z)",
-            f"  predicted from z = {z0:g}, y = {y:g}, x = {FLOW_X:g}, lr = {FLOW_LR:g} "
-            f"(target |a - y| < 0.1): plateau {epochs(p.plateau_epochs)} epochs, half way "
-            f"{epochs(p.half_way_epochs)}, target {epochs(p.epochs_to_target)}"]
+    start = f"from z = {z0:g}, y = {y:g}, x = {FLOW_X:g}, lr = {FLOW_LR:g}"
+    flow = ("  one neuron on one sample moves z by -lr (1 + x^2) delta per epoch: "
+            "dz/dt = -lr (1 + x^2) delta(z)")
+    if p is None:
+        return [flow, f"  no prediction {start}: each step overshoots so far that the "
+                      "steps oscillate or blow up where the flow glides in"]
+    return [flow, f"  predicted {start} (target |a - y| < 0.1): plateau "
+                  f"{epochs(p.plateau_epochs)} epochs, half way {epochs(p.half_way_epochs)}, "
+                  f"target {epochs(p.epochs_to_target)}"]

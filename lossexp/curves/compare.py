@@ -25,7 +25,7 @@ from lossexp.output.rundir import (
     mark_files,
 )
 from lossexp.output.text import cell, markdown_table
-from lossexp.run.outcome_rows import counts_epochs, outcome_rows
+from lossexp.run.outcome_rows import never_reached, outcome_rows
 from lossexp.train.model import output_activation_key
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json")
@@ -110,7 +110,7 @@ def _outcome(run: Run, outcome: dict, label: str):
     if label not in outcome:
         return ""
     value = outcome[label]
-    if value is None and counts_epochs(label):
+    if value is None and never_reached(label, run.summary):
         return f"never (in {run.config['train']['epochs']})"
     return value
 

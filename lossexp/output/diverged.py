@@ -1,9 +1,11 @@
-"""Drawing a run that diverged: its finite part, and the epoch where it stopped being one.
+"""A run that diverged, and drawing one: its finite part, and the epoch it stopped being one.
 
-A diverging run's values climb to 1e308 and then to inf or nan. Drawn as they are, they
-overflow matplotlib's axis arithmetic (a log axis of 1 to 10, a warning on stderr) and
-flatten every other curve on the axes. Figures draw values up to ``PLOT_LIMIT`` in
-magnitude, leave the rest out, and mark the epoch where the loss left that range.
+A run has diverged when its loss has left the range +-``PLOT_LIMIT`` (or is not finite),
+or a parameter is not finite: ``OutcomeTracker`` says so of its last epoch, and its
+figures mark the first epoch the loss was beyond. A diverging run's values climb to
+1e308 and then to inf or nan. Drawn as they are, they overflow matplotlib's axis
+arithmetic (a log axis of 1 to 10, a warning on stderr) and flatten every other curve on
+the axes. Figures draw values up to ``PLOT_LIMIT`` in magnitude and leave the rest out.
 """
 
 from __future__ import annotations

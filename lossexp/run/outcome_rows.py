@@ -8,9 +8,14 @@ from __future__ import annotations
 
 # Rows counted in epochs: for them null means "never", elsewhere "not a finite number".
 _EPOCH_COUNTS = ("epochs to", "plateau", "half way", "approach")
+_FALL = ("plateau", "half way", "approach")  # measured on the loss's fall
 
 
-def counts_epochs(label: str) -> bool:
+def never_reached(label: str, summary: dict) -> bool:
+    """Whether null in row ``label`` means "never": an epoch count, except the measures of
+    the loss's fall in a run that diverged (it never fell; it blew up, and shows "-")."""
+    if summary.get("diverged") and label.startswith(_FALL):
+        return False
     return label.startswith(_EPOCH_COUNTS)
 
 

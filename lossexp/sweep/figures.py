@@ -184,9 +184,21 @@ def _theory(series, z0s: np.ndarray, x: float):
                            epochs=cfg["train"]["epochs"], tolerance=cfg["target"]["tolerance"],
                            plateau_fraction=cfg["target"]["plateau_fraction"],
                            grid_points=THEORY_GRID) for z0 in z0s]
-    target = [np.nan if p.epochs_to_target is None else p.epochs_to_target for p in predictions]
-    plateau = [np.nan if p.plateau_epochs is None else p.plateau_epochs for p in predictions]
+    target = [np.nan if p is None or p.epochs_to_target is None else p.epochs_to_target
+              for p in predictions]
+    plateau = [np.nan if p is None or p.plateau_epochs is None else p.plateau_epochs
+               for p in predictions]
     return np.array(target), np.array(plateau)
+
+
+def _line(ax, x, y, **style) -> None:
+    """A line through the finite points, and a dot at each one with no finite neighbour,
+    which a line alone would leave out (a series that reaches the target from one bin)."""
+    ax.plot(x, y, **style)
+    finite = np.isfinite(y)
+    alone = finite & ~np.concatenate([[False], finite[:-1]]) & ~np.concatenate([finite[1:], [False]])
+    if alone.any():
+        ax.plot(x[alone], y[alone], ls="none", marker="o", ms=3.5, color=style["color"])
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -209,21 +221,30 @@ def z0_figure(plan, tallies):
     lo, hi = (centres[used[0]], centres[used[-1]]) if used.size else (edges[0], edges[-1])
     z_theory = np.linspace(lo, hi, THEORY_POINTS)
     x = float(plan.task_x[0, 0])
-    any_stuck = False
+    any_stuck = any_diverged = False
     for i, (series, tally) in enumerate(zip(plan.series, tallies)):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
         # A line through the bins that hold starts (a coarse grid leaves bins between empty).
-        target = _bin_means(tally, "target_epochs", "reached")
+        # over the starts that had to learn, as the summary's percentiles: a start on
+        # target at epoch 0 would pull a bin's mean towards 0, off the bottom of the log axis
+        with np.errstate(invalid="ignore", divide="ignore"):
+            target = tally.by_z0("target_epochs") / (tally.by_z0("reached")
+                                                     - tally.by_z0("on_target_at_start"))
         held = tally.by_z0("starts") > 0
-        ax_target.plot(centres[held], target[held], color=color, lw=2, label=series.label)
+        _line(ax_target, centres[held], target[held], color=color, lw=2, label=series.label)
         plateau = np.where(tally.by_z0("plateaued") > 0,
                            _bin_means(tally, "plateau_epochs", "plateaued"), 0.0)
-        plateau[tally.by_z0("stuck") * 2 > tally.by_z0("starts")] = np.nan
-        ax_plateau.plot(centres[held], plateau[held], color=color, lw=2)
         stuck = tally.by_z0("stuck") * 2 > tally.by_z0("starts")
+        diverged = tally.by_z0("diverged") * 2 > tally.by_z0("starts")
+        plateau[stuck | diverged] = np.nan
+        _line(ax_plateau, centres[held], plateau[held], color=color, lw=2)
         any_stuck |= bool(stuck.any())
+        any_diverged |= bool(diverged.any())
         ax_plateau.plot(centres[stuck], np.full(stuck.sum(), plan.epochs), ls="none",
                         marker="^", ms=4, color=color)
+        for ax in (ax_target, ax_plateau):
+            ax.plot(centres[diverged], np.full(diverged.sum(), plan.epochs), ls="none",
+                    marker="x", ms=5, mew=1.5, color=color)
         t_target, t_plateau = _theory(series, z_theory, x)
         ax_target.plot(z_theory, t_target, color=color, lw=1.2, ls="--")
         ax_plateau.plot(z_theory, t_plateau, color=color, lw=1.2, ls="--")
@@ -234,7 +255,7 @@ def z0_figure(plan, tallies):
         ax.grid(alpha=0.3, which="both")
     if np.any(np.isfinite(np.concatenate([line.get_ydata() for line in ax_target.lines]))):
         log_y(ax_target)
-    ax_target.set_ylabel("epochs to target\n(mean of the starts that reach it)")
+    ax_target.set_ylabel("epochs to target (mean of the\nstarts that learn and reach it)")
     ax_plateau.set_ylabel("plateau epochs\n(mean; 0: learning starts at once)")
     ax_plateau.set_xlabel("z0 = w0 x + b0 at the start")
     ax_plateau.set_xlim(lo, hi)
@@ -246,6 +267,9 @@ def z0_figure(plan, tallies):
     if any_stuck:  # a legend names only what is drawn
         handles.append(Line2D([], [], color="#555555", ls="none", marker="^",
                               label=f"most starts still on the plateau after {plan.epochs} epochs"))
+    if any_diverged:
+        handles.append(Line2D([], [], color="#555555", ls="none", marker="x", mew=1.5,
+                              label="most starts diverged (loss beyond 1e+100)"))
     if on_target.any():
         handles.append(Patch(color="#d8f3dc", label="on target from epoch 0: nothing to learn"))
     ax_target.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),

@@ -41,9 +41,10 @@ def plot_plateaus(summary: dict, tallies, directory: Path) -> None:
     t = np.arange(epochs + 1)
     for i, (row, tally) in enumerate(zip(summary["series"], tallies)):
         hist = tally.plateau_epochs
-        # plateau longer than t: the plateaus of more than t epochs plus those never left
+        # plateau longer than t: the plateaus of more than t epochs plus those never left,
+        # of all the networks (the sentence's share; a diverged one is in neither)
         longer = hist.sum() - np.cumsum(hist[:-1])
-        ax.step(t, 100.0 * longer / max(hist.sum(), 1), where="post", color=_color(i),
+        ax.step(t, 100.0 * longer / max(row["networks"], 1), where="post", color=_color(i),
                 label=row["series"])
     ax.axvline(summary["longer_than"], color="#999999", lw=1, ls="--")
     ax.set_xlabel("epochs t")

@@ -1,7 +1,7 @@
 """summary.json of an MLP sweep, and its sentences.
 
-Per series: how many networks plateaued (plateau_epochs > 0, or never left the plateau) and
-for how long, the distribution of epochs to the milestone (95 % accuracy for a classifier,
+Per series: how many networks plateaued (plateau_epochs > 0, or never left the plateau; one
+that diverged did neither) and for how long, the distribution of epochs to the milestone (95 % accuracy for a classifier,
 the target otherwise; percentiles as in a neuron sweep: the first epoch by which the share
 of all networks was there, null beyond the budget), and how many ended stuck or diverged.
 One sentence per (init scale, learning rate) compares the losses:
@@ -34,8 +34,8 @@ def percent_text(value: float | None) -> str:
 
 def series_summary(series: Series, tally: MlpSeriesTally, milestone: str) -> dict:
     networks = tally.count("networks")
-    never_left = int(tally.plateau_epochs[-1])
-    plateaued = networks - int(tally.plateau_epochs[0])
+    never_left = int(tally.plateau_epochs[-1])  # (a network that diverged is not counted)
+    plateaued = int(tally.plateau_epochs.sum() - tally.plateau_epochs[0])
     reached = networks - int(tally.milestone[-1])
     longer = tally.count("plateau_longer")
     return {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossexp.sweep.tally import Packed, histogram
+from lossexp.sweep.tally import Packed, histogram, plateau_histogram
 from lossexp.train.outcome import NEVER
 
 
@@ -23,7 +23,7 @@ class MlpChunkTally(Packed):
 
     rows: bytes
     milestone: np.ndarray  # (E + 2,): networks first at the milestone at epoch t; last: never
-    plateau_epochs: np.ndarray  # (E + 2,): plateaus of t epochs; last: never left
+    plateau_epochs: np.ndarray  # (E + 2,): plateaus of t epochs; last: never left (not diverged)
     counts: np.ndarray  # (len(COUNTS),) integer counts named by COUNTS
 
 
@@ -35,11 +35,11 @@ COUNTS = ("networks", "stuck", "diverged", "plateau_longer", "at_milestone_from_
 def tally_mlp_chunk(rows: bytes, out: dict, milestone: str, epochs: int,
                     longer_than: int) -> MlpChunkTally:
     """Reduce a chunk's per-network outcomes (``mlp_chunk.train_seeds``)."""
-    plateau, first = out["plateau_epochs"], out[milestone]
-    counts = (first.size, out["stuck"].sum(), out["diverged"].sum(),
-              ((plateau == NEVER) | (plateau > longer_than)).sum(), (first == 0).sum())
+    plateau, first, diverged = out["plateau_epochs"], out[milestone], out["diverged"]
+    longer = ((plateau == NEVER) | (plateau > longer_than)) & ~diverged
+    counts = (first.size, out["stuck"].sum(), diverged.sum(), longer.sum(), (first == 0).sum())
     return MlpChunkTally(rows, histogram(first, epochs).astype(np.int64),
-                         histogram(plateau, epochs).astype(np.int64),
+                         plateau_histogram(out, epochs, learners_only=False),
                          np.array(counts, dtype=np.int64))
 
 

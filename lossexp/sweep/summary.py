@@ -91,9 +91,7 @@ def series_summary(series: Series, tally: SeriesTally) -> dict:
     reached = tally.starts - on_target - tally.never
     n_usual, m_some = sentence_numbers(hist)
     mean = float(np.dot(np.arange(epochs + 1), hist[:-1]) / reached) if reached else None
-    plateaus = tally.plateau_epochs.copy()
-    plateaus[0] -= on_target  # on target at epoch 0: every milestone met then, plateau 0
-    plateau = _distribution(plateaus, (50, 90))
+    plateau = _distribution(tally.plateau_epochs, (50, 90))  # learners that did not diverge
     return {
         "series": series.label,
         "loss": series.config["loss"],
@@ -108,7 +106,8 @@ def series_summary(series: Series, tally: SeriesTally) -> dict:
         "plateau_epochs": plateau,
         "usually_under": n_usual,
         "some_more_than": m_some,
-        "sentence": sentence(hist, epochs),
+        "sentence": sentence(hist, epochs) + (f" ({tally.diverged} of {tally.starts} starts "
+                                              f"diverged)" if tally.diverged else ""),
     }
 
 

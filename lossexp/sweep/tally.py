@@ -43,7 +43,7 @@ class ChunkTally(Packed):
 
     rows: bytes
     epochs_to_target: np.ndarray  # (E + 2,): starts first on target at epoch t; last: never
-    plateau_epochs: np.ndarray  # (E + 2,): starts whose plateau lasted t epochs; last: never left
+    plateau_epochs: np.ndarray  # (E + 2,): learners whose plateau lasted t epochs; last: never left
     diverged: int
     heat_cells: np.ndarray  # flat heatmap cells the chunk touched ...
     heat_count: np.ndarray  # ... how many of its starts fell in each,
@@ -56,14 +56,15 @@ class ChunkTally(Packed):
 
 # Per bin of z0: starts; those that reached the target and their summed epochs to it;
 # those that left a plateau (plateau_epochs > 0) and their summed plateau epochs; those that
-# never left one; those on target from epoch 0.
+# never left one (and did not diverge); those on target from epoch 0; those that diverged.
 Z0_FIELDS = ("starts", "reached", "target_epochs", "plateaued", "plateau_epochs", "stuck",
-             "on_target_at_start")
+             "on_target_at_start", "diverged")
 
 
 def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
     """(Z0_FIELDS, n_bins) integer sums of the starts' outcomes by bin of z0."""
     target, plateau = outcome["epochs_to_target"], outcome["plateau_epochs"]
+    diverged = outcome["diverged"]
     reached, plateaued = target != NEVER, plateau > 0
     # Bin n_bins collects the starts OUTSIDE every bin, and is dropped. Each sum weighs every
     # start (by 0 or 1 to count): NumPy branches on each element of a boolean index, and
@@ -75,14 +76,30 @@ def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
         return np.bincount(bins, weights, minlength=n_bins + 1)[:n_bins]
 
     return np.stack([total(), total(reached), total(target * reached), total(plateaued),
-                     total(plateau * plateaued), total(plateau == NEVER), total(target == 0)]
-                    ).astype(np.int64)
+                     total(plateau * plateaued), total((plateau == NEVER) & ~diverged),
+                     total(target == 0), total(diverged)]).astype(np.int64)
 
 
-def histogram(first_epochs: np.ndarray, epochs: int) -> np.ndarray:
-    """(E + 2,) counts of each epoch 0 .. E, and last, of NEVER."""
-    # NEVER (-1) moves to E + 1 by arithmetic: a where() would branch on every start.
-    return np.bincount(first_epochs + (first_epochs == NEVER) * (epochs + 2), minlength=epochs + 2)
+def histogram(first_epochs: np.ndarray, epochs: int, leave_out=None) -> np.ndarray:
+    """(E + 2,) counts of each epoch 0 .. E, and last, of NEVER; the runs where
+    ``leave_out`` is True are not counted."""
+    # NEVER (-1) moves to E + 1 by arithmetic: a where() would branch on every start; a
+    # run left out moves to E + 2, past the end, and is cut off.
+    index = first_epochs + (first_epochs == NEVER) * (epochs + 2)
+    if leave_out is None:
+        return np.bincount(index, minlength=epochs + 2)
+    index += leave_out * (epochs + 2 - index)
+    return np.bincount(index, minlength=epochs + 3)[: epochs + 2]
+
+
+def plateau_histogram(outcome: dict, epochs: int, *, learners_only: bool) -> np.ndarray:
+    """The plateau epochs of the runs that did not diverge (a run that blew up neither sat
+    on a plateau nor left one), and with ``learners_only``, of those not on target from
+    epoch 0 (which met every milestone then)."""
+    leave_out = outcome["diverged"]
+    if learners_only:
+        leave_out = leave_out | (outcome["epochs_to_target"] == 0)
+    return histogram(outcome["plateau_epochs"], epochs, leave_out).astype(np.int64)
 
 
 def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray | None, epochs: int,
@@ -94,7 +111,7 @@ def tally_chunk(rows: bytes, outcome: dict, cells: np.ndarray | None, epochs: in
     ett = outcome["epochs_to_target"]
     return ChunkTally(
         rows=rows, epochs_to_target=histogram(ett, epochs).astype(np.int64),
-        plateau_epochs=histogram(outcome["plateau_epochs"], epochs).astype(np.int64),
+        plateau_epochs=plateau_histogram(outcome, epochs, learners_only=True),
         diverged=int(outcome["diverged"].sum()),
         **heat_counts(cells if cells is not None else np.empty(0, np.int64), ett),
         z0=(z0_sums(z0_bins, n_z0_bins, outcome) if z0_bins is not None

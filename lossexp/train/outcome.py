@@ -16,8 +16,10 @@
 - *approach*: epochs from half way to the target, the final approach, where a saturating
   output's slope also vanishes, but on the right side of the target. A saturated start's
   plateau and its approach are two slow phases; only the first is the plateau.
-- *diverged*: the final loss or a final parameter is not finite. (Once a run's numbers
-  overflow they stay non-finite, so the end of training is the one place to look.)
+- *diverged*: the final loss is beyond +-1e100 (``lossexp.output.diverged.PLOT_LIMIT``,
+  where the figures say "diverged at epoch t") or not finite, or a final parameter is not
+  finite. (A loss that far out does not come back, so the end of training is the one
+  place to look.)
 
 Every measure depends on the loss only through differences and ratios of its values: a loss
 plus a constant, or the loss times c trained at lr / c, moves the outputs alike and gets the
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lossexp.output.diverged import PLOT_LIMIT
 from lossexp.train.engine import Network, Step
 from lossexp.train.loss_levels import (band_loss, descended_cost, levels, one_output_one_sample,
                                        z_crossings)
@@ -119,7 +122,8 @@ class OutcomeTracker:
             self.final_loss = step.loss.copy()
             self.final_cost = descended_cost(self.network, step, self.y).copy()
             self.final_output = step.activations[-1][:, 0, 0].copy()
-            self.diverged = ~(np.isfinite(self.final_loss) & all_finite(step.params))
+            within = np.abs(self.final_loss) <= PLOT_LIMIT  # NaN: not within
+            self.diverged = ~(within & all_finite(step.params))
 
     def _advance(self, k: int, passed: np.ndarray, epoch: int) -> None:
         still = self.counts[k] == epoch

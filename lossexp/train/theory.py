@@ -14,7 +14,10 @@ The milestones are the ones ``lossexp.train.outcome`` measures, with the same de
 applied to the predicted curve. The discrete map follows the flow closely while lr delta'
 is small: within a few per cent for the shipped quadratic configs. It departs where one
 epoch moves z by a sizeable part of the distance to the next milestone: large lr, and
-cross-entropy's first epochs from a saturated start, where delta ~ 1.
+cross-entropy's first epochs from a saturated start, where delta ~ 1. Where a step
+overshoots so far that the map is unstable, |1 + d(dz/dt)/dz| > 1 on the way to the target
+(an identity output at lr (1 + x^2) > 2: each step flips z past y and further out), the
+run oscillates or blows up where the flow glides in, and there is no prediction (None).
 """
 
 from __future__ import annotations
@@ -54,9 +57,10 @@ def _flow(network: Network, z, x: float, y: float, lr: float) -> np.ndarray:
 
 def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epochs: int,
             tolerance: float, plateau_fraction: float,
-            grid_points: int = GRID_POINTS) -> Prediction:
+            grid_points: int = GRID_POINTS) -> Prediction | None:
     """The flow's milestones for a neuron starting at z0 (one sample x -> y), integrated
-    over ``grid_points`` values of z (fewer: faster and coarser, as for a figure)."""
+    over ``grid_points`` values of z (fewer: faster and coarser, as for a figure); None
+    where the steps overshoot too far for the flow to describe them (module doc)."""
     with np.errstate(all="ignore"):
         speed0 = _flow(network, np.array([z0]), x, y, lr)[0]
         if not np.isfinite(speed0) or speed0 == 0:
@@ -67,6 +71,8 @@ def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epoch
         moving = np.sign(speed) == np.sign(speed0)
         end = int(np.argmin(moving)) if not moving.all() else z.size
         z, speed = z[:end], speed[:end]
+        if z.size > 1 and _overshoots(z, speed):
+            return None
         steps = np.diff(z) * 0.5 * (1.0 / speed[1:] + 1.0 / speed[:-1])
         t = np.concatenate([[0.0], np.cumsum(steps)])
         z3 = z.reshape(-1, 1, 1)
@@ -102,8 +108,16 @@ def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epoch
     return Prediction(None if plateau < 0 else float(plateau), reached[1], target)
 
 
+def _overshoots(z: np.ndarray, speed: np.ndarray) -> bool:
+    """Whether the map z -> z + dz/dt is unstable somewhere along the path: a step from
+    there lands further from where the flow settles than it started."""
+    slope = np.gradient(speed, z)
+    return bool(np.any(slope < -2.0))
+
+
 def neuron_prediction(network: Network, x, y, params, cfg: dict) -> Prediction | None:
-    """The prediction for a resolved run config of one neuron on one sample, else None."""
+    """The prediction for a resolved run config of one neuron on one sample, else None
+    (another model, or steps the flow cannot describe)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if len(network.activations) != 1 or x.shape != (1, 1) or y.shape != (1, 1) \
             or params.loss_params or cfg["train"]["batch_size"] not in (None,):
