@@ -29,3 +29,16 @@ def test_a_regression_leads_with_its_rmse_per_output_and_flags_a_runaway_sigma()
 
 def test_the_single_neuron_keeps_its_output():
     assert labels({})[:2] == ["initial output", "final output"]
+
+
+def test_a_run_that_diverged_shows_no_plateau_rather_than_never_leaving_one(cli, tmp_path):
+    from conftest import CONFIGS
+
+    done = cli("run", CONFIGS / "mse_unlucky.yaml", "--set", "model.activation=identity",
+               "--set", "train.lr=1.5", "--outputs", tmp_path, "--no-plots")
+    assert done.exit_code == 0, done.output
+    cells = {line.split("│")[1].strip(): line.split("│")[2].strip()
+             for line in done.stdout.splitlines() if line.count("│") >= 3}
+    assert cells["diverged"] == "yes"
+    assert cells["epochs to target (|a - y| < 0.1)"] == "never"  # it never got there
+    assert cells["plateau (epochs)"] == cells["half way (epochs)"] == "—"  # nor fell at all

@@ -28,7 +28,7 @@ from lossexp.run.experiment import run_experiment
 from lossexp.schema import Locator
 from lossexp.sweep import SweepIncomplete, driver, load_sweep_config, run_sweep
 from lossexp.sweep.executors import QUIET_HTTP
-from lossexp.sweep.store import ChunkStore
+from lossexp.sweep.store import ChunkStore, fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -230,6 +230,14 @@ def test_resume_refuses_a_changed_config_and_says_what_changed(tmp_path, monkeyp
         run_sweep(changed, tmp_path / "out", resume=True)
     with pytest.raises(LossexpError, match="chunks of 5 starts, not 6"):
         run_sweep(cfg, tmp_path / "out", resume=True, chunk_size=6)
+    store = ChunkStore(run_dir)  # chunks an earlier lossexp wrote in another layout
+    manifest = json.loads(store.manifest_path.read_text())
+    manifest["format"] = 2
+    manifest["fingerprint"] = fingerprint(manifest)
+    store.manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(LossexpError, match="written in format 2 by an earlier lossexp; this "
+                                           "one writes format 3"):
+        run_sweep(cfg, tmp_path / "out", resume=True)
     assert ChunkStore(run_dir).finished() == {0, 1, 2}  # nothing was touched
 
 

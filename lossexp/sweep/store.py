@@ -22,7 +22,9 @@ from pathlib import Path
 from lossexp.errors import LossexpError
 from lossexp.output import atomic, filelock
 
-FORMAT = 2  # 2: chunk files of .npy records (.npys), not .npz
+# 2: chunk files of .npy records (.npys), not .npz; 3: z0 sums count the diverged starts,
+# and plateau histograms hold only the starts that had to learn and did not diverge.
+FORMAT = 3
 LOCK_FILE = "lock"
 _CHUNK_FILE = re.compile(r"chunk-(\d{6,})\.npys")
 _FORMAT_1_CHUNK = re.compile(r"chunk-(\d{6,})\.npz")  # refused, never deleted
@@ -144,6 +146,9 @@ class ChunkStore:
         if old.get("chunk_size") != new["chunk_size"]:
             return (head + f"it was cut into chunks of {old.get('chunk_size')} starts, not "
                     f"{new['chunk_size']}" + tail)
+        if old.get("format") != new["format"]:
+            return (head + f"its chunks were written in format {old.get('format')} by an "
+                    f"earlier lossexp; this one writes format {new['format']}" + tail)
         if old.get("versions") != new["versions"]:
             return (head + f"it was started with {old.get('versions')}, this is "
                     f"{new['versions']}" + tail)
