@@ -173,3 +173,22 @@ def test_starts_that_blow_up_are_counted_as_diverged_not_as_still_on_the_plateau
     labels = [t.get_text() for t in drawn[0].axes[0].get_legend().get_texts()]
     assert "most starts diverged (loss beyond 1e+100)" in labels
     assert not any(label.startswith("most starts still on the plateau") for label in labels)
+
+
+def test_the_cdf_counts_the_starts_the_table_counts_so_its_90_percent_line_is_p90(
+        tmp_path, monkeypatch):
+    from lossexp.sweep import figures
+
+    drawn, real = [], figures.cdf_figure
+    monkeypatch.setattr(figures, "cdf_figure", lambda *a: drawn.append(real(*a)) or drawn[-1])
+    _, run_dir = sweep(tmp_path, plots=True)  # a third of the lattice is on target at epoch 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    lines = [line for line in drawn[0].axes[0].get_lines() if line.get_label()[0] != "_"]
+    for series, line in zip(summary["series"], lines):
+        assert series["on_target_at_start"] > 0
+        share = np.asarray(line.get_ydata())
+        assert share[0] == 0  # those on target from epoch 0 are left out, as in the table
+        for name, level in (("p90", 0.9), ("p99", 0.99)):
+            reached = np.flatnonzero(share >= level)
+            assert series["epochs_to_target"][name] == (int(reached[0]) if reached.size
+                                                        else None), name
