@@ -59,6 +59,10 @@ def test_the_naive_rule_is_measured_on_the_cost_its_steps_descend():
     assert naive["initial_loss"] == -mae["initial_loss"] < 0
     assert {k: naive[k] for k in MEASURES} == {k: mae[k] for k in MEASURES}
     assert naive["plateau_epochs"] > 100
+    # The shape features read the same curve: its steepest fall comes after the plateau.
+    shape = ("steepest_descent_epoch", "loss_rises", "loss_at_10pct", "loss_at_100pct")
+    assert {k: naive[k] for k in shape} == {k: mae[k] for k in shape}
+    assert naive["plateau_epochs"] < naive["steepest_descent_epoch"] and naive["loss_rises"] == 0
     for name in ("plateau_epochs", "half_way_epochs"):
         assert naive[f"predicted_{name}"] == pytest.approx(naive[name], rel=0.03)
 
