@@ -104,6 +104,21 @@ def test_categorical_cross_entropy_after_an_mlp_output(cli, write_config, tmp_pa
         runs(cli, tmp_path, write_config(text), *sets)
 
 
+def test_categorical_cross_entropy_needs_two_outputs(cli, tmp_path):
+    """On one output, -y log a is 0 for the target y = 0 whatever a is: a run would learn
+    nothing and report every milestone met at epoch 0. Refused, pointing at cross_entropy."""
+    from conftest import CONFIGS
+
+    message = refused(cli, tmp_path, "run", CONFIGS / "mse_unlucky.yaml",
+                      "loss=categorical_cross_entropy")
+    assert message.endswith("loss.name: categorical_cross_entropy compares a distribution "
+                            "over two or more classes, but the model has 1 output; for one "
+                            "output use cross_entropy"), message
+    shown = cli("explain", "categorical_cross_entropy", "sigmoid")
+    assert shown.exit_code == 0 and "no example start" in shown.stdout
+    assert "dz/dt" not in shown.stdout  # no flow of one neuron to predict from
+
+
 def test_the_hidden_activation_does_not_matter_to_the_loss(cli, write_config, tmp_path):
     text = MLP.replace("output_activation: identity", "output_activation: softmax")
     runs(cli, tmp_path, write_config(text), "model.hidden_activation=relu",

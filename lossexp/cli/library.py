@@ -202,6 +202,9 @@ def _explanation_lines(e) -> list[str]:
         lines.append(f"  vanishing factor: {e.vanishing}")
     lines.append(f"  {e.summary}")
     x = e.example
+    if x is None:
+        return lines + [f"  (no example start: {e.loss} needs more outputs than one "
+                        f"{e.activation} unit gives)"]
     slope = "" if x.slope is None else f", da/dz = {_numbers(x.slope)}"
     step = "" if x.step is None else f" (the rule steps with {_numbers(x.step)} instead)"
     lines.append(f"  at a saturated start z = {_numbers(x.z)}, y = {_numbers(x.y)}: "

@@ -145,7 +145,10 @@ def explain(loss_name: str, activation_name: str) -> Explanation:
     output = f"a = {act.formula}"
     problem = loss.range_problem(act)
     warning = f"{problem}: this pair is not meaningful" if problem else None
-    example = None if warning else _example(loss, act, fused)
+    # The example is one unit (the softmax's three): a loss that needs more outputs than
+    # that (categorical cross-entropy on one sigmoid) has none to show.
+    units = np.size(SATURATED_STARTS[act.name][0])
+    example = None if warning or loss.columns_problem(units) else _example(loss, act, fused)
     if fused:
         return Explanation(
             loss.name, act.name, f"C = {fused.formula}", output, fused.delta_formula, True, None,

@@ -142,6 +142,13 @@ class CategoricalCrossEntropy(Loss):
     output_bounds = (0.0, 1.0)
     fused_layers = (SoftmaxCrossEntropy,)
 
+    def columns_problem(self, n_columns):
+        if n_columns < 2:  # -y log a: 0 for y = 0 whatever a is, and nothing to learn
+            return "name", ("categorical_cross_entropy compares a distribution over two or "
+                            "more classes, but the model has 1 output; for one output use "
+                            "cross_entropy")
+        return None
+
     def value(self, pred, target):
         return -_xlogy(target, pred)
 
