@@ -31,9 +31,11 @@ def diverged_at(metrics: dict) -> int | None:
     return int(np.asarray(metrics["epoch"])[np.argmax(gone)]) if gone.any() else None
 
 
-def mark_divergence(ax, epoch: int | None, *, color="#e63946", label: str | None = None) -> None:
-    """A dotted vertical line at ``epoch`` (nothing when the run did not diverge)."""
+def mark_divergence(ax, epoch: int | None, *, color="#e63946", label: str | None = None,
+                    ls=(0, (1, 2))) -> None:
+    """A vertical line at ``epoch``, dotted unless ``ls`` says otherwise (nothing when the
+    run did not diverge)."""
     if epoch is not None:
-        ax.axvline(epoch, color=color, ls=(0, (1, 2)), lw=1.5,
+        ax.axvline(epoch, color=color, ls=ls, lw=1.5,
                    label=label if label is not None else
                    f"diverged at epoch {epoch} (loss beyond {PLOT_LIMIT:g})")
