@@ -405,6 +405,20 @@ def test_compare_lines_up_what_run_prints_for_each_model_a_classifier_by_its_acc
     assert "initial z = w x + b" in rows
 
 
+def test_compare_png_marks_the_band_and_target_only_of_the_runs_judged_by_them(runs, tmp_path):
+    from lossexp.curves.compare import read_run
+    from lossexp.curves.figures import compare_figure
+
+    mlp = save_run(run_experiment(load_config(config("mlp_sigmoid_ce"), ["train.epochs=400"])),
+                   tmp_path / "mlp", plots=False)
+    both = [read_run(runs["mse_lucky"]), read_run(mlp)]
+    assert both[1].summary["epochs_to_target"] is not None  # its first output did get there
+    labels = [t.get_text() for t in compare_figure(both, ["neuron", "net"]).axes[1]
+              .get_legend().get_texts()]
+    assert labels == ["target band 0 +- 0.1 (neuron)",
+                      f"neuron: target reached at epoch {both[0].summary['epochs_to_target']}"]
+
+
 def test_compare_of_networks_alone_leaves_out_the_neurons_start(tmp_path):
     mlp = save_run(run_experiment(load_config(config("mlp_sigmoid_ce"), ["train.epochs=40"])),
                    tmp_path / "mlp", plots=False)
