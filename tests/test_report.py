@@ -179,7 +179,22 @@ def test_several_runs_need_out(cli, runs):
 def test_report_of_several_runs_makes_one_comparison_page(cli, runs, tmp_path):
     done = cli("report", runs["mse_lucky"], runs["ce_unlucky"], "--out", tmp_path / "page")
     assert done.exit_code == 0, done.output
-    assert "<h1>2 runs compared</h1>" in page_of(tmp_path / "page" / "report.html")
+    html = page_of(tmp_path / "page" / "report.html")
+    assert "<h1>2 runs compared</h1>" in html
+    # With the comparison it shows, as `lossexp compare --report` would have written it.
+    assert {"compare.png", "compare.md"} <= {p.name for p in (tmp_path / "page").iterdir()}
+    assert '<h2 id="figures">The curves overlaid</h2>' in html
+    assert (f"lossexp compare outputs/mse_lucky outputs/ce_unlucky --out {tmp_path / 'page'} "
+            f"--report</code>") in html  # no --animate: the page shows no animation
+
+
+def test_the_command_a_page_gives_makes_what_the_page_shows(cli, tmp_path):
+    for animate in ([], ["--animate"]):
+        out = tmp_path / ("gif" if animate else "plain")
+        done = cli("run", CONFIGS / "mse_lucky.yaml", "--outputs", out, "--report", *animate)
+        assert done.exit_code == 0, done.output
+        html = page_of(out / "mse_lucky" / "report.html")
+        assert f"lossexp run mse_lucky.yaml --report{' --animate' if animate else ''}</code>" in html
 
 
 def test_a_comparison_page_holds_compare_md_rows_a_network_judged_by_its_accuracy(

@@ -112,7 +112,7 @@ def test_theory_and_plateau_marks_come_from_the_summary_and_absent_keys_are_skip
         labels = legend(figs[stem])
         assert "end of plateau (epoch 30)" in labels
         assert "theory: end of plateau (epoch 42)" in labels
-        assert "theory: half way (epoch 150)" in labels
+        assert "theory: half way (epoch 150.4)" in labels  # as the table shows it
         assert "theory: target (epoch 210)" in labels
     bare = drawn("mse_unlucky", summary={"plateau_epochs": None, "epochs_to_target": None})
     assert not has(legend(bare["loss"]), "plateau") and not has(legend(bare["loss"]), "theory")

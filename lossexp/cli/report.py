@@ -80,11 +80,20 @@ def report(directories: Annotated[list[Path], typer.Argument(
            quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Write report.html beside the results: one page that works offline, with the config,
     the summary, the figures, the derivation and the command that reproduces it. Several
-    run directories make one comparison page in --out."""
+    run directories make one comparison page in --out, with the comparison it shows
+    (compare.png, compare.md), as `lossexp compare --report` writes them."""
     with guarded(debug):
         from lossexp.errors import LossexpError
 
-        if len(directories) > 1 and out is None:
-            raise LossexpError("several runs make one comparison page: say where with --out "
-                               "(e.g. --out outputs/compare)")
+        if len(directories) > 1:
+            if out is None:
+                raise LossexpError("several runs make one comparison page: say where with "
+                                   "--out (e.g. --out outputs/compare)")
+            from lossexp.curves.compare import read_run, write_comparison
+            from lossexp.output.rundir import check_outputs_root
+
+            check_outputs_root(out, "--out")
+            runs = [read_run(d) for d in directories]  # only runs: refused here otherwise
+            check_share(out, report=True, animate=animate)
+            write_comparison(runs, out)
         share(directories, report=True, animate=animate, out=out, quiet=quiet)

@@ -98,18 +98,25 @@ def side_by_side(runs: list[Run]) -> list[tuple[str, list]]:
     rows = [(label, [get(run) for run in runs]) for label, get in _START
             if any(get(run) is not None for run in runs)]
     rows += [(label, [get(run) for run in runs]) for label, get in _SETTINGS]
-    outcomes = [{label: value for label, _, value in outcome_rows(run.config, run.summary)}
+    # Lined up by summary key, so one quantity is one row whatever each run calls it (a
+    # neuron's "epochs to target (|a - y| < 0.1)" is a regression's "every |a - y|").
+    outcomes = [{key or label: (label, value)
+                 for label, key, value in outcome_rows(run.config, run.summary)}
                 for run in runs]
-    for label in dict.fromkeys(label for outcome in outcomes for label in outcome):
-        rows.append((label, [_outcome(run, outcome, label)
+    names: dict[str, str] = {}
+    for outcome in outcomes:
+        for ident, (label, _) in outcome.items():
+            names.setdefault(ident, label)
+    for ident, label in names.items():
+        rows.append((label, [_outcome(run, outcome.get(ident))
                              for run, outcome in zip(runs, outcomes)]))
     return rows
 
 
-def _outcome(run: Run, outcome: dict, label: str):
-    if label not in outcome:
+def _outcome(run: Run, row: tuple[str, object] | None):
+    if row is None:
         return ""
-    value = outcome[label]
+    label, value = row
     if value is None and never_reached(label, run.summary):
         return f"never (in {run.config['train']['epochs']})"
     return value

@@ -15,7 +15,8 @@ from pathlib import Path
 from lossexp.curves.compare import Run, side_by_side
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.rundir import REPORT_PAGE
+from lossexp.output.rundir import ANIMATION, REPORT_PAGE
+from lossexp.output.text import shell_command
 from lossexp.report import sections as s
 from lossexp.report import sources
 
@@ -120,7 +121,7 @@ def run_page(results: sources.Results) -> str:
             _titled("Figures", "figures", s.figures(results.directory, s.RUN_FIGURES, kind=kind)),
             s.derivations([results.config]),
             s.config_block(results),
-            s.reproduce([f"lossexp run {results.name}.yaml --report --animate"],
+            s.reproduce([f"lossexp run {results.name}.yaml --report{_animated(results.directory)}"],
                         f"Save the config above as {results.name}.yaml, then run:")]
     return document(f"{results.name}: one run", describe(results.config), body,
                     str(results.directory))
@@ -228,6 +229,11 @@ def compare_rows(runs: list[sources.Results]) -> list[list]:
     return rows
 
 
+def _animated(directory: Path) -> str:
+    """" --animate" where the page shows an animation, so the command remakes what it shows."""
+    return " --animate" if (Path(directory) / ANIMATION).is_file() else ""
+
+
 def compare_page(runs: list[sources.Results], out: Path) -> str:
     names = [r.name for r in runs]
     labels = names if len(set(names)) == len(names) else [str(r.directory) for r in runs]
@@ -247,8 +253,8 @@ def compare_page(runs: list[sources.Results], out: Path) -> str:
                  + s.pre((r.directory / "config.yaml").read_text(encoding="utf-8"))
                  + "</details>"]
     commands = [f"lossexp run {name}.yaml" for name in names]
-    commands.append("lossexp compare " + " ".join(f"outputs/{n}" for n in names)
-                    + " --report --animate")
+    commands.append(shell_command("lossexp", "compare", *(f"outputs/{n}" for n in names),
+                                  "--out", out, "--report") + _animated(out))
     body.append(s.reproduce(commands, "Save each run's config.yaml (under \"Each run\") as "
                                       "NAME.yaml, then run:"))
     return document(f"{len(runs)} runs compared", ", ".join(labels), body,

@@ -43,7 +43,7 @@ def mark_theory(ax, summary: dict, *, label: bool = True) -> None:
         if epoch is None or not np.isfinite(epoch):
             continue
         ax.axvline(epoch, color=THEORY_COLOR, ls=style, lw=1.5,
-                   label=f"theory: {what} (epoch {epoch:.0f})" if label else None)
+                   label=f"theory: {what} (epoch {epoch:g})" if label else None)
         ax.plot([epoch], [1.0], marker="v", ms=7, color=THEORY_COLOR, clip_on=False,
                 transform=ax.get_xaxis_transform())
 

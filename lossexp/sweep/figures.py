@@ -205,7 +205,9 @@ def _line(ax, x, y, **style) -> None:
     which a line alone would leave out (a series that reaches the target from one bin)."""
     ax.plot(x, y, **style)
     finite = np.isfinite(y)
-    alone = finite & ~np.concatenate([[False], finite[:-1]]) & ~np.concatenate([finite[1:], [False]])
+    before = np.concatenate([[False], finite[:-1]])
+    after = np.concatenate([finite[1:], [False]])
+    alone = finite & ~before & ~after
     if alone.any():
         ax.plot(x[alone], y[alone], ls="none", marker="o", ms=3.5, color=style["color"])
 
