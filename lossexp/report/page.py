@@ -118,7 +118,8 @@ def run_page(results: sources.Results) -> str:
                     caption="summary.json: how the run went."),
             s.theory(results.summary),
             s.animation(results.directory),
-            _titled("Figures", "figures", s.figures(results.directory, s.RUN_FIGURES, kind=kind)),
+            _titled("Figures", "figures", s.figures(results.directory, s.RUN_FIGURES, kind=kind,
+                                                    run=results)),
             s.derivations([results.config]),
             s.config_block(results),
             s.reproduce([f"lossexp run {results.name}.yaml --report{_animated(results.directory)}"],
@@ -248,7 +249,8 @@ def compare_page(runs: list[sources.Results], out: Path) -> str:
     for index, (r, label) in enumerate(zip(runs, labels)):
         body += [s.heading(3, f"{label}: {describe(r.config)}"),
                  s.figures(r.directory, s.RUN_FIGURES,
-                           kind=r.config.get("model", {}).get("kind", ""), prefix=f"r{index}-"),
+                           kind=r.config.get("model", {}).get("kind", ""), prefix=f"r{index}-",
+                           run=r),
                  f"<details><summary>config.yaml of {escape(label)}</summary>"
                  + s.pre((r.directory / "config.yaml").read_text(encoding="utf-8"))
                  + "</details>"]

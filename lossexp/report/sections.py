@@ -14,48 +14,7 @@ from pathlib import Path
 
 from lossexp.output.rundir import ANIMATION
 from lossexp.report import sources
-
-# What to look for in each figure, one sentence, by file stem (and model kind where the
-# same stem means a different figure).
-CAPTIONS = {
-    "loss": "Look for the flat start: the shaded band is the plateau, where the loss barely "
-            "moves although the output is still wrong; a dashed line marks the epoch the "
-            "target was reached.",
-    "gradients": "The gradients rise and fall with the activation's slope σ'(z) (grey): under "
-                 "the quadratic cost they are tiny exactly while the neuron is saturated, "
-                 "under cross-entropy they follow the error instead.",
-    "gradients/mlp": "The output layer's error δ_L = dC/dz_L: while it is tiny, no layer of "
-                     "the network can learn, whatever the hidden layers do.",
-    "saturation": "Follow z along the activation, marked every few epochs: a start inside "
-                  "the grey saturated tail crawls there (the marks crowd) before it slides "
-                  "down the slope.",
-    "saturation/mlp": "Where the output units' pre-activations sit at the first and the last "
-                      "epoch: a pile inside a grey band is a layer of saturated units.",
-    "layers": "Gradient norm and share of saturated units, layer by layer: a plateau shows "
-              "as small norms while most units are saturated.",
-    "compare": "The runs on one epoch axis: a dotted line marks where each run's plateau "
-               "ends, and the gradient panel shows why it lasted.",
-    "heatmap": "Each pixel is one start (w0, b0), coloured by the epochs it took to reach "
-               "the target; compare where the two losses are slow.",
-    "z0": "With one sample only z0 = w0 x + b0 matters: read how the epochs to target and "
-          "the plateau grow with it for each series, and how close the dashed theory runs.",
-    "residuals": "Each output's errors at the start and the end, in units of that output's "
-                 "spread: an output the fit ignored keeps its wide spread.",
-    "cdf": "The share of starts on target by each epoch: a curve that rises late, or levels "
-           "off below 1, means slow or stuck starts.",
-    "curves": "Loss curves of evenly spread starts: long flat stretches are plateaus.",
-    "cdf/mlp": "The share of seeds at the milestone (95% accuracy, or the target) by each "
-               "epoch: a curve that levels off below 100% means networks that never get there.",
-    "plateaus": "The share of seeds still on their plateau after t epochs: the dashed line is "
-                "the sentence's length; a curve that stays high never left its plateau.",
-    "stuck": "The share of seeds that end stuck (saturated outputs, no better than the "
-             "majority class) at each init scale, a line per loss and learning rate.",
-    "figure": "The variants side by side on the same data: the findings above say what to "
-              "read off it.",
-    "animation": "Watch the point on the activation: while it sits in the flat tail, the "
-                 "slope under it is almost zero and the traces stay flat; once it slides "
-                 "onto the steep part, the output and loss fall fast.",
-}
+from lossexp.report.captions import CAPTIONS, caption
 
 RUN_FIGURES = ("loss", "gradients", "saturation", "residuals", "layers")
 SWEEP_FIGURES = ("z0", "heatmap", "cdf", "curves")
@@ -145,11 +104,14 @@ def figure(path: Path, caption: str, prefix: str, label: str) -> str:
     return f"<figure>{body}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def figures(directory: Path, stems, *, kind: str = "", prefix: str = "") -> str:
+def figures(directory: Path, stems, *, kind: str = "", prefix: str = "",
+            run: sources.Results | None = None) -> str:
+    """The figures of ``stems`` found in ``directory``, each with what to read in it (for
+    a ``run``'s own figures, what this run's figure shows)."""
     parts = []
     for stem, path in sources.figures(directory, stems):
-        caption = CAPTIONS.get(f"{stem}/{kind}", CAPTIONS.get(stem, ""))
-        parts.append(figure(path, caption, f"{prefix}{stem}", f"{stem} figure ({path.name})"))
+        text = caption(stem, kind, run.config if run else None, run.summary if run else None)
+        parts.append(figure(path, text, f"{prefix}{stem}", f"{stem} figure ({path.name})"))
     return "".join(parts)
 
 
