@@ -213,9 +213,24 @@ def test_a_comparison_page_holds_compare_md_rows_a_network_judged_by_its_accurac
     mlp = json.loads((tmp_path / "mlp_sigmoid_ce" / "summary.json").read_text())
     assert row("epochs to 95% accuracy") == ["", str(mlp["epochs_to_95pct_accuracy"])]
     assert row("epochs to target (|a - y| &lt; 0.1)") == ["never (in 300)", ""]
-    # The theory is the neuron's alone: no measure of the network stands beside it.
-    assert row("epochs_to_target: measured") == ["–", "–"]
+    # The theory is the neuron's alone: no measure of the network stands beside it; the
+    # neuron never reached the target in its 300 epochs, nor does the theory say it would.
+    assert row("epochs_to_target: measured") == ["never", "–"]
+    assert row("epochs_to_target: predicted") == ["never", "–"]
     assert row("output activation") == ["sigmoid", "sigmoid"]
+
+
+def test_pages_say_never_for_an_epoch_count_never_reached_as_the_tables_do(cli, runs,
+                                                                          tmp_path):
+    html = page_of(write_report([runs["mse_unlucky"]]))
+    summary = html.split('id="summary"')[1].split("</table>")[0]
+    for key in ("epochs_to_target", "approach_epochs"):
+        assert re.search(rf'<th scope="row">{key}</th><td>never</td>', summary), key
+    done = cli("demo", "naive_sigmoid", "--outputs", tmp_path, "--report", "--no-plots", "-q")
+    assert done.exit_code == 0, done.output
+    demo = page_of(tmp_path / "demo_naive_sigmoid" / "report.html")
+    row = re.search(r'<th scope="row">quadratic, unlucky</th>(.*?)</tr>', demo).group(1)
+    assert "<td>never</td>" in row and "–" not in row
 
 
 def test_theory_beside_measurement_when_the_summary_has_a_prediction(runs, tmp_path):

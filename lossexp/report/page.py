@@ -196,6 +196,11 @@ def _or_never(epochs):
     return "never" if epochs is None else epochs
 
 
+def _never_in(column: str, value):
+    """A demo table's cell: null in a column of epochs is "never", as in its table.md."""
+    return "never" if value is None and column.startswith("epochs") else value
+
+
 def demo_page(results: sources.Results) -> str:
     summary = results.summary
     table = summary.get("table", [])
@@ -204,7 +209,7 @@ def demo_page(results: sources.Results) -> str:
             "<ul>" + "".join(f"<li>{escape(str(f))}</li>" for f in summary.get("findings", []))
             + "</ul>",
             s.heading(2, "Summary", "summary"),
-            s.table(header, [[row.get(h) for h in header] for row in table],
+            s.table(header, [[_never_in(h, row.get(h)) for h in header] for row in table],
                     caption="table.md: one row per variant."),
             s.theory(summary),
             _titled("Figures", "figures", s.figures(results.directory, ("figure",))),
@@ -224,9 +229,12 @@ def compare_rows(runs: list[sources.Results]) -> list[list]:
     predicted = sorted({k for r in runs for k in r.summary if k.startswith(s.PREDICTED)})
     for key in predicted:
         measured = key[len(s.PREDICTED):]
-        rows.append([f"{measured}: predicted", *(r.summary.get(key) for r in runs)])
-        rows.append([f"{measured}: measured", *(r.summary.get(measured) if key in r.summary
-                                                  else None for r in runs)])
+        rows.append([f"{measured}: predicted",
+                     *(s.shown(measured, r.summary.get(key), r.summary) if key in r.summary
+                       else None for r in runs)])
+        rows.append([f"{measured}: measured",
+                     *(s.shown(measured, r.summary.get(measured), r.summary) if key in r.summary
+                       else None for r in runs)])
     return rows
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from lossexp.output.rundir import ANIMATION
 from lossexp.report import sources
 from lossexp.report.captions import CAPTIONS, caption
+from lossexp.run.outcome_rows import never_reached
 
 RUN_FIGURES = ("loss", "gradients", "saturation", "residuals", "layers")
 SWEEP_FIGURES = ("z0", "heatmap", "cdf", "curves")
@@ -129,22 +130,27 @@ def animation(directory: Path) -> str:
 PREDICTED = "predicted_"
 
 
+def shown(key: str, value, summary: dict):
+    """A summary value as a page shows it: an epoch count never reached as "never", as the
+    terminal's table and compare.md do."""
+    return "never" if value is None and never_reached(key, summary) else value
+
+
 def summary_rows(summary: dict) -> list[list]:
     """summary.json as (key, value) rows; predicted_* keys go to theory_rows instead."""
-    rows = []
-    for key, value in summary.items():
-        if key.startswith(PREDICTED) or isinstance(value, (dict, list)):
-            continue
-        if key == "epochs_to_target" and value is None:
-            value = "not reached"
-        rows.append([key, value])
-    return rows
+    return [[key, shown(key, value, summary)] for key, value in summary.items()
+            if not key.startswith(PREDICTED) and not isinstance(value, (dict, list))]
 
 
 def theory_rows(summary: dict) -> list[list]:
     """(quantity, predicted, measured) for each predicted_<key> in the summary."""
-    return [[key[len(PREDICTED):], value, summary.get(key[len(PREDICTED):])]
-            for key, value in summary.items() if key.startswith(PREDICTED)]
+    rows = []
+    for key, value in summary.items():
+        if key.startswith(PREDICTED):
+            measured = key[len(PREDICTED):]
+            rows.append([measured, shown(measured, value, summary),
+                         shown(measured, summary.get(measured), summary)])
+    return rows
 
 
 def theory(summary: dict) -> str:

@@ -11,12 +11,14 @@ _EPOCH_COUNTS = ("epochs to", "plateau", "half way", "approach")
 _FALL = ("plateau", "half way", "approach")  # measured on the loss's fall
 
 
-def never_reached(label: str, summary: dict) -> bool:
-    """Whether null in row ``label`` means "never": an epoch count, except the measures of
-    the loss's fall in a run that diverged (it never fell; it blew up, and shows "-")."""
-    if summary.get("diverged") and label.startswith(_FALL):
+def never_reached(name: str, summary: dict) -> bool:
+    """Whether null in row ``name`` (a label, or a summary key such as ``plateau_epochs``)
+    means "never": an epoch count, except the measures of the loss's fall in a run that
+    diverged (it never fell; it blew up, and shows "-")."""
+    name = name.replace("_", " ")
+    if summary.get("diverged") and name.startswith(_FALL):
         return False
-    return label.startswith(_EPOCH_COUNTS)
+    return name.startswith(_EPOCH_COUNTS)
 
 
 def outcome_rows(cfg: dict, summary: dict) -> list[tuple[str, str | None, object]]:
