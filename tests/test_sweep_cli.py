@@ -120,6 +120,24 @@ def test_ctrl_c_exits_130_and_the_printed_command_resumes(tmp_path, monkeypatch)
     assert run_files(tmp_path / "out" / "sw") == run_files(tmp_path / "whole" / "sw")
 
 
+def test_a_row_is_the_sweep_file_run_with_sweep_null_at_its_start(tmp_path):
+    path, out = write_config(tmp_path, GRID), tmp_path / "out"
+    assert lossexp("sweep", path, "--outputs", out, "-q").exit_code == 0
+    head, *lines = (out / "sw" / "sweep.csv").read_text().splitlines()
+    row = dict(zip(head.split(","), lines[-3].split(",")))
+    loss, lr = row["series"].split(" lr=")
+    refused = lossexp("run", path, "--outputs", tmp_path / "one")
+    assert refused.exit_code == 2 and "add --set sweep=null" in refused.stderr
+    done = lossexp("run", path, "--outputs", tmp_path / "one", "--no-plots", "-q",
+                   "--set", "sweep=null", "--set", f"model.init.w={row['w0']}",
+                   "--set", f"model.init.b={row['b0']}", "--set", f"loss.name={loss}",
+                   "--set", f"train.lr={lr}")
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads((tmp_path / "one" / "sw" / "summary.json").read_text())
+    assert repr(summary["final_loss"]) == row["final_loss"]
+    assert str(summary["epochs_to_target"] or "") == row["epochs_to_target"]
+
+
 def test_resume_says_what_it_found_to_reuse(tmp_path, monkeypatch):
     path, out = write_config(tmp_path, GRID), tmp_path / "out"
     fresh = lossexp("sweep", path, "--outputs", out, "--workers", 1, "--resume")

@@ -144,10 +144,16 @@ def resolve(data, lines, source: str, overrides=(), *, default_name: str,
             if k != "versions" and not (isinstance(k, str) and k.startswith(ANCHOR_PREFIX))}
     schema = build_schema(extra, extra_check)
     if "sweep" in data and "sweep" not in schema.fields:
-        raise ConfigError(f"{source}:{lines.get(('sweep',), 1)}", "sweep",
-                          f"this is a sweep config: run it with "
-                          f"`{shell_command('lossexp', 'sweep', source)}` "
-                          "(`lossexp run` trains the single start of model.init)")
+        # `--set sweep=null` makes a sweep config a run config: one start, model.init's
+        # (how a row of a sweep is reproduced from the sweep's own file).
+        dropped = [t for t in overrides if parse_override(t) == (("sweep",), None)]
+        if not dropped:
+            raise ConfigError(f"{source}:{lines.get(('sweep',), 1)}", "sweep",
+                              f"this is a sweep config: run it with "
+                              f"`{shell_command('lossexp', 'sweep', source)}`; to train one "
+                              f"start, model.init's, add --set sweep=null")
+        del data["sweep"]
+        overrides = [t for t in overrides if t not in dropped]
     override_where = {}
     for text in overrides:
         path, value = parse_override(text)
