@@ -226,3 +226,22 @@ def test_an_mlp_sweep_replaces_only_what_lossexp_wrote(tmp_path):
     first = run_sweep(cfg, tmp_path / "out")
     assert (first.run_dir / ".lossexp.json").is_file()  # marked: a rerun may replace it
     assert run_sweep(cfg, tmp_path / "out").replaced
+
+
+def test_the_sentence_names_two_variants_of_one_loss_apart():
+    from lossexp.sweep.mlp_summary import sentences
+
+    def row(series, loss, share):
+        return {"series": series, "loss": loss, "init_scale": 1.0, "lr": 0.5,
+                "plateau_longer_than_percent": share}
+
+    plain = row("quadratic convention=plain scale=1 lr=0.5",
+                {"name": "quadratic", "convention": "plain"}, 20.0)
+    half = row("quadratic scale=1 lr=0.5", {"name": "quadratic"}, 10.0)
+    ce = row("cross_entropy scale=1 lr=0.5", {"name": "cross_entropy"}, 0.0)
+    assert sentences([half, plain], 100) == [
+        "with quadratic 10% of seeds sit on a plateau longer than 100 epochs; with quadratic "
+        "convention=plain 20%"]
+    assert sentences([half, ce], 100) == [  # one of each: in words
+        "with the quadratic cost 10% of seeds sit on a plateau longer than 100 epochs; with "
+        "cross-entropy 0%"]

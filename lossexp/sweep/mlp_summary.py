@@ -60,8 +60,11 @@ def series_summary(series: Series, tally: MlpSeriesTally, milestone: str) -> dic
     }
 
 
-def _loss_words(row: dict) -> str:
-    return _LOSS_WORDS.get(row["loss"]["name"], row["series"].split(" scale=")[0].split(" lr=")[0])
+def _loss_words(row: dict, plain: bool = True) -> str:
+    """How the sentence names a series' loss: in words where its name says it all, else as
+    the series label does, with the parameters that set it apart."""
+    label = row["series"].split(" scale=")[0].split(" lr=")[0]
+    return _LOSS_WORDS.get(row["loss"]["name"], label) if plain else label
 
 
 def sentences(rows: list[dict], longer_than: int) -> list[str]:
@@ -71,11 +74,14 @@ def sentences(rows: list[dict], longer_than: int) -> list[str]:
         groups.setdefault((row["init_scale"], row["lr"]), []).append(row)
     out = []
     for (scale, lr), group in groups.items():
+        names = [r["loss"]["name"] for r in group]
+        plain = len(set(names)) == len(names)  # else two variants of one loss: name them apart
         first, rest = group[0], group[1:]
-        text = (f"with {_loss_words(first)} {percent_text(first['plateau_longer_than_percent'])}"
+        text = (f"with {_loss_words(first, plain)} "
+                f"{percent_text(first['plateau_longer_than_percent'])}"
                 f" of seeds sit on a plateau longer than {longer_than} epochs")
-        text += "".join(f"; with {_loss_words(r)} {percent_text(r['plateau_longer_than_percent'])}"
-                        for r in rest)
+        text += "".join(f"; with {_loss_words(r, plain)} "
+                        f"{percent_text(r['plateau_longer_than_percent'])}" for r in rest)
         if len(groups) > 1:
             where = " ".join(([] if scale is None else [f"init scale {scale:g}"]) + [f"lr {lr:g}"])
             text = f"{where}: {text}"

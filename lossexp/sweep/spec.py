@@ -168,6 +168,7 @@ def load_sweep_config(path, overrides=()) -> dict:
             raise ConfigError(exc.where, "sweep", "this is a run config, with no sweep: "
                               "section: train its one start with "
                               f"`{shell_command('lossexp', 'run', str(path))}`, or add a sweep: "
-                              "section (grid: or random:, see docs/sweeps.md)") from None
+                              "section (grid: or random: for a neuron, seeds: for an MLP; "
+                              "see docs/sweeps.md)") from None
         raise
 
