@@ -105,6 +105,8 @@ def test_explain_prints_the_flow_and_its_prediction(cli):
     assert (f"plateau 0 epochs, half way {summary['predicted_half_way_epochs']:g}, target "
             f"{summary['predicted_epochs_to_target']:g}") in ce
     assert "dz/dt" not in cli("explain", "categorical_cross_entropy", "softmax").stdout
+    # An identity unit never saturates: its example start is only far from the target.
+    assert "at a start far from the target z = 4" in cli("explain", "mae", "identity").stdout
 
 
 def test_no_prediction_where_the_steps_overshoot_and_the_run_blows_up():

@@ -207,7 +207,9 @@ def _explanation_lines(e) -> list[str]:
                         f"{e.activation} unit gives)"]
     slope = "" if x.slope is None else f", da/dz = {_numbers(x.slope)}"
     step = "" if x.step is None else f" (the rule steps with {_numbers(x.step)} instead)"
-    lines.append(f"  at a saturated start z = {_numbers(x.z)}, y = {_numbers(x.y)}: "
+    where = ("a start far from the target" if e.saturation_region == "never"
+             else "a saturated start")
+    lines.append(f"  at {where} z = {_numbers(x.z)}, y = {_numbers(x.y)}: "
                  f"a = {_numbers(x.a)}, dC/da = {_numbers(x.dc_da)}{step}{slope}, "
                  f"delta = {_numbers(x.delta)}")
     return lines

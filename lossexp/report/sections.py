@@ -180,7 +180,10 @@ def explanation(e) -> str:
                 text = ", ".join(f"{v + 0.0:.4g}" for v in values)
                 return text if len(values) == 1 else f"({text})"
             slope = "" if x.slope is None else f", da/dz = {nums(x.slope)}"
-            lines.append(f"at a saturated start z = {nums(x.z)}, y = {nums(x.y)}: "
+            where = ("a start far from the target" if e.saturation_region == "never"
+                     else "a saturated start")
+            lines.append(f"at {where} z = {nums(x.z)}, "
+                         f"y = {nums(x.y)}: "
                          f"a = {nums(x.a)}, dC/da = {nums(x.dc_da)}{slope}, "
                          f"delta = {nums(x.delta)}")
     return (heading(3, f"{e.loss} + {e.activation}")
