@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossexp.cli._app import DebugOpt, JsonOpt, OutputsOpt, QuietOpt, app, echo_json, guarded
+from lossexp.cli._app import DebugOpt, JsonOpt, QuietOpt, app, echo_json, guarded
 from lossexp.cli.report import ReportOpt, share
 
 
@@ -61,7 +61,9 @@ def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadrati
 def demo(name: Annotated[Optional[str], typer.Argument(
             help="The demo to run; leave out to list them.", metavar="NAME",
             show_default=False)] = None,
-         outputs: OutputsOpt = Path("outputs"),
+         outputs: Annotated[Path, typer.Option(
+             "--outputs", help="Root directory for results; a demo goes to "
+                               "OUTPUTS/demo_<NAME>/.")] = Path("outputs"),
          configs: Annotated[Optional[Path], typer.Option(
              help="Directory holding the demo configs [default: the shipped configs/].")]
          = None,
