@@ -1,9 +1,10 @@
 """summary.json of an MLP sweep, and its sentences.
 
 Per series: how many networks plateaued (plateau_epochs > 0, or never left the plateau; one
-that diverged did neither) and for how long, the distribution of epochs to the milestone (95 % accuracy for a classifier,
-the target otherwise; percentiles as in a neuron sweep: the first epoch by which the share
-of all networks was there, null beyond the budget), and how many ended stuck or diverged.
+that diverged did neither) and for how long, the distribution of epochs to the milestone
+(95 % accuracy for a classifier, the target otherwise; percentiles as in a neuron sweep:
+the first epoch by which the share of all networks was there, null beyond the budget), and
+how many ended stuck or diverged.
 One sentence per (init scale, learning rate) compares the losses:
 
     with the quadratic cost N % of seeds sit on a plateau longer than M epochs; with
