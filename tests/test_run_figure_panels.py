@@ -147,3 +147,21 @@ def test_an_mlps_gradients_draw_the_error_beside_the_delta():
     error = next(v for k, v in lines.items() if k.startswith("mean |a - y|"))
     delta = next(v for k, v in lines.items() if k.startswith("mean |delta_L|"))
     assert error[0] > 0.9 and delta[0] < 0.01 and error[0] > 100 * delta[0]
+
+
+@pytest.mark.parametrize("name", ["mse_unlucky", "ce_unlucky_same_lr", "mse_lucky"])
+def test_the_gradient_panel_s_legend_hides_none_of_its_curves(name):
+    import numpy as np
+
+    fig = drawn(name)["gradients"]
+    fig.canvas.draw()
+    top = fig.axes[0]
+    box = top.get_legend().get_window_extent()
+    for line in top.get_lines():
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if len(set(x)) == 1 or not np.isfinite(y).any():
+            continue  # a vertical mark runs under the legend by design
+        points = top.transData.transform(np.column_stack([x, y])[np.isfinite(y)])
+        inside = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                  & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+        assert not inside.any(), line.get_label()

@@ -61,10 +61,6 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict, *, y: float, x: fl
         top.plot(epochs, positive_or_nan(metrics["grad_w"]), color="#457b9d", lw=1.2, ls=":",
                  label=f"|dC/dw| = |delta| x (x = {x:g})")
     log_y(top)
-    shown = np.concatenate([error, np.abs(metrics["delta"])])
-    shown = shown[np.isfinite(shown) & (shown > 0)]
-    if shown.size and shown.max() < 1e300:  # headroom above the curves for the legend
-        top.set_ylim(shown.min() / 1.5, shown.max() * 12)
     top.set_ylabel("magnitude (log scale)")
     if fused:
         what = "delta = a - y: the slope cancels, delta is the error"
@@ -94,8 +90,21 @@ def gradients_figure(cfg: dict, metrics: dict, summary: dict, *, y: float, x: fl
         ax.set_xlim(epochs[0], epochs[-1])
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="upper right" if ax is top else "best", fontsize="small")
+    _room_for_the_legend(top, np.concatenate([error, np.abs(metrics["delta"])]))
     panels[-1].set_xlabel("epoch")
     return fig
+
+
+def _room_for_the_legend(ax, shown) -> None:
+    """A log axis whose curves fill its lower part, leaving the top to the legend (about a
+    fourteenth of the panel per entry), so that no entry hides a curve."""
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    if not shown.size or shown.max() >= 1e300:
+        return
+    entries = len(ax.get_legend_handles_labels()[0])
+    legend = min(0.12 + 0.07 * entries, 0.7)  # share of the panel's height
+    low, high = np.log10(shown.min() / 1.5), np.log10(shown.max() * 1.5)
+    ax.set_ylim(10 ** low, 10 ** (low + (high - low) / (1 - legend)))
 
 
 def _saturated_z(act, span: float):
