@@ -41,14 +41,35 @@ def test_a_bare_name_runs_the_shipped_config_from_any_directory(cli, tmp_path, m
     assert (tmp_path / "outputs" / "mse_lucky" / "summary.json").is_file()
 
 
-def test_a_file_of_that_name_wins_over_the_shipped_config(tmp_path, monkeypatch):
+def test_only_a_bare_name_means_a_shipped_config(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert shipped.resolve("mse_lucky") == shipped.directory() / "mse_lucky.yaml"
-    assert shipped.resolve("mse_lucky.yaml") == shipped.directory() / "mse_lucky.yaml"
+    # a file name means a file: never the shipped config in its place, silently
+    assert shipped.resolve("mse_lucky.yaml") == Path("mse_lucky.yaml")
+    assert shipped.resolve("sub/mse_lucky.yaml") == Path("sub/mse_lucky.yaml")
     (tmp_path / "mse_lucky.yaml").write_text("mine")
     assert shipped.resolve("mse_lucky.yaml") == Path("mse_lucky.yaml")
-    # a path with a directory in it is always a path
-    assert shipped.resolve("sub/mse_lucky.yaml") == Path("sub/mse_lucky.yaml")
+
+
+def test_a_missing_file_named_like_a_shipped_config_says_how_to_run_that(cli, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)  # away from a checkout: no configs/ here
+    for given in ("configs/mse_lucky.yaml", "mse_lucky.yaml"):
+        result = cli("run", given)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1
+        assert (f"{given}: no such file; the shipped config of that name runs as `mse_lucky`"
+                in result.stderr), result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_bare_name_beside_a_file_of_that_name_says_which_it_ran(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mse_lucky.yaml").write_text("name: mine\n")
+    result = cli("run", "mse_lucky", "--no-plots", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ("note: mse_lucky is the shipped config; to run your "
+                             "mse_lucky.yaml here, give its file name\n")
+    assert (tmp_path / "outputs" / "mse_lucky").is_dir()
 
 
 def test_an_unknown_bare_name_is_one_line_with_close_matches(cli, tmp_path, monkeypatch):

@@ -89,9 +89,20 @@ def shipped_config(given: Path) -> Path:
     from lossexp.config import shipped
 
     found = shipped.resolve(given)
-    if found == given and shipped.is_bare_name(given) and not given.exists():
+    if found.exists():
+        if found != given and Path(f"{given}{shipped.SUFFIX}").is_file():
+            from lossexp.cli.console import note
+
+            note(f"note: {given} is the shipped config; to run your {given}{shipped.SUFFIX} "
+                 f"here, give its file name")
+        return found
+    if shipped.is_bare_name(given):
         raise typer.BadParameter(f"{given}: no such file, and no shipped config of that name"
                                  f"{shipped.did_you_mean(str(given))}; `lossexp configs` lists them")
+    if shipped.path_of(given.name):  # configs/mse_unlucky.yaml, away from a checkout
+        stem = given.name.removesuffix(shipped.SUFFIX)
+        raise typer.BadParameter(f"{given}: no such file; the shipped config of that name runs "
+                                 f"as `{stem}` (`lossexp init DIR` copies them all into DIR)")
     return found
 
 

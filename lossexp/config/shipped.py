@@ -49,14 +49,13 @@ def path_of(name: str) -> Path | None:
 
 
 def resolve(given: Path | str) -> Path:
-    """A config argument as a file: ``given`` itself when it exists or names a directory
-    (``a/b.yaml``), else the shipped config of that bare name, else ``given`` unchanged (so
-    the error names what was typed)."""
+    """A config argument as a file: ``given`` itself when it exists or is not a bare name
+    (``a/b.yaml``, ``b.yaml``: a file was meant), else the shipped config of that bare
+    name, else ``given`` unchanged (so the error names what was typed)."""
     given = Path(given)
-    text = str(given)
-    if given.exists() or os.sep in text or "/" in text:
+    if given.exists() or not is_bare_name(given):
         return given
-    return path_of(text) or given
+    return path_of(str(given)) or given
 
 
 def is_bare_name(given: Path | str) -> bool:
