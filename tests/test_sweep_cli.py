@@ -136,6 +136,16 @@ def test_a_row_is_the_sweep_file_run_with_sweep_null_at_its_start(tmp_path):
     summary = json.loads((tmp_path / "one" / "sw" / "summary.json").read_text())
     assert repr(summary["final_loss"]) == row["final_loss"]
     assert str(summary["epochs_to_target"] or "") == row["epochs_to_target"]
+    # Into the sweep's own outputs, the run keeps the sweep's name: it is refused, and the
+    # sweep's results stay; with another name it runs beside them.
+    before = run_files(out / "sw")
+    same = lossexp("run", path, "--outputs", out, "--set", "sweep=null", "--no-plots")
+    assert same.exit_code == 2
+    assert "holds the results of a lossexp sweep, which a run does not replace" in same.stderr
+    assert run_files(out / "sw") == before
+    beside = lossexp("run", path, "--outputs", out, "--set", "sweep=null", "--set", "name=row",
+                     "--no-plots", "-q")
+    assert beside.exit_code == 0 and run_files(out / "sw") == before
 
 
 def test_resume_says_what_it_found_to_reuse(tmp_path, monkeypatch):

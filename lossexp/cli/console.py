@@ -64,9 +64,9 @@ def note(message: str) -> None:
     sys.stderr.flush()
 
 
-def replaced_note(run_dir) -> None:
+def replaced_note(run_dir, kind: str = "run") -> None:
     """The one line that says a result replaced an earlier one in the same directory."""
-    _console("out").print(f"replaced the earlier run in {run_dir}", markup=False,
+    _console("out").print(f"replaced the earlier {kind} in {run_dir}", markup=False,
                           highlight=False, soft_wrap=True)
 
 

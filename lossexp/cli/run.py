@@ -32,7 +32,7 @@ def run(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("outp
             check_animatable(cfg)
         check_outputs_root(outputs)
         # Before training: a path lossexp may not replace is refused at once.
-        replaced = earlier_result(run_directory(outputs, cfg["name"]))
+        replaced = earlier_result(run_directory(outputs, cfg["name"]), "run")
         with epoch_progress(cfg["train"]["epochs"], f"training {cfg['name']}", quiet) as tick:
             result = run_experiment(cfg, on_epoch=tick)
         run_dir = save_run(result, outputs)

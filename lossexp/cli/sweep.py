@@ -241,5 +241,5 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
             if result.replaced:
                 from lossexp.cli.console import replaced_note
 
-                replaced_note(result.run_dir)
+                replaced_note(result.run_dir, "sweep")
         share([result.run_dir], report=report_, quiet=quiet)

@@ -113,9 +113,10 @@ def _legacy(directory: Path, entries: list[str]) -> bool:
                     for n in names))
 
 
-def earlier_result(final: Path) -> bool:
+def earlier_result(final: Path, kind: str | None = None) -> bool:
     """Whether ``final`` holds an earlier result of lossexp's, which a new one may replace;
-    False if nothing is there. Anything else there is refused (LossexpError naming it)."""
+    False if nothing is there. Anything else there is refused (LossexpError naming it), and
+    so is a result of another kind than ``kind`` (a run never replaces a sweep)."""
     final = Path(final)
     if not os.path.lexists(final):
         return False
@@ -131,6 +132,11 @@ def earlier_result(final: Path) -> bool:
             return True
         raise LossexpError(f"{final} exists and is not a directory lossexp wrote: refusing "
                            "to replace it (choose another name or --outputs)")
+    other = (_marker(final) or ("", set()))[0]
+    if kind is not None and other and other != kind:
+        raise LossexpError(f"{final} holds the results of a lossexp {other}, which a {kind} "
+                           f"does not replace: give the {kind} another name (--set name=...) "
+                           "or --outputs")
     added = [p for p in entries if p != MARKER and p not in listed]
     if added:
         shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
@@ -147,11 +153,11 @@ def result_directory(final: Path, kind: str):
     (``earlier_result``, checked before and again just before the swap)."""
     from lossexp.output import atomic
 
-    earlier_result(final)
+    earlier_result(final, kind)
     with atomic.building_directory(final) as tmp:
         yield tmp
         mark(tmp, kind)
-        earlier_result(final)
+        earlier_result(final, kind)
 
 
 def check_files_replaceable(directory: Path, names) -> None:

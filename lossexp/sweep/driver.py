@@ -140,7 +140,7 @@ def run_sweep(cfg: dict, outputs: Path, *, executor: str = DEFAULT_EXECUTOR,
         raise LossexpError(f"the chunk size must be at least 1, got {chunk_size}")
     run_dir = run_directory(outputs, cfg["name"])
     check_outputs_root(outputs)
-    replaced = earlier_result(run_dir)  # refuses a directory lossexp did not write
+    replaced = earlier_result(run_dir, "sweep")  # refuses what lossexp did not write
     store = ChunkStore(run_dir)
     if chunk_size is None:
         recorded = store.recorded_manifest() if resume else None
