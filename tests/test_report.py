@@ -353,3 +353,26 @@ def test_without_the_flags_no_command_writes_a_page_or_a_gif(cli, runs, tmp_path
         assert done.exit_code == 0, done.output
     written = {p.name for p in tmp_path.rglob("*")}
     assert not written & {"report.html", "animation.gif"}
+
+
+def test_the_readme_python_example_writes_files_the_next_run_may_replace(cli, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "snippet.py").write_text(snippet, encoding="utf-8")
+    (tmp_path / "configs").mkdir()
+    shutil.copy(CONFIGS / "mse_unlucky.yaml", tmp_path / "configs")
+    for _ in range(2):  # and again: what it wrote, it may replace
+        done = subprocess.run([sys.executable, "snippet.py"], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    run_dir = tmp_path / "outputs" / "mse_unlucky"
+    listed = json.loads((run_dir / ".lossexp.json").read_text())["files"]
+    assert {"animation.gif", "report.html"} <= set(listed)
+    again = cli("run", tmp_path / "configs" / "mse_unlucky.yaml", "--outputs",
+                tmp_path / "outputs", "-q", "--no-plots")
+    assert again.exit_code == 0, again.stderr

@@ -41,17 +41,15 @@ def share(directories: list[Path], *, report: bool, animate: bool = False,
     embeds it). ``out`` is where both go for several runs (a comparison)."""
     if not (report or animate):
         return
-    from lossexp.output.rundir import check_no_other_result, mark_files
+    from lossexp.output.rundir import check_no_other_result
 
-    # Both go beside the results (or into ``out``), and are listed as lossexp's there, so
-    # that a rerun may replace them; a file of those names lossexp did not write is kept.
-    # Listed before they are written: a stop in between leaves no file the marker omits.
+    # Both go beside the results (or into ``out``), listed there as lossexp's (so a rerun
+    # may replace them) before each is written; a file of those names lossexp did not
+    # write is kept. Both are refused before either is written.
     where = Path(out or directories[0])
     if out is not None and len(directories) > 1:  # a comparison page: not into a run's folder
         check_no_other_result(where, "compare")
     check_share(where, report=report, animate=animate)
-    names = _shared(report, animate)
-    mark_files(where, names)
     written = []
     if animate:
         from lossexp.report.animation import write_animation

@@ -203,6 +203,14 @@ def discard_listed(directory: Path, names) -> None:
     _write_marker(directory, marker[0], marker[1] - set(gone))
 
 
+def claim(directory: Path, name: str) -> None:
+    """Before lossexp writes ``name`` beside a result (a report page, an animation): refuse
+    a file of that name it did not write, and list the new one in the marker first, so
+    that a stop between the two leaves no file the marker omits."""
+    check_files_replaceable(directory, [name])
+    mark_files(directory, [name])
+
+
 def mark_files(directory: Path, names, kind: str | None = None) -> None:
     """Add ``names`` to the marker of ``directory``, a folder that may hold other files.
     ``kind`` None: files added to a result of lossexp's (a report beside a run), which

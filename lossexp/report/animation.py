@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.rundir import ANIMATION
+from lossexp.output.rundir import ANIMATION, claim
 from lossexp.report import sources
 
 MAX_FRAMES = 100   # thinned to at most this many epochs ...
@@ -264,6 +264,7 @@ def write_animation(result_dirs, out: Path) -> Path:
     tracks = [track(sources.read_results(d)) for d in result_dirs]
     if not tracks:
         raise LossexpError("give at least one run directory to animate")
+    claim(Path(out), ANIMATION)
     path = Path(out) / ANIMATION
     atomic.write_bytes(path, gif_bytes(tracks))
     return path

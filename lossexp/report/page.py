@@ -15,7 +15,7 @@ from pathlib import Path
 from lossexp.curves.compare import Run, side_by_side
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
-from lossexp.output.rundir import ANIMATION, REPORT_PAGE
+from lossexp.output.rundir import ANIMATION, REPORT_PAGE, claim
 from lossexp.output.text import shell_command
 from lossexp.report import sections as s
 from lossexp.report import sources
@@ -293,6 +293,7 @@ def write_report(directories, *, out: Path | None = None) -> Path:
         runs, where = _compared(found, out)
         page = compare_page(runs, where)
     where.mkdir(parents=True, exist_ok=True)
+    claim(where, REPORT_PAGE)
     path = where / REPORT_PAGE
     atomic.write_text(path, page)
     return path
