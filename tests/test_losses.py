@@ -472,3 +472,19 @@ def test_reduce_mean_sum_none():
     assert losses.reduce(values, "none") is values
     with pytest.raises(ValueError, match="got 'max'"):
         losses.reduce(values, "max")
+
+
+@pytest.mark.parametrize("doc, after", [("README.md", "## The loss library"),
+                                        ("docs/losses.md", "### Python API")])
+def test_the_python_api_examples_of_the_docs_run_as_written(doc, after):
+    import warnings
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / doc).read_text(encoding="utf-8")
+    snippet = text.split(after, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    given = {"pred": np.array([0.2, 1.5]), "target": np.array([0.0, 1.0]),
+             "z": np.array([0.3, -2.0])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no deprecated alias either
+        exec(compile(snippet, doc, "exec"), given)  # noqa: S102 - the docs' own example
+    assert given["huber"].name == "huber" and given["sig"].name == "sigmoid"
