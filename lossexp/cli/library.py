@@ -245,6 +245,7 @@ def _flow_lines(e) -> list[str]:
     if p is None:
         return [flow, f"  no prediction {start}: each step overshoots so far that the "
                       "steps oscillate or blow up where the flow glides in"]
-    return [flow, f"  predicted {start} (target |a - y| < 0.1): plateau "
-                  f"{epochs(p.plateau_epochs)} epochs, half way {epochs(p.half_way_epochs)}, "
-                  f"target {epochs(p.epochs_to_target)}"]
+    plateau = ("never left" if p.plateau_epochs is None
+               else f"{epochs(p.plateau_epochs)} epochs")
+    return [flow, f"  predicted {start} (target |a - y| < 0.1): plateau {plateau}, half way "
+                  f"{epochs(p.half_way_epochs)}, target {epochs(p.epochs_to_target)}"]
