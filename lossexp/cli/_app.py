@@ -23,12 +23,22 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+# `lossexp --help` lists the commands in the order a user meets them (the README's).
+COMMAND_ORDER = ("run", "sweep", "compare", "check", "baseline", "report", "demo", "explain",
+                 "list", "configs", "init", "schema")
+
+
 class _OneLineErrors(TyperGroup):
     """Click's usage errors (a missing argument, an unknown option) as one line, exit 2.
 
     Click would print the usage block and a hint over several lines; every other error
     of lossexp is one line on stderr, so these are too.
     """
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER
+                                            else len(COMMAND_ORDER), n))
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):

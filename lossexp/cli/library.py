@@ -35,8 +35,9 @@ def list_library(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
 
 @app.command()
 def explain(loss: Annotated[str, typer.Argument(help="A loss name, e.g. quadratic.",
-                                                show_default=False)],
+                                                metavar="LOSS", show_default=False)],
             activation: Annotated[str, typer.Argument(help="An activation name, e.g. sigmoid.",
+                                                      metavar="ACTIVATION",
                                                       show_default=False)],
             as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show delta = dC/dz for LOSS after ACTIVATION and the factor that vanishes in saturation."""

@@ -163,11 +163,13 @@ def sweep(config: ConfigArg, set_: SetOpt = None, outputs: OutputsOpt = Path("ou
               metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; "
                                       "without it, --executor dask starts a local cluster.")] = None,
           workers: Annotated[Optional[int], typer.Option(
-              min=1, help="Worker threads or processes (default: one per core).")] = None,
+              min=1, metavar="N",
+              help="Worker threads or processes (default: one per core).")] = None,
           chunk_size: Annotated[Optional[int], typer.Option(
-              min=1, help="Starts trained together in one batch (default 16384 neurons; "
-                          "65536 on dask or, with --no-rows, on the compiled kernel; 128 "
-                          "networks of an MLP sweep; the files do not depend on it).")] = None,
+              min=1, metavar="N",
+              help="Starts trained together in one batch (default 16384 neurons; 65536 on "
+                   "dask or, with --no-rows, on the compiled kernel; 128 networks of an MLP "
+                   "sweep; the files do not depend on it).")] = None,
           connect_timeout: Annotated[Optional[float], typer.Option(
               min=0.1, metavar="SECONDS",
               help="How long to wait for the --scheduler to answer [default: Dask's "
