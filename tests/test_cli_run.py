@@ -465,3 +465,11 @@ def test_epochs_beyond_the_recording_limit_are_refused_quoting_it(cli, write_con
     assert result.exit_code == 2 and not (tmp_path / "out").exists()
     assert result.stderr.startswith("error: --set train.epochs=10000000: train.epochs: 1e+07 "
                                     "epochs would need 763 MiB to record, more than the 256 MiB")
+
+
+def test_help_lists_the_commands_in_the_order_a_user_meets_them(cli):
+    from lossexp.cli._app import COMMAND_ORDER
+
+    lines = cli("--help").stdout.split("Commands:", 1)[1].splitlines()
+    listed = [line.split()[0] for line in lines if line.startswith("  ") and line.split()]
+    assert listed == list(COMMAND_ORDER)  # every command, run first
