@@ -529,3 +529,17 @@ def test_abandoning_worker_processes_ends_their_pool_cleanly():
     assert not manager.is_alive()  # it ended; the interpreter's exit will not wait on it
     assert all(f.done() and not f.cancelled() for f in futures)
     assert all(isinstance(f.exception(), Exception) for f in futures)  # BrokenProcessPool
+
+
+def test_the_resume_command_names_a_shipped_config_as_it_was_typed(tmp_path):
+    from lossexp.cli.sweep import resume_command
+    from lossexp.config import shipped
+
+    def command(config):
+        return resume_command(config, sets=[], outputs=Path("outputs"), executor=None,
+                              scheduler=None, workers=None, chunk_size=None, plots=None,
+                              rows=None, quiet=False, debug=False)
+
+    assert command(shipped.resolve("sweep_random")).startswith("lossexp sweep sweep_random ")
+    mine = tmp_path / "sweep_random.yaml"  # a file of the user's keeps its path
+    assert command(mine).startswith(f"lossexp sweep {mine} ")

@@ -27,9 +27,10 @@ def resume_command(config: Path, *, sets: list[str], outputs: Path,
                    quiet: bool, debug: bool, report: bool = False,
                    connect_timeout: float | None = None) -> str:
     """The command as it was given, plus --resume: it finishes an interrupted sweep."""
+    from lossexp.config import shipped
     from lossexp.output.text import shell_command
 
-    args = ["lossexp", "sweep", config]
+    args = ["lossexp", "sweep", shipped.name_of(config) or config]  # as typed: a bare name
     for text in sets:
         args += ["--set", text]
     args += ["--outputs", outputs]

@@ -48,6 +48,12 @@ def path_of(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def name_of(path: Path | str) -> str | None:
+    """The bare name that stands for ``path`` when it is a shipped config, else None."""
+    path = Path(path)
+    return path.stem if path.parent == directory() and path_of(path.stem) == path else None
+
+
 def resolve(given: Path | str) -> Path:
     """A config argument as a file: ``given`` itself when it exists or is not a bare name
     (``a/b.yaml``, ``b.yaml``: a file was meant), else the shipped config of that bare
