@@ -32,41 +32,35 @@ def _umask() -> int:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` all at once: readers see the old file or the new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); give it the permissions open() would.
-        # (Windows has no os.fchmod before Python 3.13, and no such permissions to fix.)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_blocks(path, (data,), encode=False)
 
 
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_blocks(path: Path, blocks) -> None:
-    """Write the text ``blocks`` (an iterable of str) one after another, atomically as
-    ``write_bytes``, without ever holding the whole file in memory."""
+def write_blocks(path: Path, blocks, *, encode: bool = True) -> None:
+    """Write ``blocks`` (an iterable of str, or of bytes without ``encode``) one after
+    another, atomically as ``write_bytes``, without ever holding the whole file in memory."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
-        if hasattr(os, "fchmod"):  # (as in write_bytes)
+        # A stop that lands between the temporary file's creation and ``tmp`` naming it
+        # would leave the file behind: it is held back while the file is made.
+        with signals_deferred():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # mkstemp makes the file private (0600); give it the permissions open() would.
+        # (Windows has no os.fchmod before Python 3.13, and no such permissions to fix.)
+        if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             for block in blocks:
-                fh.write(block.encode("utf-8"))
+                fh.write(block.encode("utf-8") if encode else block)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
 
 
@@ -79,14 +73,17 @@ def building_directory(final: Path):
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
+    tmp = None
     try:
+        with signals_deferred():  # (as for a file in write_blocks)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
         with signals_deferred():
             _swap_into_place(tmp, final)
     except BaseException:
-        _remove(tmp)
+        if tmp is not None:
+            _remove(tmp)
         raise
 
 
