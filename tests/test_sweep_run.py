@@ -437,3 +437,23 @@ def test_the_python_example_of_the_docs_runs_as_a_script(tmp_path):
     summary = json.loads((tmp_path / "outputs" / "sweep_grid" / "summary.json").read_text())
     assert [s["starts"] for s in summary["series"]] == [6, 6] and summary["epochs"] == 30
     assert done.stdout.splitlines() == [f"{s['series']} {s['sentence']}" for s in summary["series"]]
+
+
+def test_a_ctrl_c_while_the_dask_cluster_starts_stops_the_sweep(tmp_path, monkeypatch):
+    """The cluster starts with Ctrl-C held back from its processes: the Ctrl-C must still
+    reach the command once the cluster is up (it was ignored, and the sweep ran on)."""
+    import os
+    import signal
+
+    distributed = pytest.importorskip("distributed")
+    real = distributed.LocalCluster
+
+    def pressed_while_starting(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(distributed, "LocalCluster", pressed_while_starting)
+    cfg = load_sweep_config(write_config(tmp_path, GRID))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(cfg, tmp_path / "out", executor="dask", workers=1)
+    assert not (tmp_path / "out" / "sw").exists()

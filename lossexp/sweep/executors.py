@@ -199,22 +199,36 @@ class DaskPool:
     def __init__(self, workers: int, scheduler: str | None = None, *, client=None,
                  timeout: float | None = None):
         try:
-            from distributed import Client, LocalCluster
+            import distributed  # noqa: F401 - here only to say what is missing
         except ImportError:
             from lossexp.errors import LossexpError
 
             raise LossexpError("the dask executor needs dask.distributed: "
                                "pip install 'lossexp[dask]'") from None
         self.cluster = None
+        try:
+            self._connect(workers, scheduler, client, timeout)
+        except BaseException:  # the cluster started for this sweep goes with it
+            if self.cluster is not None:
+                with _ctrl_c_deferred():
+                    self.cluster.close()
+            raise
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def _connect(self, workers: int, scheduler: str | None, client, timeout) -> None:
+        from distributed import Client, LocalCluster
+
         if client is not None:
             self.client, self._own_client = client, False
         else:
             if scheduler is None:
                 import logging
 
-                # Its processes start with Ctrl-C ignored, as ours do: the command stops
-                # them itself, and they do not each print a traceback on the way.
-                with _ctrl_c_deferred():
+                # Its processes start with Ctrl-C blocked, as ours do: the command stops
+                # them itself, and they do not each print a traceback on the way. Blocked,
+                # not ignored: a Ctrl-C meanwhile stays pending, and stops the command as
+                # soon as the cluster is up.
+                with _ctrl_c_held():
                     self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                 processes=True, silence_logs=logging.ERROR,
                                                 **QUIET_HTTP)
@@ -237,7 +251,6 @@ class DaskPool:
                 detail = str(exc) or type(exc).__name__
                 raise LossexpError(f"cannot reach the Dask scheduler at {scheduler}{waited}: "
                                    f"{detail}") from None
-        self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
@@ -318,6 +331,27 @@ def _stops_noted(stops: list):
         for s, handler in previous.items():
             if callable(handler):
                 signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Ctrl-C held back for the duration and raised (KeyboardInterrupt) after it: blocked,
+    so that processes started meanwhile begin with it blocked (a signal mask survives fork
+    and exec), and noted, where another thread of ours takes it instead."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        with _sigint_blocked():
+            yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
