@@ -190,14 +190,19 @@ def test_a_run_directory_holding_files_a_user_added_is_refused_not_replaced(cli,
     assert tree(outputs) == before
 
 
-def test_a_run_directory_of_an_older_lossexp_without_a_marker_is_replaced(cli, write_config,
+def test_a_folder_without_a_marker_is_refused_however_like_a_run_it_looks(cli, write_config,
                                                                          tmp_path):
+    """Only lossexp's marker says a folder is its own: a user's folder holding a
+    summary.json, a config.yaml and a photo was once taken for an old run and replaced."""
     path, outputs = write_config(BASE), tmp_path / "out"
-    run_ok(cli, path, "--outputs", outputs, "-q", "--plots")
-    (outputs / "probe" / ".lossexp.json").unlink()
-    run_ok(cli, path, "--outputs", outputs, "-q", "--no-plots")
-    assert sorted(p.name for p in (outputs / "probe").iterdir()) == [
-        ".lossexp.json", "config.yaml", "metrics.csv", "summary.json"]
+    mine = outputs / "probe"
+    mine.mkdir(parents=True)
+    for name, text in (("config.yaml", "precious"), ("summary.json", "{}"), ("holiday.png", "x")):
+        (mine / name).write_text(text)
+    before = tree(outputs)
+    result = cli("run", path, "--outputs", outputs, "-q", "--no-plots")
+    assert result.exit_code == 2 and "is not a directory lossexp wrote" in result.stderr
+    assert tree(outputs) == before
 
 
 @pytest.mark.parametrize("failure, exit_code", [(RuntimeError("disk on fire"), 1),

@@ -171,6 +171,24 @@ def test_a_comparison_never_goes_into_a_runs_folder_nor_animates_a_network(cli, 
     assert not (tmp_path / "cmp").exists()  # refused before anything was written
 
 
+def test_a_comparison_replaces_no_file_of_yours_nor_writes_inside_a_result(cli, runs,
+                                                                           tmp_path):
+    two = [runs["mse_lucky"], runs["mse_unlucky"]]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "compare.md").write_text("my notes")  # a folder with nothing but that name
+    done = cli("compare", *two, "--out", mine)
+    assert done.exit_code == 2 and "lossexp did not write it" in done.stderr
+    assert [p.name for p in mine.iterdir()] == ["compare.md"]
+    assert (mine / "compare.md").read_text() == "my notes"
+    inside = runs["mse_lucky"] / "sub"
+    done = cli("compare", *two, "--out", inside)
+    assert done.exit_code == 2 and "is inside the results of a lossexp run" in done.stderr
+    assert not inside.exists()
+    single = cli("report", runs["mse_lucky"], "--out", tmp_path / "elsewhere")
+    assert single.exit_code == 2 and "--out" in single.stderr
+
+
 def test_several_runs_need_out(cli, runs):
     done = cli("report", runs["mse_lucky"], runs["mse_unlucky"])
     assert done.exit_code == 2 and "--out" in done.stderr

@@ -83,6 +83,9 @@ def report(directories: Annotated[list[Path], typer.Argument(
     with guarded(debug):
         from lossexp.errors import LossexpError
 
+        if len(directories) == 1 and out is not None:
+            raise LossexpError("--out is where a page comparing several runs goes; the page "
+                               "of one result goes beside it: leave out --out")
         if len(directories) > 1:
             if out is None:
                 raise LossexpError("several runs make one comparison page: say where with "

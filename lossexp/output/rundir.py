@@ -55,10 +55,6 @@ MARKER = ".lossexp.json"
 # What --report and --animate add beside the results of a run, sweep, demo or comparison.
 REPORT_PAGE, ANIMATION = "report.html", "animation.gif"
 
-# What lossexp wrote before it wrote markers: a directory holding only these (and figures)
-# is taken for an earlier run of its own.
-_LEGACY_FILES = {"config.yaml", "metrics.csv", "summary.json", "output_preactivations.csv",
-                 "sweep.csv", "table.md"}
 
 
 def _entries(directory: Path) -> list[str]:
@@ -104,15 +100,6 @@ def _listed(directory: Path) -> set[str] | None:
     return None if marker is None else marker[1]
 
 
-def _legacy(directory: Path, entries: list[str]) -> bool:
-    names = set(entries)
-    return ("summary.json" in names and bool(names & {"config.yaml", "table.md"})
-            and all(n in _LEGACY_FILES or (n.endswith((".png", ".svg")) and "/" not in n)
-                    for n in names)
-            and all((directory / n).is_file() and not (directory / n).is_symlink()
-                    for n in names))
-
-
 def earlier_result(final: Path, kind: str | None = None) -> bool:
     """Whether ``final`` holds an earlier result of lossexp's, which a new one may replace;
     False if nothing is there. Anything else there is refused (LossexpError naming it), and
@@ -127,9 +114,7 @@ def earlier_result(final: Path, kind: str | None = None) -> bool:
     if not entries:
         return False  # an empty directory holds nothing to lose
     listed = _listed(final)
-    if listed is None:
-        if _legacy(final, entries):
-            return True
+    if listed is None:  # however like lossexp's its files look: only a marker says so
         raise LossexpError(f"{final} exists and is not a directory lossexp wrote: refusing "
                            "to replace it (choose another name or --outputs)")
     other = (_marker(final) or ("", set()))[0]
@@ -162,16 +147,14 @@ def result_directory(final: Path, kind: str):
 
 def check_files_replaceable(directory: Path, names) -> None:
     """Refuse (LossexpError naming it) to overwrite any of ``names`` in ``directory`` that
-    lossexp did not write: a file there is lossexp's when the directory's marker lists it,
-    or, from before markers, when the directory holds nothing but ``names``."""
+    lossexp did not write: a file there is lossexp's only when the directory's marker
+    lists it."""
     directory = Path(directory)
     present = [n for n in names if os.path.lexists(directory / n)]
     if not present:
         return
-    listed = _listed(directory)
-    if listed is None and set(_entries(directory)) <= set(names) | {MARKER}:
-        return
-    foreign = [n for n in present if n not in (listed or set())]
+    listed = _listed(directory) or set()
+    foreign = [n for n in present if n not in listed]
     if foreign:
         raise LossexpError(f"{directory / foreign[0]} exists and lossexp did not write it: "
                            "refusing to replace it (choose another --out)")
@@ -179,15 +162,18 @@ def check_files_replaceable(directory: Path, names) -> None:
 
 def check_no_other_result(directory: Path, kind: str) -> None:
     """Refuse (LossexpError) to add ``kind`` files to a directory that holds another kind
-    of lossexp result, a run's say: that result's next rerun would replace them."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return
-    marker = _marker(directory)
-    other = marker[0] if marker else ("run" if _legacy(directory, _entries(directory)) else None)
-    if other and other != kind:
-        raise LossexpError(f"{directory} holds the results of a lossexp {other}: refusing to "
-                           f"add the files of `lossexp {kind}` to them (choose another --out)")
+    of lossexp result, a run's say, or lies inside any: that result's next rerun would
+    replace them, or refuse the files it did not write."""
+    directory = Path(directory).absolute()
+    marker = _marker(directory) if directory.is_dir() else None
+    if marker and marker[0] != kind:
+        raise LossexpError(f"{directory} holds the results of a lossexp {marker[0]}: refusing "
+                           f"to add the files of `lossexp {kind}` to them (choose another --out)")
+    for parent in directory.parents:
+        around = _marker(parent)
+        if around:
+            raise LossexpError(f"{directory} is inside the results of a lossexp {around[0]} "
+                               f"({parent}): refusing to write there (choose another --out)")
 
 
 def discard_listed(directory: Path, names) -> None:
@@ -214,7 +200,7 @@ def claim(directory: Path, name: str) -> None:
 def mark_files(directory: Path, names, kind: str | None = None) -> None:
     """Add ``names`` to the marker of ``directory``, a folder that may hold other files.
     ``kind`` None: files added to a result of lossexp's (a report beside a run), which
-    keeps its kind; a directory without a marker, from before markers, stays without."""
+    keeps its kind; nothing is marked in a directory that is no result of lossexp's."""
     marker = _marker(directory)
     if kind is None and marker is None:
         return

@@ -13,6 +13,9 @@ import contextlib
 import os
 import signal
 
+from lossexp.sweep.signals import (ctrl_c_deferred, ctrl_c_held, sigint_blocked,
+                                   stops_noted)
+
 EXECUTORS = ("local", "threads", "processes", "dask")
 DEFAULT_EXECUTOR = "local"  # of run_sweep and of `lossexp sweep` alike
 
@@ -146,7 +149,7 @@ class LocalPool:
         # group), printing a traceback and breaking the pool; started with SIGINT blocked
         # (a blocked mask survives fork and exec), it never sees one. Here the signal only
         # waits until submit returns.
-        with _sigint_blocked():
+        with sigint_blocked():
             return self.pool.submit(fn, *args)
 
     def wait_any(self, futures):
@@ -210,7 +213,7 @@ class DaskPool:
             self._connect(workers, scheduler, client, timeout)
         except BaseException:  # the cluster started for this sweep goes with it
             if self.cluster is not None:
-                with _ctrl_c_deferred():
+                with ctrl_c_deferred():
                     self.cluster.close()
             raise
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -228,7 +231,7 @@ class DaskPool:
                 # them itself, and they do not each print a traceback on the way. Blocked,
                 # not ignored: a Ctrl-C meanwhile stays pending, and stops the command as
                 # soon as the cluster is up.
-                with _ctrl_c_held():
+                with ctrl_c_held():
                     self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                 processes=True, silence_logs=logging.ERROR,
                                                 **QUIET_HTTP)
@@ -236,7 +239,7 @@ class DaskPool:
             waits = {} if timeout is None else {"timeout": timeout}
             stops = []  # Dask turns Ctrl-C while it connects into a timeout: note it here
             try:  # timeout None: Dask's distributed.comm.timeouts.connect (30 s)
-                with _stops_noted(stops):
+                with stops_noted(stops):
                     self.client, self._own_client = Client(scheduler, **waits), True
             # Nobody answers there, or no such address. Distributed also lets a bare
             # AssertionError out when its timeout cuts a connection attempt short (seen
@@ -287,84 +290,7 @@ def open_pool(kind: str, workers: int | None = None, scheduler: str | None = Non
     try:
         yield pool
     except BaseException:
-        with _ctrl_c_deferred():  # a second Ctrl-C must not leave workers running
+        with ctrl_c_deferred():  # a second Ctrl-C must not leave workers running
             pool.abandon()
         raise
     pool.close()
-
-
-@contextlib.contextmanager
-def _sigint_blocked():
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-@contextlib.contextmanager
-def _stops_noted(stops: list):
-    """Append each stop signal (Ctrl-C, SIGTERM, SIGHUP) received in the block to ``stops``,
-    then handle it as before."""
-    import threading
-
-    from lossexp.output.atomic import STOP_SIGNALS
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
-
-    def noted(signum, frame):
-        stops.append(signum)
-        previous[signum](signum, frame)
-
-    for s, handler in previous.items():
-        if callable(handler):
-            signal.signal(s, noted)
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            if callable(handler):
-                signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def _ctrl_c_held():
-    """Ctrl-C held back for the duration and raised (KeyboardInterrupt) after it: blocked,
-    so that processes started meanwhile begin with it blocked (a signal mask survives fork
-    and exec), and noted, where another thread of ours takes it instead."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
-    try:
-        with _sigint_blocked():
-            yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pressed:
-        raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _ctrl_c_deferred():
-    """Ctrl-C ignored for the duration, where Python lets us (the main thread), then
-    handled as before."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
