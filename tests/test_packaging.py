@@ -111,6 +111,13 @@ def test_init_copies_the_configs_and_the_schema_and_refuses_to_overwrite(cli, tm
     assert (target / "mse_unlucky.yaml").read_text() == "edited"
     assert cli("init", target, "--force").exit_code == 0
     assert (target / "mse_unlucky.yaml").read_bytes() == (CONFIGS / "mse_unlucky.yaml").read_bytes()
+    # A schema of the user's of that name counts as a clash too: nothing written.
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / json_schema.FILE_NAME).write_text('{"my": "own schema"}')
+    refused = cli("init", theirs)
+    assert refused.exit_code == 2 and json_schema.FILE_NAME in refused.stderr
+    assert [p.name for p in theirs.iterdir()] == [json_schema.FILE_NAME]
 
 
 def test_a_copied_config_runs(cli, tmp_path):

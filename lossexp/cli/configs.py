@@ -37,16 +37,17 @@ def init(directory: Annotated[Path, typer.Argument(
             metavar="DIR", help="Where to put the copies (created if need be).",
             show_default=False)],
          force: Annotated[bool, typer.Option(
-             "--force", help="Overwrite configs of the same name already in DIR.")] = False,
+             "--force", help="Overwrite configs (and the schema) of the same name already "
+                             "in DIR.")] = False,
          quiet: QuietOpt = False, debug: DebugOpt = False) -> None:
     """Copy the shipped configs, and the JSON Schema their modelines point at, into DIR."""
     with guarded(debug):
         from lossexp.config import json_schema, shipped
-        from lossexp.output import atomic
         from lossexp.sweep.spec import sweep_section
 
-        written = shipped.copy_to(directory, force=force)
-        atomic.write_text(directory / json_schema.FILE_NAME, json_schema.text(sweep_section()))
+        schema_text = json_schema.text(sweep_section()).encode("utf-8")
+        written = shipped.copy_to(directory, force=force,
+                                  extra={json_schema.FILE_NAME: schema_text})
         if not quiet:
             from lossexp.cli.console import out
 

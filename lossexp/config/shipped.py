@@ -115,24 +115,27 @@ def catalogue() -> list[Shipped]:
     return out
 
 
-def copy_to(target: Path, *, force: bool = False) -> list[Path]:
-    """Copy every shipped config into directory ``target`` (created if need be).
+def copy_to(target: Path, *, force: bool = False, extra: dict[str, bytes] | None = None
+            ) -> list[Path]:
+    """Copy every shipped config, and the ``extra`` files (name: bytes), into directory
+    ``target`` (created if need be); return the configs written.
 
-    Refuses, writing nothing, when a file of the same name exists there, unless ``force``.
+    Refuses, writing nothing, when a file of one of those names exists there, unless
+    ``force``.
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise LossexpError(f"{target}: exists and is not a directory")
-    sources = [directory() / f"{name}{SUFFIX}" for name in names()]
-    clashes = [target / p.name for p in sources if (target / p.name).exists()]
+    files = {f"{name}{SUFFIX}": (directory() / f"{name}{SUFFIX}").read_bytes()
+             for name in names()}
+    files.update(extra or {})
+    clashes = [target / name for name in files if os.path.lexists(target / name)]
     if clashes and not force:
-        raise LossexpError(f"{clashes[0]} exists ({len(clashes)} of the {len(sources)} configs "
+        raise LossexpError(f"{clashes[0]} exists ({len(clashes)} of the {len(files)} files "
                            "do); add --force to overwrite them, or choose another directory")
     from lossexp.output import atomic
 
     target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for source in sources:
-        atomic.write_bytes(target / source.name, source.read_bytes())
-        written.append(target / source.name)
-    return written
+    for name, data in files.items():
+        atomic.write_bytes(target / name, data)
+    return [target / name for name in files if name.endswith(SUFFIX)]
