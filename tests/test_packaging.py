@@ -323,3 +323,15 @@ def test_completion_is_on_and_completes_commands_and_config_names(cli, tmp_path)
     (tmp_path / "mse_mine.yaml").write_text("")
     assert complete("lossexp run mse", tmp_path) == ["mse_mine.yaml", "mse_lucky", "mse_unlucky"]
     assert "sweep_grid" in complete("lossexp sweep sweep_", tmp_path)
+
+
+def test_a_junit_file_that_cannot_be_written_is_refused_before_any_check(cli, tmp_path,
+                                                                         monkeypatch):
+    from lossexp.curves import baselines
+
+    monkeypatch.setattr(baselines, "measure", lambda cfg: pytest.fail("a check ran"))
+    for where, problem in ((tmp_path / "nodir" / "x.xml", "no directory"),
+                           (tmp_path, "is a directory")):
+        result = cli("check", "mse_lucky", "--junit", where)
+        assert result.exit_code == 2 and problem in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []

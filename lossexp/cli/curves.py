@@ -94,6 +94,13 @@ def check(configs: ConfigsArg, directory: CheckDirOpt = None,
         from lossexp.curves import junit as ci
 
         quiet = quiet or as_json
+        if junit is not None:  # refused before any check runs, not after them all
+            from lossexp.errors import LossexpError
+
+            if junit.is_dir() or not junit.parent.is_dir():
+                raise LossexpError(f"--junit {junit}: " + ("is a directory; give a file name"
+                                   if junit.is_dir() else f"no directory {junit.parent} to "
+                                                          "write it in"))
         cases, sweeps = baselines.collect(configs, directory or _default_check_dir())
         _report_skipped(sweeps, quiet)
         expected = {case.path: baselines.existing_baseline(case) for case in cases}
