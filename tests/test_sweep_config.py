@@ -181,3 +181,16 @@ def test_a_run_config_given_to_sweep_says_what_to_do_instead(tmp_path):
     assert info.value.key == "sweep"
     assert info.value.problem.startswith(f"this is a run config, with no sweep: section: train "
                                          f"its one start with `lossexp run {path}`, or add")
+
+
+def test_an_mlp_sweep_too_big_to_train_is_refused_with_its_limit(cli, tmp_path):
+    """1e12 seeds were accepted, and the command took 7 GB listing their chunks."""
+    from conftest import CONFIGS
+
+    result = cli("sweep", CONFIGS / "sweep_mlp_seeds.yaml", "--set", "sweep.seeds=2000000",
+                 "--outputs", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("sweep.seeds: 2,000,000 seeds in each of 6 series is more "
+                                  "than the 10,000,000 networks a sweep may train; sweep "
+                                  "fewer\n")
+    assert not (tmp_path / "out").exists()

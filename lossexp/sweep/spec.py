@@ -72,12 +72,22 @@ DISTRIBUTIONS = {
 # The most starts a sweep may train, over all its series: a billion sigmoid neurons for
 # 300 epochs take about an hour on a few cores, and sweep.csv would hold some 100 GB.
 MAX_STARTS = 10**9
+# An MLP is some hundred times a neuron's work an epoch: 1000 networks of 2-16-1 over 1000
+# epochs take about 2.5 s of a core, so 1e7 networks are about 7 hours of two cores.
+MAX_NETWORKS = 10**7
 
 
 def _check_size(sweep: dict, path, loc) -> None:
     series = len(sweep["losses"] or [None]) * len(sweep["lrs"] or [None])
     if sweep["seeds"] is not None:
-        return  # an MLP sweep's seeds are bounded by their own spec
+        series *= len(sweep["scales"] or [None])
+        count = sweep["seeds"]["count"]
+        if count * series > MAX_NETWORKS:
+            each = f" in each of {series} series" if series > 1 else ""
+            raise loc.fail(path + ("seeds",), f"{count:,} seeds{each} is more than the "
+                                              f"{MAX_NETWORKS:,} networks a sweep may train; "
+                                              "sweep fewer")
+        return
     if sweep["grid"] is not None:
         starts, where = sweep["grid"]["w"]["steps"] * sweep["grid"]["b"]["steps"], ("grid",)
         what = f"a grid of {sweep['grid']['w']['steps']} x {sweep['grid']['b']['steps']}"
