@@ -181,3 +181,29 @@ def test_a_stop_just_after_the_temporary_file_is_made_leaves_no_file(tmp_path, m
     with pytest.raises(Stopped):
         atomic.write_bytes(tmp_path / "chunk.npys", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_names_the_file_it_could_not_write(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    real = os.fdopen
+
+    class Full:
+        def __init__(self, fd, mode):
+            self.file = real(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fdopen", Full)
+    with pytest.raises(OSError) as info:
+        atomic.write_bytes(tmp_path / "summary.json", b"x" * 100)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "summary.json")
+    assert list(tmp_path.iterdir()) == []

@@ -57,10 +57,12 @@ def write_blocks(path: Path, blocks, *, encode: bool = True) -> None:
             for block in blocks:
                 fh.write(block.encode("utf-8") if encode else block)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: say which file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 
