@@ -192,3 +192,19 @@ def test_the_cdf_counts_the_starts_the_table_counts_so_its_90_percent_line_is_p9
             reached = np.flatnonzero(share >= level)
             assert series["epochs_to_target"][name] == (int(reached[0]) if reached.size
                                                         else None), name
+
+
+def test_a_sweep_too_short_to_reach_anything_draws_its_figures_without_a_warning(tmp_path):
+    # In 5 epochs only the starts next to the target reach it: the epochs-to-target panel
+    # held nothing positive for its log axis, and matplotlib warned on stderr.
+    import subprocess
+    import sys
+
+    from conftest import CONFIGS
+
+    done = subprocess.run([sys.executable, "-m", "lossexp", "sweep",
+                           str(CONFIGS / "sweep_grid.yaml"), "--set", "train.epochs=5",
+                           "--set", "sweep.grid.w.steps=5", "--set", "sweep.grid.b.steps=5",
+                           "--outputs", str(tmp_path), "-q"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr

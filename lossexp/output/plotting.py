@@ -42,6 +42,9 @@ def log_y(ax) -> None:
 
     from matplotlib.ticker import LogFormatter, LogLocator
 
+    drawn = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    if drawn and not any(np.any(np.isfinite(y) & (y > 0)) for y in drawn):
+        return  # nothing a log axis could show (matplotlib would warn): stay linear
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
     ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
