@@ -55,6 +55,8 @@ def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
         return registry[name]
     except KeyError:
         raise LossexpError(unknown_name(kind, name, registry)) from None
+
+
 class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP, raised where the signal lands so that the command unwinds exactly
     as after Ctrl-C: nothing half-written is left, finished results are kept. The exit
@@ -63,6 +65,26 @@ class Stopped(KeyboardInterrupt):
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = signum
+
+
+# The stop signals received: each raises Stopped where it lands, but where that is inside
+# a finaliser or a weakref callback Python reports the exception and goes on. The command
+# then stops at its next check (``stop_if_requested``) or when it ends.
+_REQUESTED: list[int] = []
+
+
+def request_stop(signum: int) -> None:
+    _REQUESTED.append(signum)
+
+
+def forget_stop_requests() -> None:
+    _REQUESTED.clear()
+
+
+def stop_if_requested() -> None:
+    """Raise Stopped for a stop signal received earlier whose exception was swallowed."""
+    if _REQUESTED:
+        raise Stopped(_REQUESTED[0])
 
 
 def exit_status(interrupt: KeyboardInterrupt) -> int:

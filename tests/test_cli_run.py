@@ -478,3 +478,27 @@ def test_help_lists_the_commands_in_the_order_a_user_meets_them(cli):
     lines = cli("--help").stdout.split("Commands:", 1)[1].splitlines()
     listed = [line.split()[0] for line in lines if line.startswith("  ") and line.split()]
     assert listed == list(COMMAND_ORDER)  # every command, run first
+
+
+def test_a_sigterm_whose_exception_a_finaliser_swallowed_still_stops_the_command(
+        cli, write_config, tmp_path, monkeypatch):
+    """Python reports an exception raised in a finaliser or weakref callback and goes on:
+    a SIGTERM landing there (1 in about 80) let the command finish with exit 0."""
+    import time
+
+    import lossexp.run.experiment
+    from lossexp.errors import Stopped
+
+    real = lossexp.run.experiment.run_experiment
+
+    def swallowed(cfg, on_epoch=None):
+        try:  # what Python does to an exception raised in a __del__
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except Stopped:
+            pass
+        return real(cfg, on_epoch=on_epoch)
+
+    monkeypatch.setattr(lossexp.run.experiment, "run_experiment", swallowed)
+    result = cli("run", write_config(BASE), "--outputs", tmp_path / "out", "--no-plots")
+    assert result.exit_code == 143, result.output

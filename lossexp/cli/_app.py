@@ -222,8 +222,9 @@ def interrupted(exc: KeyboardInterrupt) -> str:
 
 def _stop(signum, frame):
     ignore_ctrl_c()
-    from lossexp.errors import Stopped
+    from lossexp.errors import Stopped, request_stop
 
+    request_stop(signum)  # in case the exception lands where Python swallows it
     raise Stopped(signum)
 
 
@@ -239,11 +240,16 @@ def stopped_by_signals():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from lossexp.errors import forget_stop_requests, stop_if_requested
+
+    forget_stop_requests()
     names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     previous = {name: signal.signal(getattr(signal, name), _stop) for name in names}
     try:
         yield
+        stop_if_requested()  # a stop swallowed on the way: the command did not finish as asked
     finally:
+        forget_stop_requests()
         for name, handler in previous.items():
             if signal.getsignal(getattr(signal, name)) is _stop:
                 signal.signal(getattr(signal, name), handler)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from lossexp.errors import LossexpError
+from lossexp.errors import LossexpError, stop_if_requested
 from lossexp.output.rundir import check_outputs_root, earlier_result, run_directory, versions
 from lossexp.sweep.chunk import free_of_the_interpreter_lock
 from lossexp.sweep.executors import DEFAULT_EXECUTOR, check_executor, open_pool
@@ -103,6 +103,7 @@ def compute_chunks(pool, plan: Plan, todo: list[int], store: ChunkStore,
                                                  f"{type(exc).__name__}: {exc}"))
                     continue
                 store.save(chunk.index, data)
+                stop_if_requested()  # a stop signal whose exception a finaliser swallowed
                 if on_chunk:
                     on_chunk(chunk, plan.neuron_epochs(chunk))
     except BaseException:
