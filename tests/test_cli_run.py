@@ -502,3 +502,24 @@ def test_a_sigterm_whose_exception_a_finaliser_swallowed_still_stops_the_command
     monkeypatch.setattr(lossexp.run.experiment, "run_experiment", swallowed)
     result = cli("run", write_config(BASE), "--outputs", tmp_path / "out", "--no-plots")
     assert result.exit_code == 143, result.output
+
+
+def test_a_sigterm_that_a_library_turned_into_its_own_error_still_exits_143(
+        cli, write_config, tmp_path, monkeypatch):
+    """A signal landing inside matplotlib's C code came out as a TypeError: 'internal
+    error', exit 1, where the user had asked the command to stop."""
+    import time
+
+    import lossexp.run.experiment
+    from lossexp.errors import Stopped
+
+    def converted(cfg, on_epoch=None):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except Stopped as exc:
+            raise TypeError("incompatible function arguments") from exc
+
+    monkeypatch.setattr(lossexp.run.experiment, "run_experiment", converted)
+    result = cli("run", write_config(BASE), "--outputs", tmp_path / "out", "--no-plots")
+    assert result.exit_code == 143 and "internal error" not in result.stderr, result.stderr

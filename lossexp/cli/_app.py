@@ -248,6 +248,9 @@ def stopped_by_signals():
     try:
         yield
         stop_if_requested()  # a stop swallowed on the way: the command did not finish as asked
+    except Exception:  # a stop that landed inside a library, which made it an error of its own
+        stop_if_requested()
+        raise
     finally:
         forget_stop_requests()
         for name, handler in previous.items():
