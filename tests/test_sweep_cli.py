@@ -195,6 +195,8 @@ def test_workers_end_when_the_sweep_process_is_stopped_or_killed(tmp_path, signu
         # Returns only once every process holding the pipes (the workers) has ended.
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == status, err
+        if signum == signal.SIGTERM:  # said once, with the command that resumes it
+            assert err.count("\n") == 1 and "Resume with: " in err, err
         deadline = time.monotonic() + 60
         while group_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)

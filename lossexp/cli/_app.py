@@ -248,6 +248,8 @@ def stopped_by_signals():
     try:
         yield
         stop_if_requested()  # a stop swallowed on the way: the command did not finish as asked
+    except (typer.Exit, typer.Abort):  # the command's own way out: it has said its piece
+        raise
     except Exception:  # a stop that landed inside a library, which made it an error of its own
         stop_if_requested()
         raise

@@ -13,7 +13,7 @@ import contextlib
 import os
 import signal
 
-from lossexp.sweep.signals import (ctrl_c_deferred, ctrl_c_held, sigint_blocked,
+from lossexp.sweep.signals import (blocked, ctrl_c_deferred, ctrl_c_held, sigint_blocked,
                                    stops_noted)
 
 EXECUTORS = ("local", "threads", "processes", "dask")
@@ -82,6 +82,19 @@ def _context():
     return context
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with SIGHUP blocked (the mask survives fork
+    and exec). It ignores Ctrl-C and SIGTERM itself, but a closed terminal (SIGHUP to the
+    whole process group) ended it, and the command's next use of it printed "process died
+    unexpectedly" and five tracebacks. It ends when the command does."""
+    if not hasattr(signal, "SIGHUP"):
+        return
+    from multiprocessing import resource_tracker
+
+    with blocked(signal.SIGHUP):
+        resource_tracker.ensure_running()
+
+
 PARENT_CHECK_S = 0.5  # how often a worker process checks that its parent is alive
 
 
@@ -138,6 +151,7 @@ class LocalPool:
         if kind == "threads":
             self.pool = cf.ThreadPoolExecutor(max_workers=workers)
         else:
+            _start_resource_tracker()
             self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                                initializer=_start_worker,
                                                initargs=(os.getpid(),))

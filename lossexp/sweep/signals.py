@@ -13,10 +13,17 @@ import signal
 def sigint_blocked():
     """Ctrl-C blocked in this thread for the block: processes started meanwhile begin with
     it blocked (a signal mask survives fork and exec), and never see one."""
+    with blocked(signal.SIGINT):
+        yield
+
+
+@contextlib.contextmanager
+def blocked(*signums):
+    """``signums`` blocked in this thread for the block (see ``sigint_blocked``)."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(signums))
     try:
         yield
     finally:
