@@ -443,9 +443,12 @@ def test_compare_five_runs(runs, tmp_path):
 def test_compare_labels_runs_that_share_a_name_by_directory(runs, tmp_path):
     copy = tmp_path / "again" / "mse_lucky"
     shutil.copytree(runs["mse_lucky"], copy)
-    result = lossexp("compare", runs["mse_lucky"], copy, "--out", tmp_path / "cmp")
+    result = lossexp("compare", runs["mse_lucky"], copy, runs["ce_lucky"], "--out",
+                     tmp_path / "cmp")
     assert result.exit_code == 0, result.output
-    assert markdown_rows(tmp_path / "cmp" / "compare.md")[""] == [str(runs["mse_lucky"]), str(copy)]
+    # Only the two that share a name are told apart by their directories.
+    assert markdown_rows(tmp_path / "cmp" / "compare.md")[""] == [str(runs["mse_lucky"]),
+                                                                  str(copy), "ce_lucky"]
 
 
 @pytest.mark.parametrize("damage, message", [

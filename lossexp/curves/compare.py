@@ -127,10 +127,11 @@ def table_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
     return [(label, [cell(v) for v in values]) for label, values in side_by_side(runs)]
 
 
-def column_labels(runs: list[Run]) -> list[str]:
-    """Run names, or their directories when two runs share a name."""
+def column_labels(runs) -> list[str]:
+    """Each run's name, or its directory where another run has the same name (``runs``:
+    anything with a name and a directory)."""
     names = [run.name for run in runs]
-    return names if len(set(names)) == len(names) else [str(run.directory) for run in runs]
+    return [str(run.directory) if names.count(run.name) > 1 else run.name for run in runs]
 
 
 def comparison_table(runs: list[Run]) -> str:

@@ -12,7 +12,7 @@ import re
 from html import escape
 from pathlib import Path
 
-from lossexp.curves.compare import Run, side_by_side
+from lossexp.curves.compare import Run, column_labels, side_by_side
 from lossexp.errors import LossexpError
 from lossexp.output import atomic
 from lossexp.output.rundir import ANIMATION, REPORT_PAGE, claim
@@ -245,7 +245,7 @@ def _animated(directory: Path) -> str:
 
 def compare_page(runs: list[sources.Results], out: Path) -> str:
     names = [r.name for r in runs]
-    labels = names if len(set(names)) == len(names) else [str(r.directory) for r in runs]
+    labels = column_labels(runs)
     body = [s.heading(2, "Side by side", "summary"),
             s.table(["", *labels], compare_rows(runs),
                     caption="Each run's start, settings and outcome."),
