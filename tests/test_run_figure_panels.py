@@ -78,6 +78,7 @@ def test_a_classifier_marks_its_accuracy_milestone_and_plots_signed_margins():
     assert len(loss.axes) == 2 and loss.axes[1].get_ylabel() == "accuracy"
     labels = legend(loss)
     assert "95% accuracy (epoch 7)" in labels
+    assert "95%: the classifier's goal" in labels  # the grey line says what it is
     assert not has(labels, "target reached")
     sat = figs["saturation"].axes[0]
     assert sat.get_xlabel().startswith("signed margin (2y - 1) z_L")

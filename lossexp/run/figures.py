@@ -79,7 +79,8 @@ def loss_figure(cfg: dict, metrics: dict, summary: dict, *, y):
     if classifier:
         acc = axes[1]
         acc.plot(epochs, metrics["accuracy"], color="#e76f51", lw=2, label="accuracy")
-        acc.axhline(ACCURACY_MILESTONE, color="#999999", lw=1)
+        acc.axhline(ACCURACY_MILESTONE, color="#999999", lw=1,
+                    label=f"{ACCURACY_MILESTONE:.0%}: the classifier's goal")
         acc.set_ylim(-0.02, 1.02)
         acc.set_ylabel("accuracy")
         panels.append(acc)
