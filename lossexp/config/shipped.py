@@ -49,9 +49,14 @@ def path_of(name: str) -> Path | None:
 
 
 def name_of(path: Path | str) -> str | None:
-    """The bare name that stands for ``path`` when it is a shipped config, else None."""
+    """The bare name that stands for ``path`` when it is a shipped config, else None (also
+    where no configs ship with the package, as when it runs from a source tree)."""
     path = Path(path)
-    return path.stem if path.parent == directory() and path_of(path.stem) == path else None
+    try:
+        shipped = directory()
+    except ImportError:
+        return None
+    return path.stem if path.parent == shipped and path_of(path.stem) == path else None
 
 
 def resolve(given: Path | str) -> Path:
