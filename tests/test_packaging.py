@@ -335,3 +335,15 @@ def test_a_junit_file_that_cannot_be_written_is_refused_before_any_check(cli, tm
         result = cli("check", "mse_lucky", "--junit", where)
         assert result.exit_code == 2 and problem in result.stderr, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_shipped_configs_a_name_is_just_a_name(monkeypatch, tmp_path):
+    """From a source tree (the sdist's, as tests/check_sdist.sh runs them) there is no
+    lossexp.configs package: looking a name up must say "none", not fail."""
+    def absent():
+        raise ModuleNotFoundError("No module named 'lossexp.configs'")
+
+    monkeypatch.setattr(shipped, "directory", absent)
+    assert shipped.path_of("mse_lucky") is None
+    assert shipped.name_of(tmp_path / "sweep_random.yaml") is None
+    assert shipped.resolve("sub/mse_lucky.yaml") == Path("sub/mse_lucky.yaml")

@@ -44,7 +44,10 @@ def path_of(name: str) -> Path | None:
     stem = name.removesuffix(SUFFIX)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", stem):
         return None
-    path = directory() / f"{stem}{SUFFIX}"
+    try:
+        path = directory() / f"{stem}{SUFFIX}"
+    except ImportError:  # no configs ship with the package (a source tree)
+        return None
     return path if path.is_file() else None
 
 
@@ -52,11 +55,8 @@ def name_of(path: Path | str) -> str | None:
     """The bare name that stands for ``path`` when it is a shipped config, else None (also
     where no configs ship with the package, as when it runs from a source tree)."""
     path = Path(path)
-    try:
-        shipped = directory()
-    except ImportError:
-        return None
-    return path.stem if path.parent == shipped and path_of(path.stem) == path else None
+    found = path_of(path.stem)
+    return path.stem if found is not None and found == path else None
 
 
 def resolve(given: Path | str) -> Path:
