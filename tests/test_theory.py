@@ -122,3 +122,19 @@ def test_no_prediction_where_the_steps_overshoot_and_the_run_blows_up():
     sets = ["model.activation=identity", "train.lr=1.5"]
     summary = run_experiment(load_config(CONFIGS / "mse_unlucky.yaml", sets)).summary
     assert summary["diverged"] and not any(k.startswith("predicted_") for k in summary)
+
+
+def test_no_epoch_to_target_where_one_step_is_wider_than_the_band():
+    """naive_rule: the rule moves an identity output by lr (1 + x^2) = 0.1 an epoch, and
+    the band |a - y| < 0.01 is 0.02 wide: the run steps over it for ever (measured: never),
+    where the flow glides in by epoch 12.2. A step narrower than the band keeps the epoch."""
+    from lossexp.library.activations import Identity
+    from lossexp.library.losses import MAE
+
+    network = Network([Identity()], MAE())
+    kwargs = dict(z0=1.23, x=1.0, y=0.0, epochs=150, plateau_fraction=0.1)
+    wide = predict(network, lr=0.05, tolerance=0.01, **kwargs)
+    assert wide.epochs_to_target is None and wide.half_way_epochs is not None
+    assert predict(network, lr=0.05, tolerance=0.1, **kwargs).epochs_to_target is not None
+    summary = run_experiment(load_config(CONFIGS / "naive_rule.yaml")).summary
+    assert summary["epochs_to_target"] is None and summary["predicted_epochs_to_target"] is None

@@ -18,6 +18,8 @@ cross-entropy's first epochs from a saturated start, where delta ~ 1. Where a st
 overshoots so far that the map is unstable, |1 + d(dz/dt)/dz| > 1 on the way to the target
 (an identity output at lr (1 + x^2) > 2: each step flips z past y and further out), the
 run oscillates or blows up where the flow glides in, and there is no prediction (None).
+Where one epoch moves the output further than the target band is wide, the run can step
+over the band back and forth for ever: no epoch to target is predicted.
 """
 
 from __future__ import annotations
@@ -99,6 +101,9 @@ def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epoch
         return moment if moment <= epochs else None
 
     target = when(residual, tolerance)
+    if target is not None and _steps_over_the_band(network, z, a.reshape(-1), speed, y,
+                                                   tolerance):
+        target = None  # the flow glides into the band; whole steps may never land in it
     reached = [when(cost, levels(np.array([cost[0]]), np.array([band]), f)[0])
                for f in (plateau_fraction, HALF_WAY)]
     final = np.interp(epochs, t, cost) if t[-1] >= epochs else cost[-1]
@@ -106,6 +111,20 @@ def predict(network: Network, *, z0: float, x: float, y: float, lr: float, epoch
     plateau = plateau_from(as_epoch[0], as_epoch[1], np.array([cost[0]]), np.array([final]),
                            np.array([band]), epochs, plateau_fraction)[0]
     return Prediction(None if plateau < 0 else float(plateau), reached[1], target)
+
+
+def _steps_over_the_band(network: Network, z, a, speed, y: float, tolerance: float) -> bool:
+    """Whether one epoch moves the output by more than the target band is wide (2 x
+    tolerance) where the flow enters it: a run can then jump from one side of the band to
+    the other for ever (the naive rule's steps of lr (1 + x^2) on an identity output). A
+    target at an edge of the output's range has a band on one side only, never jumped."""
+    if y in network.output_activation.output_bounds:
+        return False
+    i = int(np.flatnonzero(np.abs(a - y) < tolerance)[0])
+    if i == 0:
+        return False
+    slope = (a[i] - a[i - 1]) / (z[i] - z[i - 1])  # da/dz there
+    return bool(abs(speed[i - 1] * slope) > 2 * tolerance)
 
 
 def _overshoots(z: np.ndarray, speed: np.ndarray) -> bool:
