@@ -30,6 +30,9 @@ def test_a_neuron_s_gradient_caption_follows_its_activation_and_loss():
     assert "tiny while the neuron is saturated" in gated
     assert "cancels" in fused and "tiny" not in fused
     assert "slope is 1" in linear and "saturated" not in linear
+    # A neuron on many samples (a line fit) draws the output delta, with no slope panel.
+    fit = caption("gradients", "neuron", NEURON, {"final_rmse": [0.5]})
+    assert "(below)" not in fit and "output layer's error" in fit
 
 
 def test_layers_without_a_saturating_activation_promise_no_saturation_panel():

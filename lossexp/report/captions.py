@@ -57,10 +57,13 @@ def caption(stem: str, kind: str = "", config: dict | None = None,
     if config and summary is not None:
         if stem == "loss":
             return _loss(summary)
-        if stem == "gradients" and kind == "neuron":
+        one_sample = "final_rmse" not in summary and "final_accuracy" not in summary
+        if stem == "gradients" and kind == "neuron" and one_sample:  # its slope panel
             return _neuron_gradients(config)
         if stem == "layers" and not _any_saturates(config):
             return "Gradient norm layer by layer: a plateau shows as a stretch of small norms."
+        if stem == "gradients":  # a line fit draws the output layer's delta, as an MLP
+            return CAPTIONS["gradients/mlp"]
     return CAPTIONS.get(f"{stem}/{kind}", CAPTIONS.get(stem, ""))
 
 
