@@ -347,3 +347,4 @@ def test_without_shipped_configs_a_name_is_just_a_name(monkeypatch, tmp_path):
     assert shipped.path_of("mse_lucky") is None
     assert shipped.name_of(tmp_path / "sweep_random.yaml") is None
     assert shipped.resolve("sub/mse_lucky.yaml") == Path("sub/mse_lucky.yaml")
+    assert shipped.names() == [] and shipped.did_you_mean("mse_lucky") == ""

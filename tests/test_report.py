@@ -185,6 +185,9 @@ def test_a_comparison_replaces_no_file_of_yours_nor_writes_inside_a_result(cli, 
     done = cli("compare", *two, "--out", inside)
     assert done.exit_code == 2 and "is inside the results of a lossexp run" in done.stderr
     assert not inside.exists()
+    # A comparison's folder is no such result: another may go below it (`--out .` once).
+    assert cli("compare", *two, "--out", tmp_path / "top").exit_code == 0
+    assert cli("compare", *two, "--out", tmp_path / "top" / "again").exit_code == 0
     single = cli("report", runs["mse_lucky"], "--out", tmp_path / "elsewhere")
     assert single.exit_code == 2 and "--out" in single.stderr
 

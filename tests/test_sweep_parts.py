@@ -133,7 +133,8 @@ def test_the_tally_sums_a_chunks_outcomes_as_plain_loops_do():
     diverged = outcome["diverged"]
     for t, p, k, c, d in zip(ett, plateau, bins, cells, diverged):
         if k != OUTSIDE:
-            z0[:, k] += [1, t != NEVER, t if t != NEVER else 0, p > 0, p if p > 0 else 0,
+            learnt = p > 0 and not d  # a start that blew up neither sat on a plateau nor left it
+            z0[:, k] += [1, t != NEVER, t if t != NEVER else 0, learnt, p if learnt else 0,
                          p == NEVER and not d, t == 0, d]
         if c != OUTSIDE:
             cell = heat.setdefault(c, [0, 0, 0])

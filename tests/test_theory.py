@@ -119,6 +119,11 @@ def test_no_prediction_where_the_steps_overshoot_and_the_run_blows_up():
     kwargs = dict(z0=3.0, x=1.0, y=0.0, epochs=300, tolerance=0.1, plateau_fraction=0.1)
     assert predict(network, lr=0.1, **kwargs).epochs_to_target > 0
     assert predict(network, lr=1.5, **kwargs) is None
+    # A target at an edge of the output's range cannot be overshot: cross-entropy at
+    # lr 4.5 reaches it in an epoch, and the flow still predicts it.
+    sigmoid = predict(Network([Sigmoid()], CrossEntropy()), lr=4.5, **{**kwargs, "z0": -4.0,
+                                                                        "y": 1.0})
+    assert sigmoid is not None and sigmoid.epochs_to_target is not None
     sets = ["model.activation=identity", "train.lr=1.5"]
     summary = run_experiment(load_config(CONFIGS / "mse_unlucky.yaml", sets)).summary
     assert summary["diverged"] and not any(k.startswith("predicted_") for k in summary)

@@ -254,10 +254,10 @@ def stopped_by_signals():
         stop_if_requested()
         raise
     finally:
-        forget_stop_requests()
         for name, handler in previous.items():
             if signal.getsignal(getattr(signal, name)) is _stop:
                 signal.signal(getattr(signal, name), handler)
+        forget_stop_requests()  # after: a stop landing before the handlers are back is forgotten too
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]

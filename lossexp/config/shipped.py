@@ -36,7 +36,12 @@ def baselines_directory() -> Path:
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in directory().glob(f"*{SUFFIX}"))
+    """The shipped configs' names; none where no configs ship with the package (a source
+    tree)."""
+    try:
+        return sorted(p.stem for p in directory().glob(f"*{SUFFIX}"))
+    except ImportError:
+        return []
 
 
 def path_of(name: str) -> Path | None:

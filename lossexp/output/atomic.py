@@ -43,7 +43,7 @@ def write_blocks(path: Path, blocks, *, encode: bool = True) -> None:
     """Write ``blocks`` (an iterable of str, or of bytes without ``encode``) one after
     another, atomically as ``write_bytes``, without ever holding the whole file in memory."""
     path = Path(path)
-    tmp = None
+    fd = tmp = None
     try:
         # A stop that lands between the temporary file's creation and ``tmp`` naming it
         # would leave the file behind: it is held back while the file is made.
@@ -53,16 +53,22 @@ def write_blocks(path: Path, blocks, *, encode: bool = True) -> None:
         # (Windows has no os.fchmod before Python 3.13, and no such permissions to fix.)
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            for block in blocks:
-                fh.write(block.encode("utf-8") if encode else block)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fd = None  # the file object closes it now
+                for block in blocks:
+                    fh.write(block.encode("utf-8") if encode else block)
+        except OSError as exc:  # a full disk (on a write, or the flush at close): say which file
+            if exc.filename is not None:
+                raise
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: say which file
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

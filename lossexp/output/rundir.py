@@ -162,8 +162,8 @@ def check_files_replaceable(directory: Path, names) -> None:
 
 def check_no_other_result(directory: Path, kind: str) -> None:
     """Refuse (LossexpError) to add ``kind`` files to a directory that holds another kind
-    of lossexp result, a run's say, or lies inside any: that result's next rerun would
-    replace them, or refuse the files it did not write."""
+    of lossexp result, a run's say, or lies inside a run's, sweep's or demo's: that
+    result's next rerun would replace them, or refuse the files it did not write."""
     directory = Path(directory).absolute()
     marker = _marker(directory) if directory.is_dir() else None
     if marker and marker[0] != kind:
@@ -171,7 +171,7 @@ def check_no_other_result(directory: Path, kind: str) -> None:
                            f"to add the files of `lossexp {kind}` to them (choose another --out)")
     for parent in directory.parents:
         around = _marker(parent)
-        if around:
+        if around and around[0] != "compare":  # (a comparison never replaces its folder)
             raise LossexpError(f"{directory} is inside the results of a lossexp {around[0]} "
                                f"({parent}): refusing to write there (choose another --out)")
 

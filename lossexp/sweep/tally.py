@@ -65,7 +65,7 @@ def z0_sums(bins: np.ndarray, n_bins: int, outcome: dict) -> np.ndarray:
     """(Z0_FIELDS, n_bins) integer sums of the starts' outcomes by bin of z0."""
     target, plateau = outcome["epochs_to_target"], outcome["plateau_epochs"]
     diverged = outcome["diverged"]
-    reached, plateaued = target != NEVER, plateau > 0
+    reached, plateaued = target != NEVER, (plateau > 0) & ~diverged
     # Bin n_bins collects the starts OUTSIDE every bin, and is dropped. Each sum weighs every
     # start (by 0 or 1 to count): NumPy branches on each element of a boolean index, and
     # these conditions are unpredictable. bincount adds the weights in float64, exact here:
