@@ -541,3 +541,19 @@ def test_compare_never_overwrites_a_file_it_did_not_write(cli, runs, tmp_path):
         done = cli("compare", runs["mse_lucky"], runs["mse_unlucky"], "--out", out)
         assert done.exit_code == 0, done.output
     assert (out / "notes.txt").read_text() == "mine" and (out / "compare.md").exists()
+
+
+def test_a_comparison_stopped_between_its_files_can_be_made_again(runs, tmp_path, monkeypatch):
+    from lossexp.curves import compare as module
+
+    real = module.atomic.write_text
+
+    def stopped(path, text):
+        raise KeyboardInterrupt  # after compare.png and compare.svg, before compare.md
+
+    out = tmp_path / "cmp"
+    monkeypatch.setattr(module.atomic, "write_text", stopped)
+    assert lossexp("compare", runs["mse_lucky"], runs["mse_unlucky"], "--out", out).exit_code == 130
+    monkeypatch.setattr(module.atomic, "write_text", real)
+    again = lossexp("compare", runs["mse_lucky"], runs["mse_unlucky"], "--out", out)
+    assert again.exit_code == 0, again.stderr  # its own compare.png, listed: not refused

@@ -169,6 +169,10 @@ def test_a_comparison_never_goes_into_a_runs_folder_nor_animates_a_network(cli, 
                "--report")
     assert done.exit_code == 2 and "only a single neuron" in done.stderr
     assert not (tmp_path / "cmp").exists()  # refused before anything was written
+    done = cli("report", run_dir, tmp_path / "mlp_xor", "--out", tmp_path / "page",
+               "--animate")
+    assert done.exit_code == 2 and "only a single neuron" in done.stderr
+    assert not (tmp_path / "page").exists()  # the same checks, through report
 
 
 def test_a_comparison_replaces_no_file_of_yours_nor_writes_inside_a_result(cli, runs,

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossexp.cli._app import DebugOpt, QuietOpt, app, complete_config, guarded
-from lossexp.cli.report import AnimateOpt, ReportOpt, check_share, share
+from lossexp.cli.report import AnimateOpt, ReportOpt, share, write_compared
 
 EXIT_FAILED = 1
 
@@ -200,18 +200,7 @@ def compare(run_dirs: Annotated[list[Path], typer.Argument(
     """Overlay the loss, output and gradient curves of several runs (compare.png) and put
     their starts and outcomes side by side in a table (compare.md)."""
     with guarded(debug):
-        from lossexp.curves.compare import read_run, write_comparison
-        from lossexp.output.rundir import check_outputs_root
-
-        check_outputs_root(out, "--out")
-        runs = [read_run(d) for d in run_dirs]
-        if animate:  # refused before anything is written, as for `lossexp run --animate`
-            from lossexp.report.animation import check_animatable
-
-            for run in runs:
-                check_animatable(run.config)
-        check_share(out, report=report, animate=animate)
-        table, paths = write_comparison(runs, out)
+        table, paths = write_compared(run_dirs, out, report=report, animate=animate)
         _say(quiet, table)
         _say(quiet, "wrote " + ", ".join(str(p) for p in paths))
         share(run_dirs, report=report, animate=animate, out=out, quiet=quiet)

@@ -35,20 +35,35 @@ def check_share(where: Path, *, report: bool, animate: bool) -> None:
     check_files_replaceable(Path(where), _shared(report, animate))
 
 
+def write_compared(run_dirs: list[Path], out: Path, *, report: bool, animate: bool):
+    """Write the comparison of ``run_dirs`` into ``out`` (compare.png, .svg, .md; see
+    ``write_comparison``) after every check the page and the animation that follow would
+    make, so that a refusal writes nothing; return its table and files."""
+    from lossexp.curves.compare import read_run, write_comparison
+    from lossexp.output.rundir import check_outputs_root
+
+    check_outputs_root(out, "--out")
+    runs = [read_run(d) for d in run_dirs]  # only runs: anything else is refused here
+    if animate:  # as for `lossexp run --animate`
+        from lossexp.report.animation import check_animatable
+
+        for run in runs:
+            check_animatable(run.config)
+    check_share(out, report=report, animate=animate)
+    return write_comparison(runs, out)
+
+
 def share(directories: list[Path], *, report: bool, animate: bool = False,
           out: Path | None = None, quiet: bool = False) -> None:
     """After a command has written its results: the animation, then the page (which
-    embeds it). ``out`` is where both go for several runs (a comparison)."""
+    embeds it). ``out`` is where both go for several runs (a comparison, already written
+    there by ``write_compared``)."""
     if not (report or animate):
         return
-    from lossexp.output.rundir import check_no_other_result
-
     # Both go beside the results (or into ``out``), listed there as lossexp's (so a rerun
     # may replace them) before each is written; a file of those names lossexp did not
     # write is kept. Both are refused before either is written.
     where = Path(out or directories[0])
-    if out is not None and len(directories) > 1:  # a comparison page: not into a run's folder
-        check_no_other_result(where, "compare")
     check_share(where, report=report, animate=animate)
     written = []
     if animate:
@@ -90,11 +105,5 @@ def report(directories: Annotated[list[Path], typer.Argument(
             if out is None:
                 raise LossexpError("several runs make one comparison page: say where with "
                                    "--out (e.g. --out outputs/compare)")
-            from lossexp.curves.compare import read_run, write_comparison
-            from lossexp.output.rundir import check_outputs_root
-
-            check_outputs_root(out, "--out")
-            runs = [read_run(d) for d in directories]  # only runs: refused here otherwise
-            check_share(out, report=True, animate=animate)
-            write_comparison(runs, out)
+            write_compared(directories, out, report=True, animate=animate)
         share(directories, report=True, animate=animate, out=out, quiet=quiet)

@@ -155,9 +155,11 @@ def write_comparison(runs: list[Run], out: Path) -> tuple[str, list[Path]]:
     check_no_other_result(out, "compare")
     check_files_replaceable(out, COMPARE_FILES)
     out.mkdir(parents=True, exist_ok=True)
+    # Listed before they are written: a stop in between leaves no file the marker omits
+    # (the next comparison would take it for the user's and refuse).
+    mark_files(out, COMPARE_FILES, "compare")
     paths = save_all([(compare_figure(runs, column_labels(runs)), "compare")], out)
     atomic.write_text(out / "compare.md", markdown_document(runs))
-    mark_files(out, COMPARE_FILES, "compare")
     # An earlier comparison's page and animation (--report, --animate) no longer match.
     discard_listed(out, (REPORT_PAGE, ANIMATION))
     return comparison_table(runs), [*paths, out / "compare.md"]
