@@ -113,12 +113,12 @@ def earlier_result(final: Path, kind: str | None = None) -> bool:
     entries = _entries(final)
     if not entries:
         return False  # an empty directory holds nothing to lose
-    listed = _listed(final)
-    if listed is None:  # however like lossexp's its files look: only a marker says so
+    marker = _marker(final)
+    if marker is None:  # however like lossexp's its files look: only a marker says so
         raise LossexpError(f"{final} exists and is not a directory lossexp wrote: refusing "
                            "to replace it (choose another name or --outputs)")
-    other = (_marker(final) or ("", set()))[0]
-    if kind is not None and other and other != kind:
+    other, listed = marker
+    if kind is not None and other != kind:
         raise LossexpError(f"{final} holds the results of a lossexp {other}, which a {kind} "
                            f"does not replace: give the {kind} another name (--set name=...) "
                            "or --outputs")

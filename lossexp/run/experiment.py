@@ -42,15 +42,15 @@ def summarise(outcome: OutcomeTracker, index: int = 0) -> dict:
     return {k: None if k in EPOCH_COUNTS and v == NEVER else v for k, v in row.items()}
 
 
-def _falling(metrics: dict, network: Network, data: Data, neuron: bool) -> dict:
-    """The metrics with, as their loss, the cost whose fall training makes: the loss, or
-    for the naive rule the |a - y| its steps descend (Loss.descended), which loss.png draws
-    and the plateau is measured on, so that its shape features read the same curve."""
-    if network.loss.descended() is network.loss:
-        return metrics
-    error = (np.abs(metrics["output"] - data.y[0, 0]) if neuron
-             else metrics["mean_abs_error"])
-    return {**metrics, "loss": error}
+def descended_curve(loss, metrics: dict, y) -> np.ndarray:
+    """Per epoch, the cost whose fall training makes: the loss, or for a rule whose steps
+    descend another cost (the naive rule: |a - y|, Loss.descended) that one. loss.png draws
+    it, the plateau is measured on it, and the shape features read it."""
+    if loss.descended() is loss:
+        return np.asarray(metrics["loss"], dtype=float)
+    if "mean_abs_error" in metrics:  # several samples or outputs
+        return np.asarray(metrics["mean_abs_error"], dtype=float)
+    return np.abs(np.asarray(metrics["output"], dtype=float) - np.ravel(y)[0])
 
 
 def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> RunResult:
@@ -79,8 +79,8 @@ def run_experiment(cfg: dict, on_epoch: Callable[[int], None] | None = None) -> 
         summary["final_rmse"] = plain(np.sqrt(mse))
     if params.loss_params:  # what the loss learned itself (uncertainty weighting's sigma_k)
         summary.update(plain(network.loss.learned_summary(params.loss_params[0][0], mse)))
-    summary.update(shape_features(_falling(metrics, network, data, trace.neuron), summary,
-                                  network.output_activation))
+    falling = {**metrics, "loss": descended_curve(network.loss, metrics, data.y)}
+    summary.update(shape_features(falling, summary, network.output_activation))
     prediction = neuron_prediction(network, data.x, data.y, initial, cfg)
     if prediction is not None:
         summary.update(prediction.as_summary())

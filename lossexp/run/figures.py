@@ -24,6 +24,7 @@ import numpy as np
 from lossexp.output.figure_files import save_all
 from lossexp.output.diverged import diverged_at, drawable, mark_divergence
 from lossexp.output.plotting import figure, log_y, positive_or_nan, run_label
+from lossexp.run.experiment import descended_curve
 from lossexp.run.figure_marks import (
     ACCURACY_MILESTONE,
     TARGET_COLOR,
@@ -47,10 +48,10 @@ from lossexp.train.model import output_activation_key
 def _loss_curve(cfg: dict, metrics: dict, y) -> tuple[np.ndarray, str]:
     """What the loss panel plots, and its label."""
     loss = cfg["loss"].built
-    if not loss.grad_is_derivative:  # the naive rule: its cost y - a is signed, not a distance
-        error = np.abs(np.asarray(metrics["output"], dtype=float) - np.ravel(y)[0])
-        return error, f"|a - y| (the cost {loss.formula} is signed; 0 is where it aims)"
-    return np.asarray(metrics["loss"], dtype=float), f"loss ({loss.name})"
+    curve = descended_curve(loss, metrics, y)
+    if loss.descended() is not loss:  # the naive rule: its cost y - a is signed, not a distance
+        return curve, f"|a - y| (the cost {loss.formula} is signed; 0 is where it aims)"
+    return curve, f"loss ({loss.name})"
 
 
 def loss_figure(cfg: dict, metrics: dict, summary: dict, *, y):
